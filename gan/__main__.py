@@ -1,0 +1,213 @@
+"""The command line: `python -m gan train ...` and `python -m gan sample ...` (see --help).
+
+Bad arguments exit with status 2 and a one-line reason; a run that diverges exits with status 3 and keeps its
+last good checkpoint. Nothing here prints a traceback for a user's mistake.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+import typing
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from gan.checkpoint import CheckpointError, generator_from_checkpoint, load_checkpoint, save_checkpoint
+from gan.config import ARCHS, DATASETS, DEVICES, G_LOSSES, PRECISIONS, Config, ConfigError, field_help, preset
+from gan.data import DatasetUnavailable
+from gan.device import describe_device
+from gan.fileio import write_bytes_atomic
+from gan.imaging import gif_bytes, grid_image, png_bytes
+from gan.train import GANTrainer, Record, TrainingDiverged
+
+CHOICES = {"arch": ARCHS, "dataset": DATASETS, "g_loss": G_LOSSES, "device": DEVICES, "precision": PRECISIONS}
+FLAG_ALIASES = {"iterations": ("--iters", "--iterations")}
+RESUMABLE = ("iterations", "epochs", "seconds", "sample_every", "log_every", "checkpoint_every", "device")
+
+
+class UsageError(Exception):
+    """A mistake in the command line; printed as one line, exit status 2."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    def error(self, message: str) -> typing.NoReturn:
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+# ---------------------------------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="python -m gan", description="GAN Arena: train GANs on MNIST and sample them.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+
+    train = commands.add_parser("train", help="train a GAN and write checkpoint, metrics, sample grids and a GIF",
+                                description="Train a GAN. Unset options take the seed defaults of --arch.")
+    _add_config_flags(train)
+    train.add_argument("--out", default="runs/latest", help="output folder (default: runs/latest)")
+    train.add_argument("--resume", metavar="CKPT", help="continue the run saved in this checkpoint")
+    train.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
+
+    sample = commands.add_parser("sample", help="draw images from a trained generator")
+    sample.add_argument("--checkpoint", required=True, help="a checkpoint written by 'train' (or a bundled one)")
+    sample.add_argument("--n", type=_positive_int, default=64, help="how many images (default 64)")
+    sample.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    sample.add_argument("--out", required=True, help="FILE.npy: float32 (N,1,28,28) in [-1,1]; FILE.png: a grid")
+    sample.add_argument("--device", choices=DEVICES, default="cpu")
+    return parser
+
+
+def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+    docs = field_help()
+    for f in fields(Config):
+        flags = FLAG_ALIASES.get(f.name, ("--" + f.name.replace("_", "-"),))
+        kind = _base_type(f.name)
+        help_text = docs.get(f.name, "")
+        if kind is bool:
+            parser.add_argument(*flags, dest=f.name, action="store_true", default=None, help=help_text)
+        else:
+            parser.add_argument(*flags, dest=f.name, type=kind, choices=CHOICES.get(f.name), default=None,
+                                help=help_text, metavar=None if f.name in CHOICES else f.name.upper())
+
+
+def _base_type(name: str) -> type:
+    """'int | None' -> int, 'float' -> float (the dataclass annotations are strings under PEP 563)."""
+    hint = typing.get_type_hints(Config)[name]
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    return args[0] if args else hint
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
+
+
+# ---------------------------------------------------------------------------------------------------- train
+def config_from_args(args: argparse.Namespace) -> Config:
+    given = {f.name: getattr(args, f.name) for f in fields(Config) if getattr(args, f.name) is not None}
+    budget_given = {"iterations", "epochs", "seconds"} & set(given)
+    arch = given.pop("arch", "mlp")
+    cfg = preset(arch, **given)
+    if budget_given:  # a budget on the command line replaces the preset's iteration count, not adds to it
+        cfg = cfg.replace(**{k: given.get(k) for k in ("iterations", "epochs", "seconds")})
+    return cfg.validate()
+
+
+def run_train(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if args.resume:
+        state = load_checkpoint(args.resume)
+        saved: Config = state["config"]
+        changed = {f.name for f in fields(Config) if getattr(args, f.name) is not None} - set(RESUMABLE)
+        clashing = sorted(n for n in changed if getattr(args, n) != getattr(saved, n))
+        if clashing:
+            raise UsageError(f"--resume keeps the saved run's settings; {saved.arch} checkpoint differs in: "
+                             f"{', '.join(clashing)}")
+        budget = {n: getattr(args, n) for n in RESUMABLE if getattr(args, n) is not None}
+        if {"iterations", "epochs", "seconds"} & set(budget):
+            budget = {"iterations": None, "epochs": None, "seconds": None, **budget}
+        trainer = GANTrainer.from_checkpoint(state, **budget)
+    else:
+        trainer = GANTrainer(config_from_args(args))
+    print(f"GAN Arena · {trainer.config.arch} · {describe_device(trainer.device)} · writing to {out}/", flush=True)
+    bar = _progress_bar(trainer, disabled=args.no_progress)
+    try:
+        for record in trainer.run():
+            _report(bar, trainer, record)
+            if record.samples is not None:
+                _write_image(out / f"samples_{record.iteration:06d}.png", record.samples)
+            if trainer.config.checkpoint_every and record.iteration % trainer.config.checkpoint_every == 0:
+                write_outputs(trainer.state_dict(), out)
+    except TrainingDiverged as err:
+        bar.close()
+        write_outputs(trainer.good_state(), out)
+        print(f"error: {err} Checkpoint: {out / 'checkpoint.pt'}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        bar.close()
+        write_outputs(trainer.state_dict(), out)
+        print(f"stopped at iteration {trainer.iteration}; resume with --resume {out / 'checkpoint.pt'}",
+              file=sys.stderr)
+        return 130
+    bar.close()
+    write_outputs(trainer.state_dict(), out)
+    print(f"done: {trainer.iteration} iterations in {trainer.elapsed:.1f} s -> {out / 'checkpoint.pt'}")
+    return 0
+
+
+def write_outputs(state: dict, out: Path) -> None:
+    """checkpoint.pt, metrics.csv and progress.gif, each written atomically."""
+    save_checkpoint(state, out / "checkpoint.pt")
+    write_bytes_atomic(out / "metrics.csv", metrics_csv(state["history"]).encode())
+    snapshots = state["snapshots"]
+    if len(snapshots):
+        write_bytes_atomic(out / "progress.gif", gif_bytes([grid_image(s, scale=2) for s in snapshots]))
+
+
+def metrics_csv(history: dict[str, list[float]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    keys = list(history)
+    writer.writerow(keys)
+    writer.writerows(zip(*(history[k] for k in keys)))
+    return buf.getvalue()
+
+
+def _progress_bar(trainer: GANTrainer, disabled: bool):
+    from tqdm import tqdm
+
+    budget = trainer.iteration_budget()
+    total = budget if budget is not None else None
+    return tqdm(total=total, initial=trainer.iteration, unit="it", disable=disabled, dynamic_ncols=True)
+
+
+def _report(bar, trainer: GANTrainer, record: Record) -> None:
+    bar.update(record.iteration - bar.n)
+    bar.set_postfix_str(f"D {record.d_loss:.3f} G {record.g_loss:.3f} acc real {record.d_acc_real:.0%} "
+                        f"fake {record.d_acc_fake:.0%}", refresh=False)
+
+
+def _write_image(path: Path, samples: torch.Tensor) -> None:
+    write_bytes_atomic(path, png_bytes(grid_image(samples)))
+
+
+# ---------------------------------------------------------------------------------------------------- sample
+def run_sample(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.suffix not in (".npy", ".png"):
+        raise UsageError(f"--out must end in .npy or .png (got {out.name})")
+    state = load_checkpoint(args.checkpoint)
+    G = generator_from_checkpoint(state, args.device)
+    rng = torch.Generator().manual_seed(args.seed)
+    with torch.inference_mode():
+        inputs = [t.to(args.device) for t in G.sample_inputs(args.n, rng)]
+        images = torch.cat([G(*[t[i:i + 512] for t in inputs]) for i in range(0, args.n, 512)]).float().cpu()
+    if out.suffix == ".npy":
+        buf = io.BytesIO()
+        np.save(buf, images.numpy().astype(np.float32))
+        write_bytes_atomic(out, buf.getvalue())
+    else:
+        _write_image(out, images)
+    print(f"wrote {args.n} samples to {out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return run_train(args) if args.command == "train" else run_sample(args)
+    except (UsageError, ConfigError, CheckpointError, DatasetUnavailable, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"error: {err.strerror or err}: {err.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,227 @@
+"""Every hyperparameter of a GAN run in one frozen dataclass, with validation.
+
+The defaults reproduce the source tutorials (see ../shared/seeds): `preset("mlp")` is the Keras MLP GAN of
+seed 001, `preset("dcgan")` the DCGAN of "GANs in Action" (seed 003). A config is saved with `asdict` and
+rebuilt with `Config(**d)`; `validate()` names the offending field and its allowed range.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+import math
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+ARCHS = ("mlp", "dcgan")
+DATASETS = ("mnist-embedded", "mnist", "fashion-mnist")
+G_LOSSES = ("non-saturating", "minimax")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("fp32", "bf16")
+
+
+class ConfigError(ValueError):
+    """A hyperparameter outside its allowed range; the message names the field."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """One GAN run. Field docstrings double as the help text of the CLI and the Train page."""
+
+    arch: str = "mlp"
+    """Architecture: 'mlp' (seed 001) or 'dcgan' (GANs in Action, ch. 4)."""
+    dataset: str = "mnist-embedded"
+    """Training images: the 5,000 embedded MNIST digits (offline), full MNIST or Fashion-MNIST."""
+    data_dir: str = "data"
+    """Folder holding (or receiving) torchvision datasets."""
+    download: bool = False
+    """Allow downloading full MNIST / Fashion-MNIST; nothing is downloaded otherwise."""
+
+    latent_dim: int = 100
+    """Length of the noise vector z fed to the generator."""
+    g_width: int = 256
+    """Generator width: MLP first hidden layer (256, then x2, x4); DCGAN channels of the 7x7 map (256, then /2, /4)."""
+    d_width: int = 512
+    """Discriminator width: MLP first hidden layer (512, then /2); DCGAN first conv's filters (32, then x2, x4)."""
+    leaky_slope: float = 0.2
+    """Negative slope of the LeakyReLU activations (seed 001: 0.2; GANs in Action DCGAN: 0.01)."""
+    bn_momentum: float = 0.2
+    """PyTorch BatchNorm momentum of the generator (Keras momentum 0.8 ≈ PyTorch 0.2)."""
+
+    batch_size: int = 64
+    """Real images per discriminator update (and fakes per generator update)."""
+    lr_g: float = 2e-4
+    """Adam learning rate of the generator."""
+    lr_d: float = 2e-4
+    """Adam learning rate of the discriminator."""
+    beta1: float = 0.5
+    """Adam beta1 (momentum). 0.5 is the GAN classic; 0.9 is Adam's default."""
+    beta2: float = 0.999
+    """Adam beta2."""
+    d_steps: int = 1
+    """k: discriminator updates per generator update (seed 000)."""
+    g_loss: str = "non-saturating"
+    """Generator loss: 'non-saturating' (-log D(G(z))) or 'minimax' (log(1 - D(G(z))), saturates early)."""
+    label_smoothing: float = 0.0
+    """One-sided label smoothing: real targets become 1 - s (seed 004 uses s = 0.1, i.e. targets of 0.9)."""
+    d_pretrain_steps: int = 0
+    """Discriminator updates on real digits vs uniform noise before the game starts (seed 002)."""
+
+    iterations: int | None = 30_000
+    """Stop after this many iterations (one iteration = k D updates + one G update)."""
+    epochs: float | None = None
+    """Stop after this many passes over the data: iterations = floor(N / batch) x epochs (seed 000)."""
+    seconds: float | None = None
+    """Stop after this much training time, in seconds (a lesson thinks in minutes)."""
+
+    seed: int = 0
+    """Seed of weights, noise and data order: the same seed gives the same run on the CPU."""
+    device: str = "auto"
+    """'auto' picks CUDA, then MPS, then CPU."""
+    precision: str = "fp32"
+    """'bf16' runs the forward passes in bfloat16 autocast (about 2x faster convolutions on modern CPUs)."""
+
+    sample_every: int = 200
+    """Draw the fixed-noise sample grid every this many iterations."""
+    n_samples: int = 64
+    """Size of the fixed noise batch drawn at each sample interval."""
+    log_every: int = 0
+    """Read the metrics back every this many iterations; 0 = auto (1 on CPU, 25 on accelerators)."""
+    checkpoint_every: int = 0
+    """Write a checkpoint every this many iterations (0: only at the end)."""
+
+    # ------------------------------------------------------------------ derived values
+    def iterations_for(self, n_images: int) -> int | None:
+        """The iteration budget implied by `iterations` and `epochs` (the smaller), None if neither is set."""
+        budgets = []
+        if self.iterations is not None:
+            budgets.append(self.iterations)
+        if self.epochs is not None:
+            budgets.append(math.floor(n_images / self.batch_size * self.epochs))
+        return min(budgets) if budgets else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Config:
+        """Rebuild from `to_dict()`; unknown keys are an error, missing ones take the defaults."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown config field(s): {', '.join(unknown)}")
+        return cls(**data)
+
+    def replace(self, **changes: Any) -> Config:
+        return replace(self, **changes)
+
+    # ------------------------------------------------------------------ validation
+    def validate(self) -> Config:
+        """Raise ConfigError naming the first impossible value; return self when all is well."""
+        for check in _CHECKS:
+            check(self)
+        return self
+
+
+def _choice(name: str, allowed: tuple[str, ...]):
+    def check(cfg: Config) -> None:
+        value = getattr(cfg, name)
+        if value not in allowed:
+            raise ConfigError(f"{name} must be one of {', '.join(allowed)} (got {value!r})")
+
+    return check
+
+
+def _number(name: str, low: float, high: float, *, integer: bool = False, low_open: bool = False,
+            high_open: bool = False, optional: bool = False):
+    def check(cfg: Config) -> None:
+        value = getattr(cfg, name)
+        if value is None and optional:
+            return
+        kind = "an integer" if integer else "a number"
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
+            raise ConfigError(f"{name} must be {kind} (got {value!r})")
+        if not math.isfinite(value):
+            raise ConfigError(f"{name} must be finite (got {value!r})")
+        too_low = value <= low if low_open else value < low
+        too_high = value >= high if high_open else value > high
+        if too_low or too_high:
+            left, right = ("(" if low_open else "["), (")" if high_open else "]")
+            raise ConfigError(f"{name} must be in {left}{_fmt(low)}, {_fmt(high)}{right} (got {value!r})")
+
+    return check
+
+
+def _fmt(x: float) -> str:
+    return "∞" if x == math.inf else f"{x:g}"
+
+
+def _some_budget(cfg: Config) -> None:
+    if cfg.iterations is None and cfg.epochs is None and cfg.seconds is None:
+        raise ConfigError("iterations, epochs or seconds: set at least one budget for the run")
+
+
+_CHECKS = (
+    _choice("arch", ARCHS),
+    _choice("dataset", DATASETS),
+    _choice("g_loss", G_LOSSES),
+    _choice("device", DEVICES),
+    _choice("precision", PRECISIONS),
+    _number("latent_dim", 1, 4096, integer=True),
+    _number("g_width", 8, 4096, integer=True),
+    _number("d_width", 4, 4096, integer=True),
+    _number("leaky_slope", 0, 1, high_open=True),
+    _number("bn_momentum", 0, 1, low_open=True),
+    _number("batch_size", 1, 4096, integer=True),
+    _number("lr_g", 0, 1, low_open=True),
+    _number("lr_d", 0, 1, low_open=True),
+    _number("beta1", 0, 1, high_open=True),
+    _number("beta2", 0, 1, high_open=True),
+    _number("d_steps", 1, 100, integer=True),
+    _number("label_smoothing", 0, 0.5, high_open=True),
+    _number("d_pretrain_steps", 0, 100_000, integer=True),
+    _number("iterations", 1, 10_000_000, integer=True, optional=True),
+    _number("epochs", 0, 100_000, low_open=True, optional=True),
+    _number("seconds", 0, 7 * 24 * 3600, low_open=True, optional=True),
+    _some_budget,
+    _number("seed", 0, 2**63 - 1, integer=True),
+    _number("sample_every", 1, 10_000_000, integer=True),
+    _number("n_samples", 1, 1024, integer=True),
+    _number("log_every", 0, 100_000, integer=True),
+    _number("checkpoint_every", 0, 10_000_000, integer=True),
+)
+
+
+# The seeds' settings. Keras' Adam() defaults to lr 1e-3, beta1 0.9, which GANs in Action keeps for its DCGAN.
+_PRESETS: dict[str, dict[str, Any]] = {
+    "mlp": dict(arch="mlp", latent_dim=100, g_width=256, d_width=512, leaky_slope=0.2, bn_momentum=0.2,
+                batch_size=64, lr_g=2e-4, lr_d=2e-4, beta1=0.5, iterations=30_000, sample_every=200),
+    # bn_momentum: Keras' default 0.99 would be PyTorch 0.01; 0.1 lets the eval-mode running statistics keep up
+    # with a generator that changes fast in a short classroom run.
+    "dcgan": dict(arch="dcgan", latent_dim=100, g_width=256, d_width=32, leaky_slope=0.01, bn_momentum=0.1,
+                  batch_size=128, lr_g=1e-3, lr_d=1e-3, beta1=0.9, iterations=20_000, sample_every=1000),
+}
+
+
+@functools.cache
+def field_help() -> dict[str, str]:
+    """Each Config field's docstring (the string under it), for the CLI's --help and the Train page's tooltips."""
+    tree = ast.parse(inspect.getsource(Config))
+    body = tree.body[0].body
+    docs = {}
+    for node, following in zip(body, body[1:]):
+        if (isinstance(node, ast.AnnAssign) and isinstance(following, ast.Expr)
+                and isinstance(following.value, ast.Constant) and isinstance(following.value.value, str)):
+            docs[node.target.id] = following.value.value
+    return docs
+
+
+def preset(arch: str, **overrides: Any) -> Config:
+    """The seed-default config of an architecture, with optional overrides."""
+    if arch not in _PRESETS:
+        raise ConfigError(f"arch must be one of {', '.join(_PRESETS)} (got {arch!r})")
+    return Config(**{**_PRESETS[arch], **overrides})
+
+
+__all__ = ["ARCHS", "DATASETS", "G_LOSSES", "DEVICES", "PRECISIONS", "Config", "ConfigError", "field_help", "preset"]

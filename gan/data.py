@@ -1,0 +1,210 @@
+"""Training images: the embedded MNIST digits, torchvision datasets, and user uploads.
+
+Every loader returns plain numpy arrays, images uint8 (N, 28, 28) in 0..255 and labels int64 (N,).
+Training keeps the whole set on the device as one tensor (`to_training_tensor`) and draws batches
+of indices with `IndexSampler`, so no DataLoader or worker processes are involved.
+
+Nothing is downloaded unless the caller asks (``download=True``, the CLI's ``--download``).
+"""
+
+import functools
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+DATASETS = ("mnist-embedded", "mnist", "fashion-mnist")
+
+EMBEDDED_PATH = Path(__file__).resolve().parent.parent / "assets" / "mnist_5k.npz"
+IMAGE_SIZE = 28
+NPY_MAGIC = b"\x93NUMPY"
+NPZ_MAGIC = b"PK"  # an .npz is a zip archive of .npy files
+
+
+class DatasetUnavailable(RuntimeError):
+    """A dataset's files are missing (and no download was asked for) or its download failed.
+
+    The message names what is missing and why; the embedded digits ("mnist-embedded") always work offline.
+    """
+
+
+def load_images(
+    name: str, data_dir: str | Path = "data", download: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (images uint8 (N, 28, 28), labels int64 (N,)) of the named dataset's training split.
+
+    "mnist-embedded" is read from the bundled assets/mnist_5k.npz (5,000 digits, 500 per class)
+    and returned as cached read-only arrays. "mnist" and "fashion-mnist" come from torchvision
+    under `data_dir`; they are downloaded only when `download` is True.
+    Raises ValueError for an unknown name and DatasetUnavailable when the files cannot be had.
+    """
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    if name == "mnist-embedded":
+        return _load_embedded()
+    return _load_torchvision(name, Path(data_dir), download)
+
+
+@functools.lru_cache(maxsize=1)
+def _load_embedded() -> tuple[np.ndarray, np.ndarray]:
+    with np.load(EMBEDDED_PATH, allow_pickle=False) as f:
+        images = f["images"].astype(np.uint8)  # (5000, 28, 28)
+        labels = f["labels"].astype(np.int64)  # (5000,)
+    # The arrays are shared by every caller through the cache, so nobody may write to them.
+    images.flags.writeable = False
+    labels.flags.writeable = False
+    return images, labels
+
+
+def _load_torchvision(name: str, data_dir: Path, download: bool) -> tuple[np.ndarray, np.ndarray]:
+    from torchvision import datasets  # lazy: importing torchvision costs about a second
+
+    dataset_class = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST}[name]
+    try:
+        dataset = dataset_class(root=data_dir, train=True, download=download)
+    except (OSError, RuntimeError) as err:  # URLError is an OSError; torchvision wraps failures in RuntimeError
+        raise DatasetUnavailable(_unavailable_message(name, data_dir, download, err)) from err
+    return dataset.data.numpy().astype(np.uint8), dataset.targets.numpy().astype(np.int64)
+
+
+def _unavailable_message(name: str, data_dir: Path, download: bool, err: Exception) -> str:
+    # torchvision's download errors span several lines (one per mirror); keep the last, most specific one.
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    reason = lines[-1] if lines else type(err).__name__
+    offline = "The embedded digits ('mnist-embedded') are available offline."
+    if download:
+        return f"Downloading {name} into '{data_dir}' failed: {reason}. {offline}"
+    return (
+        f"{name} training data is not available in '{data_dir}' ({reason}). Nothing is downloaded "
+        f"unless you ask: pass download=True (CLI: --download). {offline}"
+    )
+
+
+def to_training_tensor(images: np.ndarray, device: torch.device | str) -> torch.Tensor:
+    """Convert uint8 images (N, 28, 28) to one float32 tensor (N, 1, 28, 28) in [-1, 1] on `device`."""
+    x = torch.tensor(images, dtype=torch.uint8, device=device)  # copies, so read-only arrays are fine
+    return (x.float() / 127.5 - 1.0).unsqueeze(1)
+
+
+class IndexSampler:
+    """Draws batches of indices into a training tensor, one random permutation per epoch.
+
+    The last incomplete batch of each epoch is dropped, so every batch has `batch_size` indices
+    and an epoch is `batches_per_epoch = n // batch_size` batches. The order depends only on the
+    generator's seed. `state_dict()` saves the generator state too, so give the sampler its own
+    generator: a resumed run then continues with exactly the same batches.
+    """
+
+    def __init__(self, n: int, batch_size: int, generator: torch.Generator, device: torch.device | str):
+        if n < 1:
+            raise ValueError(f"n must be >= 1, got {n}")
+        if not 1 <= batch_size <= n:
+            raise ValueError(f"batch_size must be in 1..n={n}, got {batch_size}")
+        self.n = n
+        self.batch_size = batch_size
+        self.generator = generator
+        self.device = torch.device(device)
+        self._epoch = 0
+        self._position = 0  # index into the permutation of the next batch's first element
+        self._permutation: torch.Tensor | None = None  # (n,) int64 on self.device; None until the first batch
+
+    @property
+    def batches_per_epoch(self) -> int:
+        """Full batches per epoch; the remainder `n % batch_size` of each permutation is dropped."""
+        return self.n // self.batch_size
+
+    @property
+    def epoch(self) -> int:
+        """0-based index of the epoch the last returned batch belongs to (0 before the first batch)."""
+        return self._epoch
+
+    def next(self) -> torch.Tensor:
+        """Return the next batch of indices, int64 (batch_size,) on the sampler's device."""
+        if self._permutation is None:
+            self._permutation = self._new_permutation()
+        elif self._position + self.batch_size > self.n:
+            self._permutation = self._new_permutation()
+            self._epoch += 1
+            self._position = 0
+        batch = self._permutation[self._position : self._position + self.batch_size]
+        self._position += self.batch_size
+        return batch
+
+    def _new_permutation(self) -> torch.Tensor:
+        # Drawn where the generator lives (randperm requires it), then moved once per epoch.
+        permutation = torch.randperm(self.n, generator=self.generator, device=self.generator.device)
+        return permutation.to(self.device)
+
+    def state_dict(self) -> dict:
+        """Return plain values and CPU tensors, loadable with torch.load(weights_only=True)."""
+        return {
+            "n": self.n,
+            "batch_size": self.batch_size,
+            "epoch": self._epoch,
+            "position": self._position,
+            "permutation": None if self._permutation is None else self._permutation.cpu(),
+            "generator_state": self.generator.get_state(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore a state from `state_dict()`; n and batch_size must match this sampler's."""
+        for key in ("n", "batch_size"):
+            if state[key] != getattr(self, key):
+                raise ValueError(f"{key} mismatch: state has {state[key]}, sampler has {getattr(self, key)}")
+        self._epoch = int(state["epoch"])
+        self._position = int(state["position"])
+        permutation = state["permutation"]
+        self._permutation = None if permutation is None else permutation.to(self.device)
+        self.generator.set_state(state["generator_state"])
+
+
+def load_upload(file_bytes: bytes) -> np.ndarray:
+    """Read an uploaded .npy or .npz of images and return uint8 (N, 28, 28).
+
+    Accepted: shape (N, 28, 28) or (N, 1, 28, 28); dtype uint8 (or another integer type) in 0..255,
+    or float in 0..1. A .npz must hold a single array or one named "images". Pickled data is
+    never loaded. Anything else raises ValueError with the reason.
+    """
+    array = _read_array(file_bytes)
+    if array.ndim == 4 and array.shape[1] == 1:
+        array = array[:, 0]  # (N, 1, 28, 28) -> (N, 28, 28)
+    if array.ndim != 3 or array.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE) or len(array) == 0:
+        raise ValueError(f"expected images of shape (N, 28, 28) or (N, 1, 28, 28) with N >= 1, got {array.shape}")
+    return _to_uint8(array)
+
+
+def _read_array(file_bytes: bytes) -> np.ndarray:
+    # Check the magic bytes first so pickles and other files get a plain answer, not numpy's advice.
+    if not file_bytes.startswith((NPY_MAGIC, NPZ_MAGIC)):
+        raise ValueError("not a .npy or .npz file (pickles and image files are not accepted)")
+    try:
+        loaded = np.load(io.BytesIO(file_bytes), allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            return loaded
+        with loaded:
+            return _pick_npz_array(loaded)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
+        # numpy refuses object arrays with a ValueError; corrupt files fail in several ways.
+        raise ValueError(f"could not read the upload as a .npy/.npz image array: {err}") from err
+
+
+def _pick_npz_array(npz: np.lib.npyio.NpzFile) -> np.ndarray:
+    if "images" in npz.files:
+        return npz["images"]
+    if len(npz.files) == 1:
+        return npz[npz.files[0]]
+    raise ValueError(f".npz holds arrays {npz.files}; name the images array 'images' or upload a single array")
+
+
+def _to_uint8(array: np.ndarray) -> np.ndarray:
+    if np.issubdtype(array.dtype, np.integer) and array.dtype != np.bool_:
+        if array.min() < 0 or array.max() > 255:
+            raise ValueError(f"integer pixels must lie in 0..255, got {array.min()}..{array.max()}")
+        return array.astype(np.uint8)
+    if np.issubdtype(array.dtype, np.floating):
+        if not np.isfinite(array).all() or array.min() < 0.0 or array.max() > 1.0:
+            raise ValueError("float pixels must be finite and lie in 0..1")
+        return np.rint(array * 255.0).astype(np.uint8)
+    raise ValueError(f"expected uint8 pixels in 0..255 or float pixels in 0..1, got dtype {array.dtype}")

@@ -1,0 +1,30 @@
+"""Model registry: build the generator and discriminator a config asks for."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from gan.config import Config
+from gan.models.common import IMAGE_SHAPE, count_parameters
+from gan.models.dcgan import DCGANDiscriminator, DCGANGenerator
+from gan.models.mlp import MLPDiscriminator, MLPGenerator
+
+
+def build_generator(cfg: Config) -> nn.Module:
+    if cfg.arch == "mlp":
+        return MLPGenerator(cfg.latent_dim, cfg.g_width, cfg.leaky_slope, cfg.bn_momentum)
+    if cfg.arch == "dcgan":
+        return DCGANGenerator(cfg.latent_dim, cfg.g_width, cfg.leaky_slope, cfg.bn_momentum)
+    raise ValueError(f"unknown arch {cfg.arch!r}")
+
+
+def build_discriminator(cfg: Config) -> nn.Module:
+    if cfg.arch == "mlp":
+        return MLPDiscriminator(cfg.d_width, cfg.leaky_slope)
+    if cfg.arch == "dcgan":
+        return DCGANDiscriminator(cfg.d_width, cfg.leaky_slope, cfg.bn_momentum)
+    raise ValueError(f"unknown arch {cfg.arch!r}")
+
+
+__all__ = ["IMAGE_SHAPE", "build_generator", "build_discriminator", "count_parameters",
+           "MLPGenerator", "MLPDiscriminator", "DCGANGenerator", "DCGANDiscriminator"]

@@ -1,0 +1,35 @@
+"""Shared fixtures: tiny, seeded, CPU-only runs on a slice of the embedded digits."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from gan.config import Config, preset  # noqa: E402
+from gan.data import load_images  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def digits() -> np.ndarray:
+    """512 embedded MNIST digits, uint8 (512, 28, 28)."""
+    images, _ = load_images("mnist-embedded")
+    return images[:512]
+
+
+def tiny_config(arch: str = "mlp", **overrides) -> Config:
+    """A seed-default config shrunk so that one iteration takes milliseconds."""
+    small = dict(g_width=16, d_width=32 if arch == "mlp" else 8, latent_dim=8, batch_size=16, iterations=4,
+                 sample_every=2, n_samples=4, device="cpu")
+    return preset(arch, **{**small, **overrides})
+
+
+@pytest.fixture
+def tiny():
+    return tiny_config

@@ -1,0 +1,122 @@
+import os
+import pickle
+
+import pytest
+import torch
+
+from gan.checkpoint import CheckpointError, generator_from_checkpoint, load_checkpoint, save_checkpoint
+from gan.train import GANTrainer
+from tests.conftest import tiny_config
+
+
+@pytest.fixture
+def trained(digits):
+    t = GANTrainer(tiny_config("dcgan", iterations=6), images=digits)
+    run = t.run()
+    for _ in range(3):
+        next(run)
+    return t
+
+
+def test_round_trip_restores_the_generator_exactly(trained, tmp_path):
+    path = save_checkpoint(trained.state_dict(), tmp_path / "run" / "checkpoint.pt")
+    state = load_checkpoint(path)
+    assert state["config"] == trained.config and state["iteration"] == 3
+    G = generator_from_checkpoint(state)
+    z = torch.randn(4, trained.config.latent_dim)
+    trained.G.eval()
+    with torch.no_grad():
+        assert torch.equal(G(z), trained.G(z))
+
+
+@pytest.mark.parametrize("arch", ["mlp", "dcgan"])
+def test_resuming_continues_the_same_run(arch, digits, tmp_path):
+    straight = GANTrainer(tiny_config(arch, iterations=6), images=digits)
+    expected = [r.metrics() for r in straight.run()]
+
+    first = GANTrainer(tiny_config(arch, iterations=3), images=digits)
+    list(first.run())
+    save_checkpoint(first.state_dict(), tmp_path / "c.pt")
+    resumed = GANTrainer.from_checkpoint(load_checkpoint(tmp_path / "c.pt"), images=digits, iterations=6)
+    list(resumed.run())
+
+    assert resumed.iteration == 6
+    for key in ("iteration", "d_loss", "g_loss", "d_acc_real", "d_fake"):
+        assert resumed.history[key] == [m[key] for m in expected]
+    for a, b in zip(resumed.G.parameters(), straight.G.parameters()):
+        assert torch.equal(a, b)
+
+
+def test_a_resumed_run_keeps_its_hyperparameters(trained, tmp_path):
+    save_checkpoint(trained.state_dict(), tmp_path / "c.pt")
+    with pytest.raises(ValueError, match="keeps its hyperparameters"):
+        GANTrainer.from_checkpoint(load_checkpoint(tmp_path / "c.pt"), lr_g=0.1)
+
+
+def test_truncated_file_is_refused_clearly(trained, tmp_path):
+    path = save_checkpoint(trained.state_dict(), tmp_path / "c.pt")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match="not a readable GAN Arena checkpoint"):
+        load_checkpoint(path)
+
+
+def test_random_bytes_and_missing_files_are_refused(tmp_path):
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(os.urandom(2048))
+    with pytest.raises(CheckpointError, match="not a readable"):
+        load_checkpoint(junk)
+    with pytest.raises(CheckpointError, match="no such file"):
+        load_checkpoint(tmp_path / "nope.pt")
+
+
+def test_a_torch_file_that_is_not_a_checkpoint_is_refused(tmp_path):
+    torch.save({"weights": torch.zeros(3)}, tmp_path / "other.pt")
+    with pytest.raises(CheckpointError, match="not a GAN Arena checkpoint"):
+        load_checkpoint(tmp_path / "other.pt")
+
+
+class Exploit:
+    def __reduce__(self):
+        return (os.system, ("touch HACKED",))
+
+
+def test_a_hostile_pickle_never_runs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name, save in (("torch.pt", lambda p: torch.save({"x": Exploit()}, p)),
+                       ("raw.pkl", lambda p: p.write_bytes(pickle.dumps(Exploit())))):
+        save(tmp_path / name)
+        with pytest.raises(CheckpointError):
+            load_checkpoint(tmp_path / name)
+    assert not (tmp_path / "HACKED").exists()
+
+
+def test_weights_of_another_architecture_are_refused(trained, tmp_path):
+    state = trained.state_dict()
+    state["config"] = tiny_config("mlp").to_dict()  # claims MLP, holds DCGAN weights
+    save_checkpoint(state, tmp_path / "c.pt")
+    with pytest.raises(CheckpointError, match="do not fit the architecture"):
+        generator_from_checkpoint(load_checkpoint(tmp_path / "c.pt"))
+
+
+def test_invalid_config_inside_a_checkpoint_is_refused(trained, tmp_path):
+    state = trained.state_dict()
+    state["config"]["lr_g"] = -1.0
+    save_checkpoint(state, tmp_path / "c.pt")
+    with pytest.raises(CheckpointError, match="invalid config: lr_g"):
+        load_checkpoint(tmp_path / "c.pt")
+
+
+def test_a_failed_write_leaves_the_previous_checkpoint_intact(trained, tmp_path, monkeypatch):
+    path = save_checkpoint(trained.state_dict(), tmp_path / "c.pt")
+    before = path.read_bytes()
+
+    def broken_save(obj, f, *args, **kwargs):
+        open(f, "wb").write(b"half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", broken_save)
+    with pytest.raises(OSError, match="disk full"):
+        save_checkpoint(trained.state_dict(), path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["c.pt"]  # no temp file left behind

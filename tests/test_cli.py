@@ -1,0 +1,63 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from gan.__main__ import main
+from tests.conftest import ROOT
+
+TINY = ["--g-width", "16", "--d-width", "32", "--latent-dim", "8", "--batch-size", "16", "--n-samples", "4",
+        "--device", "cpu", "--no-progress"]
+
+
+def test_train_writes_checkpoint_metrics_grids_and_gif_then_sample_reads_it(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--arch", "mlp", "--iters", "4", "--sample-every", "2", "--out", str(out), *TINY]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "checkpoint.pt", "metrics.csv", "progress.gif", "samples_000002.png", "samples_000004.png"]
+    header, *rows = (out / "metrics.csv").read_text().splitlines()
+    assert header.startswith("iteration,epoch,d_loss,g_loss,d_acc_real,d_acc_fake") and len(rows) == 4
+
+    assert main(["sample", "--checkpoint", str(out / "checkpoint.pt"), "--n", "10", "--out", str(tmp_path / "s.npy")]) == 0
+    samples = np.load(tmp_path / "s.npy")
+    assert samples.shape == (10, 1, 28, 28) and samples.dtype == np.float32
+    assert samples.min() >= -1 and samples.max() <= 1
+    assert main(["sample", "--checkpoint", str(out / "checkpoint.pt"), "--n", "9", "--out", str(tmp_path / "g.png")]) == 0
+    assert (tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_resume_continues_the_count(tmp_path):
+    out = str(tmp_path / "run")
+    main(["train", "--arch", "dcgan", "--iters", "2", "--out", out, *TINY])
+    assert main(["train", "--resume", f"{out}/checkpoint.pt", "--iters", "3", "--out", out, "--no-progress"]) == 0
+    assert len((tmp_path / "run" / "metrics.csv").read_text().splitlines()) == 1 + 3
+
+
+@pytest.mark.parametrize("argv, reason", [
+    (["train", "--lr-d", "-0.1"], "lr_d must be in (0, 1]"),
+    (["train", "--arch", "vae"], "invalid choice: 'vae'"),
+    (["train", "--batch-size", "many"], "invalid int value"),
+    (["train", "--dataset", "mnist", "--data-dir", "{tmp}"], "Nothing is downloaded unless you ask"),
+    (["sample", "--checkpoint", "{tmp}/missing.pt", "--out", "{tmp}/x.npy"], "no such file"),
+    (["sample", "--checkpoint", "x.pt", "--out", "x.jpg"], "must end in .npy or .png"),
+    (["fly"], "invalid choice"),
+])
+def test_bad_arguments_exit_non_zero_with_one_line(argv, reason, tmp_path, capsys):
+    argv = [a.format(tmp=tmp_path) for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert reason in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_resume_refuses_a_different_architecture(tmp_path, capsys):
+    out = str(tmp_path / "run")
+    main(["train", "--arch", "mlp", "--iters", "1", "--out", out, *TINY])
+    assert main(["train", "--resume", f"{out}/checkpoint.pt", "--arch", "dcgan", "--out", out]) == 2
+    assert "differs in: arch" in capsys.readouterr().err
+
+
+def test_module_entry_point_prints_help():
+    result = subprocess.run([sys.executable, "-m", "gan", "train", "--help"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0 and "--label-smoothing" in result.stdout and "--resume" in result.stdout

@@ -1,0 +1,52 @@
+import pytest
+import torch
+
+from gan.config import preset
+from gan.models import build_discriminator, build_generator, count_parameters
+
+# Trainable parameters as Keras' model.summary() prints them for the seed models (BatchNorm's moving mean and
+# variance are not trainable there and are buffers here).
+SEED_PARAMETERS = {
+    "mlp": (1_489_936, 533_505),  # seed 001
+    "dcgan": (1_636_737, 95_105),  # GANs in Action, ch. 4
+}
+
+
+@pytest.mark.parametrize("arch", ["mlp", "dcgan"])
+def test_seed_architectures_have_the_books_parameter_counts(arch):
+    cfg = preset(arch)
+    assert (count_parameters(build_generator(cfg)), count_parameters(build_discriminator(cfg))) == \
+        SEED_PARAMETERS[arch]
+
+
+@pytest.mark.parametrize("arch", ["mlp", "dcgan"])
+def test_generator_draws_28x28_images_in_tanh_range_and_d_gives_one_logit_each(arch):
+    cfg = preset(arch)
+    G, D = build_generator(cfg), build_discriminator(cfg)
+    (z,) = G.sample_inputs(5, torch.Generator().manual_seed(0))
+    assert z.shape == (5, 100)
+    x = G(z)
+    assert x.shape == (5, 1, 28, 28)
+    assert x.min() >= -1 and x.max() <= 1
+    assert D(x).shape == (5,)
+
+
+def test_dcgan_intermediate_maps_follow_the_book():
+    G = build_generator(preset("dcgan"))
+    h = G.project(torch.randn(2, 100)).view(-1, 256, 7, 7)
+    sizes = []
+    for layer in G.net:
+        h = layer(h)
+        if isinstance(layer, torch.nn.ConvTranspose2d):
+            sizes.append(tuple(h.shape[1:]))
+    assert sizes == [(128, 14, 14), (64, 14, 14), (1, 28, 28)]
+
+
+def test_widths_latent_size_and_slope_are_configurable():
+    cfg = preset("dcgan", latent_dim=16, g_width=64, d_width=8, leaky_slope=0.3)
+    G, D = build_generator(cfg), build_discriminator(cfg)
+    assert G(torch.randn(3, 16)).shape == (3, 1, 28, 28)
+    assert D.net[0].out_channels == 8
+    assert D.net[1].negative_slope == 0.3
+    mlp = build_generator(preset("mlp", g_width=32))
+    assert [m.out_features for m in mlp.net if isinstance(m, torch.nn.Linear)] == [32, 64, 128, 784]

@@ -1,0 +1,141 @@
+import math
+
+import pytest
+import torch
+
+from gan.train import GANTrainer, TrainingDiverged, train
+from tests.conftest import tiny_config
+
+
+def params(net: torch.nn.Module) -> list[torch.Tensor]:
+    return [p.detach().clone() for p in net.parameters()]
+
+
+def changed(before: list[torch.Tensor], net: torch.nn.Module) -> bool:
+    return any(not torch.equal(a, b) for a, b in zip(before, net.parameters()))
+
+
+@pytest.mark.parametrize("arch", ["mlp", "dcgan"])
+def test_each_phase_moves_only_its_own_player(arch, digits):
+    t = GANTrainer(tiny_config(arch), images=digits)
+    g0, d0 = params(t.G), params(t.D)
+    t.d_step()
+    assert changed(d0, t.D) and not changed(g0, t.G)
+    g1, d1 = params(t.G), params(t.D)
+    t.g_step()
+    assert changed(g1, t.G) and not changed(d1, t.D)
+    assert all(p.requires_grad for p in t.D.parameters())  # D is unfrozen again after the G step
+
+
+def test_one_iteration_runs_k_discriminator_updates_then_one_generator_update(digits):
+    t = GANTrainer(tiny_config(d_steps=3), images=digits)
+    t.iteration_step()
+    assert t.opt_d.state[next(iter(t.D.parameters()))]["step"].item() == 3
+    assert t.opt_g.state[next(iter(t.G.parameters()))]["step"].item() == 1
+    assert t.iteration == 1
+
+
+def test_records_carry_the_four_classic_numbers_and_samples_at_intervals(digits):
+    records = list(train(tiny_config(iterations=4, sample_every=2), images=digits))
+    assert [r.iteration for r in records] == [1, 2, 3, 4]
+    assert [r.samples is not None for r in records] == [False, True, False, True]
+    r = records[-1]
+    assert r.samples.shape == (4, 1, 28, 28) and r.samples.abs().max() <= 1
+    for value in (r.d_acc_real, r.d_acc_fake, r.d_real, r.d_fake):
+        assert 0 <= value <= 1
+    assert r.d_loss > 0 and math.isfinite(r.g_loss) and r.its_per_sec > 0
+    assert r.epoch == pytest.approx(4 / (512 // 16))
+
+
+def test_metrics_are_means_over_the_logging_window(digits):
+    every = GANTrainer(tiny_config(iterations=6), images=digits)
+    per_iteration = [r.d_loss for r in every.run()]
+    windowed = [r.d_loss for r in train(tiny_config(iterations=6, log_every=3), images=digits)]
+    assert windowed == pytest.approx([sum(per_iteration[:3]) / 3, sum(per_iteration[3:]) / 3], rel=1e-5)
+
+
+def test_same_seed_same_losses_other_seed_other_losses(digits):
+    def losses(seed):
+        return [(r.d_loss, r.g_loss) for r in train(tiny_config("dcgan", seed=seed, iterations=3), images=digits)]
+
+    assert losses(1) == losses(1)
+    assert losses(1) != losses(2)
+
+
+def test_budget_in_epochs_and_in_seconds(digits):
+    by_epochs = GANTrainer(tiny_config(iterations=None, epochs=0.25), images=digits)
+    list(by_epochs.run())
+    assert by_epochs.iteration == 8  # floor(512 / 16) * 0.25
+    by_time = GANTrainer(tiny_config(iterations=None, seconds=0.3), images=digits)
+    list(by_time.run())
+    assert by_time.elapsed >= 0.3 and by_time.iteration >= 1 and by_time.finished()
+
+
+def test_time_between_records_is_not_counted_as_training(digits):
+    import time
+
+    t = GANTrainer(tiny_config(iterations=3), images=digits)
+    started = time.perf_counter()
+    for _ in t.run():
+        time.sleep(0.5)  # a paused UI
+    wall = time.perf_counter() - started
+    assert t.elapsed <= wall - 3 * 0.5 + 0.01
+
+
+def test_learning_rates_and_d_steps_change_between_iterations_and_are_logged(digits):
+    t = GANTrainer(tiny_config(iterations=10), images=digits)
+    run = t.run()
+    next(run)
+    t.set_lr(lr_d=1e-5)
+    t.set_d_steps(2)
+    next(run)
+    assert t.opt_d.param_groups[0]["lr"] == 1e-5 and t.lr_g == pytest.approx(2e-4)
+    assert [(e["name"], e["iteration"], e["new"]) for e in t.events] == [("lr_d", 1, 1e-5), ("d_steps", 1, 2)]
+    with pytest.raises(ValueError, match="lr_g"):
+        t.set_lr(lr_g=-1)
+
+
+def test_discriminator_pretraining_moves_d_before_the_game(digits):
+    t = GANTrainer(tiny_config(d_pretrain_steps=5, iterations=1), images=digits)
+    g0, d0 = params(t.G), params(t.D)
+    t.pretrain_d(5)
+    assert changed(d0, t.D) and not changed(g0, t.G) and t.iteration == 0
+
+
+def test_a_diverging_run_stops_with_an_explanation_and_keeps_the_last_good_state(digits):
+    t = GANTrainer(tiny_config(iterations=20, sample_every=1), images=digits)
+    t.good_state_every_s = 0  # remember every snapshot, not only every few seconds
+    run = t.run()
+    for _ in range(3):
+        next(run)
+    with torch.no_grad():
+        next(iter(t.D.parameters())).fill_(float("nan"))  # what an exploding update leaves behind
+    with pytest.raises(TrainingDiverged, match="lower lr_d") as err:
+        next(run)
+    good = t.good_state()
+    assert err.value.last_good_iteration == good["iteration"] == 3
+    assert all(torch.isfinite(v).all() for v in good["discriminator"].values() if v.is_floating_point())
+    assert good["snapshot_iterations"][-1] <= 3
+
+
+def test_fixed_noise_samples_do_not_disturb_training(digits):
+    plain = [r.d_loss for r in train(tiny_config(iterations=4, sample_every=100), images=digits)]
+    sampled = [r.d_loss for r in train(tiny_config(iterations=4, sample_every=1), images=digits)]
+    assert plain == sampled
+
+
+def test_snapshots_start_with_the_untrained_generator(digits):
+    t = GANTrainer(tiny_config(iterations=4, sample_every=2), images=digits)
+    list(t.run())
+    assert t.snapshot_iterations == [0, 2, 4]
+    assert t.snapshots[0].dtype == torch.uint8 and t.snapshots[0].shape == (4, 1, 28, 28)
+
+
+def test_batch_larger_than_the_data_is_refused(digits):
+    with pytest.raises(ValueError, match="larger than the dataset"):
+        GANTrainer(tiny_config(batch_size=1024), images=digits)
+
+
+def test_bf16_precision_trains(digits):
+    records = list(train(tiny_config("dcgan", precision="bf16", iterations=2), images=digits))
+    assert all(math.isfinite(r.d_loss) for r in records)
