@@ -30,9 +30,7 @@ class DatasetUnavailable(RuntimeError):
     """
 
 
-def load_images(
-    name: str, data_dir: str | Path = "data", download: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
+def load_images(name: str, data_dir: str | Path = "data", download: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Return (images uint8 (N, 28, 28), labels int64 (N,)) of the named dataset's training split.
 
     "mnist-embedded" is read from the bundled assets/mnist_5k.npz (5,000 digits, 500 per class)
@@ -157,7 +155,7 @@ class IndexSampler:
         self._position = int(state["position"])
         permutation = state["permutation"]
         self._permutation = None if permutation is None else permutation.to(self.device)
-        self.generator.set_state(state["generator_state"])
+        self.generator.set_state(state["generator_state"].cpu())  # map_location may have moved it
 
 
 def load_upload(file_bytes: bytes) -> np.ndarray:

@@ -52,8 +52,10 @@ def main() -> None:
     images, labels = read_csv(args.csv_gz)
     write_npz_atomically(OUTPUT_PATH, images, labels)
     counts = np.bincount(labels, minlength=10)
-    print(f"wrote {OUTPUT_PATH} ({OUTPUT_PATH.stat().st_size / 1024:.0f} KiB): "
-          f"{len(images)} images, per class {counts.tolist()}")
+    print(
+        f"wrote {OUTPUT_PATH} ({OUTPUT_PATH.stat().st_size / 1024:.0f} KiB): "
+        f"{len(images)} images, per class {counts.tolist()}"
+    )
 
 
 if __name__ == "__main__":

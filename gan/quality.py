@@ -1,0 +1,321 @@
+"""Sample quality, scored by a small digit classifier bundled in assets/digit_classifier.pt.
+
+The headline number is a *classifier FID*: the Fréchet distance between Gaussians fitted to the
+classifier's 64-d penultimate features of generated and of real digits. It is not the Inception
+FID of papers (different network, different features), so compare it only with itself. Lower is
+better; real held-out digits score close to 0.
+
+Alongside it: how confident the classifier is, which digits it sees (a histogram over 0..9), how
+many classes appear at all (mode collapse shows as few) and how many samples it recognises with
+confidence >= 0.9.
+
+Retrain the bundled classifier with ``python -m gan.quality --retrain``.
+"""
+
+import argparse
+import functools
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gan.data import load_images, to_training_tensor
+
+CLASSIFIER_PATH = Path(__file__).resolve().parent.parent / "assets" / "digit_classifier.pt"
+NUM_CLASSES = 10
+FEATURE_DIM = 64
+COVERAGE_THRESHOLD = 0.02  # a class counts as covered when it holds at least this fraction of samples
+RECOGNISABLE_CONFIDENCE = 0.9  # a sample is recognisable when its top softmax probability reaches this
+HELD_OUT_EVERY = 5  # every 5th digit of each class is held out: 100 per class, 1,000 in all
+OUTLIER_WEIGHT = 0.5  # weight of the noise-is-no-digit loss in training
+SCORE_BATCH_SIZE = 500  # images per classifier call when scoring; bounds memory, results do not depend on it
+
+
+class DigitClassifier(nn.Module):
+    """Small CNN for MNIST digits: (B, 1, 28, 28) in [-1, 1] -> 64-d features -> 10 logits."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Sequential(
+            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (B, 16, 14, 14)
+            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (B, 32, 7, 7)
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (B, 64, 3, 3)
+        )
+        self.fc = nn.Linear(64 * 3 * 3, FEATURE_DIM)
+        self.dropout = nn.Dropout(0.3)
+        self.head = nn.Linear(FEATURE_DIM, NUM_CLASSES)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, 1, 28, 28) -> (B, 64) penultimate features, the space the classifier FID is measured in."""
+        return F.relu(self.fc(self.conv(x).flatten(1)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, 1, 28, 28) -> (B, 10) logits."""
+        return self.head(self.dropout(self.features(x)))
+
+
+@dataclass(frozen=True)
+class QualityScore:
+    """Quality of a batch of generated digits, as judged by the bundled classifier."""
+
+    fid: float
+    """Classifier FID against the 5,000 embedded real digits; lower is better, 0 is a perfect match."""
+    confidence: float
+    """Mean top softmax probability over the samples, in [0.1, 1]."""
+    class_histogram: tuple[float, ...]
+    """Fraction of samples classified as each digit 0..9; the 10 values sum to 1."""
+    classes_covered: int
+    """Number of digits holding at least COVERAGE_THRESHOLD of the samples; mode collapse shows as few."""
+    recognisable: float
+    """Fraction of samples classified with confidence >= RECOGNISABLE_CONFIDENCE."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading the bundled classifier and the real-data statistics
+
+
+def load_classifier(device: torch.device | str = "cpu") -> DigitClassifier:
+    """Return the bundled classifier in eval mode on `device`, cached per device (shared: do not modify)."""
+    return _load_classifier(str(torch.device(device)))
+
+
+@functools.lru_cache(maxsize=None)
+def _load_classifier(device: str) -> DigitClassifier:
+    if not CLASSIFIER_PATH.exists():
+        raise FileNotFoundError(f"{CLASSIFIER_PATH} is missing; rebuild it with: python -m gan.quality --retrain")
+    state = torch.load(CLASSIFIER_PATH, map_location=device, weights_only=True)
+    model = DigitClassifier().to(device)
+    model.load_state_dict({key: value.float() for key, value in state.items()})  # stored as fp16
+    return model.eval().requires_grad_(False)
+
+
+def real_feature_stats(device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+    """Return (mu (64,), sigma (64, 64)), float64 on CPU, of the features of all 5,000 embedded digits.
+
+    Features are computed on `device` (the device the samples will be scored on) and cached per device.
+    """
+    return _real_feature_stats(str(torch.device(device)))
+
+
+@functools.lru_cache(maxsize=None)
+def _real_feature_stats(device: str) -> tuple[torch.Tensor, torch.Tensor]:
+    images, _ = load_images("mnist-embedded")
+    features, _ = _features_and_probabilities(to_training_tensor(images, device))
+    return _mean_and_covariance(features)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoring
+
+
+def classify(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Classify images (B, 1, 28, 28) in [-1, 1]; return (labels int64 (B,), confidences float32 (B,)) on CPU."""
+    _check_images(images, min_count=1)
+    _, probabilities = _features_and_probabilities(images)
+    confidences, labels = probabilities.max(dim=1)
+    return labels, confidences
+
+
+def score_samples(images: torch.Tensor) -> QualityScore:
+    """Score generated images (B, 1, 28, 28) in [-1, 1], B >= 2, on the images' device."""
+    _check_images(images, min_count=2)
+    real_mu, real_sigma = real_feature_stats(images.device)
+    features, probabilities = _features_and_probabilities(images)
+    fake_mu, fake_sigma = _mean_and_covariance(features)
+    confidences, labels = probabilities.max(dim=1)
+    histogram = torch.bincount(labels, minlength=NUM_CLASSES).double() / len(labels)
+    return QualityScore(
+        fid=frechet_distance(fake_mu, fake_sigma, real_mu, real_sigma),
+        confidence=confidences.mean().item(),
+        class_histogram=tuple(histogram.tolist()),
+        classes_covered=int((histogram >= COVERAGE_THRESHOLD).sum()),
+        recognisable=(confidences >= RECOGNISABLE_CONFIDENCE).double().mean().item(),
+    )
+
+
+def frechet_distance(mu1: torch.Tensor, sigma1: torch.Tensor, mu2: torch.Tensor, sigma2: torch.Tensor) -> float:
+    """Fréchet distance between Gaussians N(mu1, sigma1) and N(mu2, sigma2), in float64.
+
+    d = |mu1 - mu2|^2 + tr(S1 + S2 - 2 sqrtm(S1 S2)). tr sqrtm(S1 S2) equals the sum of the square
+    roots of the eigenvalues of the symmetric matrix sqrt(S1) S2 sqrt(S1), so two symmetric
+    eigendecompositions replace scipy's general sqrtm. Tiny negative eigenvalues (rounding on
+    rank-deficient covariances) are clamped to 0.
+    """
+    mu1, sigma1, mu2, sigma2 = (_float64_cpu(t) for t in (mu1, sigma1, mu2, sigma2))
+    sqrt_sigma1 = _sqrt_psd(sigma1)
+    middle = sqrt_sigma1 @ sigma2 @ sqrt_sigma1
+    middle = (middle + middle.T) / 2  # symmetric in exact arithmetic; remove rounding asymmetry for eigvalsh
+    trace_sqrt_product = torch.linalg.eigvalsh(middle).clamp(min=0).sqrt().sum()
+    distance = (mu1 - mu2).square().sum() + sigma1.trace() + sigma2.trace() - 2 * trace_sqrt_product
+    return max(distance.item(), 0.0)
+
+
+def _float64_cpu(t: torch.Tensor | np.ndarray) -> torch.Tensor:
+    return torch.as_tensor(t).to(device="cpu", dtype=torch.float64)
+
+
+def _sqrt_psd(matrix: torch.Tensor) -> torch.Tensor:
+    """Square root of a symmetric positive semi-definite matrix via its eigendecomposition."""
+    eigenvalues, eigenvectors = torch.linalg.eigh(matrix)
+    return eigenvectors @ torch.diag(eigenvalues.clamp(min=0).sqrt()) @ eigenvectors.T
+
+
+def _check_images(images: torch.Tensor, min_count: int) -> None:
+    if images.ndim != 4 or tuple(images.shape[1:]) != (1, 28, 28) or len(images) < min_count:
+        raise ValueError(f"expected images of shape (B, 1, 28, 28) with B >= {min_count}, got {tuple(images.shape)}")
+
+
+@torch.inference_mode()
+def _features_and_probabilities(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B, 1, 28, 28) on any device -> features (B, 64) float64 and softmax probabilities (B, 10) float32, on CPU.
+
+    Runs in fixed-size chunks, so memory stays bounded and results do not depend on B.
+    """
+    model = load_classifier(images.device)
+    features, probabilities = [], []
+    for chunk in images.split(SCORE_BATCH_SIZE):
+        h = model.features(chunk.float())  # (b, 64)
+        features.append(h.double().cpu())
+        probabilities.append(model.head(h).softmax(dim=1).cpu())  # eval mode: forward(x) == head(features(x))
+    return torch.cat(features), torch.cat(probabilities)
+
+
+def _mean_and_covariance(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B, D) -> mean (D,), covariance (D, D) with the unbiased B - 1 normalisation."""
+    return features.mean(dim=0), torch.cov(features.T)
+
+
+# ---------------------------------------------------------------------------------------------
+# Training the bundled classifier
+
+
+def held_out_mask(labels: np.ndarray) -> np.ndarray:
+    """Boolean (N,) mask of held-out digits: every HELD_OUT_EVERY-th image of each class, in file order."""
+    labels = np.asarray(labels)
+    rank_in_class = np.zeros(len(labels), dtype=np.int64)
+    for digit in np.unique(labels):
+        members = np.flatnonzero(labels == digit)
+        rank_in_class[members] = np.arange(len(members))
+    return rank_in_class % HELD_OUT_EVERY == HELD_OUT_EVERY - 1
+
+
+def train_classifier(
+    images_uint8: np.ndarray, labels: np.ndarray, epochs: int, seed: int, device: torch.device | str
+) -> tuple[DigitClassifier, float]:
+    """Train a DigitClassifier on the non-held-out digits; return (model in eval mode, held-out accuracy).
+
+    Light augmentation (random small rotation, scale and shift per image) makes up for the small
+    training set. Seeded: uses its own generator and leaves the global RNG state untouched.
+    """
+    held_out = held_out_mask(labels)
+    x = to_training_tensor(images_uint8, device)  # (N, 1, 28, 28) in [-1, 1]
+    y = torch.tensor(labels, dtype=torch.int64, device=device)  # copies, so read-only arrays are fine
+    x_train, y_train = x[~held_out], y[~held_out]
+    generator = torch.Generator().manual_seed(seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)  # weight init and dropout draw from the global RNG
+        model = DigitClassifier().to(device)
+        _fit(model, x_train, y_train, epochs, generator)
+    model.eval()
+    with torch.inference_mode():
+        accuracy = (model(x[held_out]).argmax(dim=1) == y[held_out]).float().mean().item()
+    return model, accuracy
+
+
+def _fit(
+    model: DigitClassifier,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    epochs: int,
+    generator: torch.Generator,
+    batch_size: int = 64,
+    lr: float = 3e-3,
+) -> None:
+    steps_per_epoch = len(x) // batch_size
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * steps_per_epoch)
+    model.train()
+    for _ in range(epochs):
+        permutation = torch.randperm(len(x), generator=generator).to(x.device)
+        for step in range(steps_per_epoch):
+            index = permutation[step * batch_size : (step + 1) * batch_size]
+            loss = F.cross_entropy(model(_augment(x[index], generator)), y[index])
+            # Outlier exposure: push noise towards the uniform prediction, so noise is not "recognised".
+            log_probs_noise = F.log_softmax(model(_noise_images(batch_size // 2, generator).to(x.device)), dim=1)
+            loss = loss - OUTLIER_WEIGHT * log_probs_noise.mean()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+
+
+def _noise_images(b: int, generator: torch.Generator) -> torch.Tensor:
+    """(b, 1, 28, 28) in [-1, 1] that are no digit: pixel noise, smooth blobs and flat grey levels.
+
+    They look like an untrained or collapsed generator's output (static, smudges, blank images).
+    """
+    n_pixels, n_blobs = b // 3, b // 3
+    pixels = torch.rand(n_pixels, 1, 28, 28, generator=generator)
+    blobs = F.interpolate(torch.rand(n_blobs, 1, 7, 7, generator=generator), size=28, mode="bilinear")
+    flat = torch.rand(b - n_pixels - n_blobs, 1, 1, 1, generator=generator).expand(-1, 1, 28, 28)
+    return torch.cat([pixels, blobs, flat]) * 2 - 1
+
+
+def _augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Random affine warp per image: rotation +-10 degrees, scale 0.9..1.1, shift +-2 pixels."""
+    b = len(x)
+    angle = (torch.rand(b, generator=generator) * 2 - 1) * torch.pi / 18
+    scale = 0.9 + torch.rand(b, generator=generator) * 0.2
+    shift = (torch.rand(b, 2, generator=generator) * 2 - 1) * (2 / 14)  # grid units: 1 = half the image
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
+    grid = F.affine_grid(theta.to(x.device), list(x.shape), align_corners=False)  # (B, 28, 28, 2)
+    # The border of every digit is background (-1), so "border" padding fills with background.
+    return F.grid_sample(x, grid, padding_mode="border", align_corners=False)
+
+
+def save_classifier(model: DigitClassifier, path: Path = CLASSIFIER_PATH) -> None:
+    """Save the state_dict in fp16 (half the size; scores barely move) atomically: temp file, then rename."""
+    state = {key: value.detach().cpu().half() for key, value in model.state_dict().items()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, suffix=".pt.tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(state, f)
+        os.chmod(tmp_name, 0o644)  # mkstemp creates 0600
+        os.replace(tmp_name, path)
+    except BaseException:
+        os.unlink(tmp_name)
+        raise
+
+
+def _main() -> None:
+    parser = argparse.ArgumentParser(description="Evaluate or retrain the bundled digit classifier.")
+    parser.add_argument(
+        "--retrain", action="store_true", help=f"train on the embedded digits and write {CLASSIFIER_PATH.name}"
+    )
+    parser.add_argument("--epochs", type=int, default=30, help="training epochs (default 30)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--device", default="cpu", help="torch device to train on (default cpu)")
+    args = parser.parse_args()
+    images, labels = load_images("mnist-embedded")
+    if args.retrain:
+        start = time.perf_counter()
+        model, accuracy = train_classifier(images, labels, args.epochs, args.seed, args.device)
+        print(f"trained {args.epochs} epochs in {time.perf_counter() - start:.0f} s; held-out accuracy {accuracy:.4f}")
+        save_classifier(model)
+        print(f"wrote {CLASSIFIER_PATH} ({CLASSIFIER_PATH.stat().st_size / 1024:.0f} KiB)")
+    held_out = held_out_mask(labels)
+    predicted, _ = classify(to_training_tensor(images[held_out], "cpu"))
+    accuracy = (predicted.numpy() == labels[held_out]).mean()
+    print(f"bundled classifier: held-out accuracy {accuracy:.4f} on {held_out.sum()} digits")
+
+
+if __name__ == "__main__":
+    _main()

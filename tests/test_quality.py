@@ -1,0 +1,136 @@
+"""Tests for gan/quality.py: the bundled digit classifier, classifier FID and the quality score."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+import gan.quality as quality
+from gan.data import load_images, to_training_tensor
+from gan.quality import (
+    CLASSIFIER_PATH,
+    QualityScore,
+    classify,
+    frechet_distance,
+    held_out_mask,
+    load_classifier,
+    score_samples,
+    train_classifier,
+)
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    """(images (1000, 1, 28, 28) in [-1, 1], labels (1000,)): the digits the classifier never saw."""
+    images, labels = load_images("mnist-embedded")
+    mask = held_out_mask(labels)
+    return to_training_tensor(images[mask], "cpu"), torch.from_numpy(labels[mask].copy())
+
+
+@pytest.fixture(scope="module")
+def noise():
+    return torch.rand(1000, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
+
+
+def test_held_out_split_is_balanced():
+    _, labels = load_images("mnist-embedded")
+    mask = held_out_mask(labels)
+    assert np.bincount(labels[mask], minlength=10).tolist() == [100] * 10
+
+
+def test_bundled_classifier_is_small_and_cached():
+    assert CLASSIFIER_PATH.stat().st_size < 300_000
+    model = load_classifier("cpu")
+    assert model is load_classifier(torch.device("cpu"))
+    assert not model.training
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+
+
+def test_classifier_is_accurate_on_held_out_digits(held_out):
+    images, labels = held_out
+    predicted, confidences = classify(images)
+    assert predicted.shape == (1000,) and predicted.dtype == torch.int64
+    assert confidences.shape == (1000,) and confidences.min() >= 0 and confidences.max() <= 1
+    assert (predicted == labels).float().mean().item() > 0.95
+
+
+def test_features_have_64_dimensions(held_out):
+    with torch.inference_mode():
+        assert load_classifier().features(held_out[0][:5]).shape == (5, 64)
+
+
+def test_frechet_distance_of_identical_stats_is_zero():
+    a = torch.randn(64, 8, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    sigma = a @ a.T / 8  # rank 8 of 64: singular, like a small sample's covariance
+    mu = torch.randn(64, dtype=torch.float64)
+    assert frechet_distance(mu, sigma, mu, sigma) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_frechet_distance_of_shifted_means_is_the_squared_shift():
+    sigma = torch.tensor([[2.0, 0.5], [0.5, 1.0]])
+    mu = torch.tensor([1.0, -1.0])
+    assert frechet_distance(mu, sigma, mu + torch.tensor([3.0, 4.0]), sigma) == pytest.approx(25.0)
+
+
+def test_frechet_distance_of_different_covariances_by_hand():
+    # diag(1, 4) vs diag(4, 1): tr = 5 + 5 - 2 * tr(sqrt(diag(4, 4))) = 10 - 2 * 4 = 2
+    zero = np.zeros(2)
+    assert frechet_distance(zero, np.diag([1.0, 4.0]), zero, np.diag([4.0, 1.0])) == pytest.approx(2.0)
+
+
+def test_real_digits_score_far_better_than_noise(held_out, noise):
+    real = score_samples(held_out[0])
+    fake = score_samples(noise)
+    assert real.fid < 10 and fake.fid > 100 * real.fid
+    assert real.classes_covered == 10 and real.recognisable > 0.9 and real.confidence > 0.9
+    assert fake.recognisable < 0.1
+    assert sum(real.class_histogram) == pytest.approx(1.0) and len(real.class_histogram) == 10
+
+
+def test_mode_collapse_covers_one_class(held_out):
+    one_digit = held_out[0][:1].expand(1000, -1, -1, -1)
+    score = score_samples(one_digit)
+    assert score.classes_covered == 1
+    assert max(score.class_histogram) == 1.0
+    assert score.fid > 100
+
+
+def test_score_does_not_depend_on_the_scoring_chunk_size(held_out, monkeypatch):
+    images = held_out[0][:300]
+    before = score_samples(images)
+    monkeypatch.setattr(quality, "SCORE_BATCH_SIZE", 64)
+    after = score_samples(images)
+    assert after.fid == pytest.approx(before.fid, rel=1e-6)
+    assert after.class_histogram == before.class_histogram
+
+
+def test_quality_score_is_frozen(held_out):
+    score = score_samples(held_out[0][:50])
+    assert isinstance(score, QualityScore)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        score.fid = 0.0
+
+
+def test_score_rejects_wrong_shapes():
+    with pytest.raises(ValueError, match="B, 1, 28, 28"):
+        score_samples(torch.zeros(10, 28, 28))
+    with pytest.raises(ValueError, match="B >= 2"):
+        score_samples(torch.zeros(1, 1, 28, 28))
+
+
+def test_training_is_seeded_and_leaves_the_global_rng_alone(tmp_path):
+    images, labels = load_images("mnist-embedded")
+    subset = np.arange(0, 5000, 25)  # 200 digits, 20 per class
+    rng_before = torch.get_rng_state()
+    model_a, accuracy = train_classifier(images[subset], labels[subset], epochs=1, seed=1, device="cpu")
+    model_b, _ = train_classifier(images[subset], labels[subset], epochs=1, seed=1, device="cpu")
+    assert torch.equal(torch.get_rng_state(), rng_before)
+    assert 0.0 <= accuracy <= 1.0
+    for a, b in zip(model_a.state_dict().values(), model_b.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+
+    path = tmp_path / "classifier.pt"
+    quality.save_classifier(model_a, path)
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    assert set(state) == set(model_a.state_dict()) and all(v.dtype == torch.float16 for v in state.values())
