@@ -7,7 +7,6 @@ last good checkpoint. Nothing here prints a traceback for a user's mistake.
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import sys
 import typing
@@ -17,12 +16,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gan.checkpoint import CheckpointError, generator_from_checkpoint, load_checkpoint, save_checkpoint
+from gan.checkpoint import CheckpointError, generator_from_checkpoint, load_checkpoint
 from gan.config import ARCHS, DATASETS, DEVICES, G_LOSSES, PRECISIONS, Config, ConfigError, field_help, preset
 from gan.data import DatasetUnavailable
 from gan.device import describe_device
 from gan.fileio import write_bytes_atomic
-from gan.imaging import gif_bytes, grid_image, png_bytes
+from gan.imaging import grid_image, png_bytes
+from gan.runs import save_run
 from gan.train import GANTrainer, Record, TrainingDiverged
 
 CHOICES = {"arch": ARCHS, "dataset": DATASETS, "g_loss": G_LOSSES, "device": DEVICES, "precision": PRECISIONS}
@@ -122,40 +122,22 @@ def run_train(args: argparse.Namespace) -> int:
             if record.samples is not None:
                 _write_image(out / f"samples_{record.iteration:06d}.png", record.samples)
             if trainer.config.checkpoint_every and record.iteration % trainer.config.checkpoint_every == 0:
-                write_outputs(trainer.state_dict(), out)
+                save_run(trainer.state_dict(), out)
     except TrainingDiverged as err:
         bar.close()
-        write_outputs(trainer.good_state(), out)
+        save_run(trainer.good_state(), out)
         print(f"error: {err} Checkpoint: {out / 'checkpoint.pt'}", file=sys.stderr)
         return 3
     except KeyboardInterrupt:
         bar.close()
-        write_outputs(trainer.state_dict(), out)
+        save_run(trainer.state_dict(), out)
         print(f"stopped at iteration {trainer.iteration}; resume with --resume {out / 'checkpoint.pt'}",
               file=sys.stderr)
         return 130
     bar.close()
-    write_outputs(trainer.state_dict(), out)
+    save_run(trainer.state_dict(), out)
     print(f"done: {trainer.iteration} iterations in {trainer.elapsed:.1f} s -> {out / 'checkpoint.pt'}")
     return 0
-
-
-def write_outputs(state: dict, out: Path) -> None:
-    """checkpoint.pt, metrics.csv and progress.gif, each written atomically."""
-    save_checkpoint(state, out / "checkpoint.pt")
-    write_bytes_atomic(out / "metrics.csv", metrics_csv(state["history"]).encode())
-    snapshots = state["snapshots"]
-    if len(snapshots):
-        write_bytes_atomic(out / "progress.gif", gif_bytes([grid_image(s, scale=2) for s in snapshots]))
-
-
-def metrics_csv(history: dict[str, list[float]]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    keys = list(history)
-    writer.writerow(keys)
-    writer.writerows(zip(*(history[k] for k in keys)))
-    return buf.getvalue()
 
 
 def _progress_bar(trainer: GANTrainer, disabled: bool):

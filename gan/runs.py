@@ -1,0 +1,74 @@
+"""Saved runs: a folder per run with checkpoint.pt, metrics.csv and progress.gif (the CLI and the pages agree)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from gan.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from gan.fileio import write_bytes_atomic
+from gan.imaging import gif_bytes, grid_image
+
+CHECKPOINT_NAME = "checkpoint.pt"
+
+
+@dataclass(frozen=True)
+class SavedRun:
+    name: str
+    path: Path  # the checkpoint file
+    modified: float
+
+
+def save_run(state: dict, out_dir: str | Path) -> Path:
+    """Write checkpoint.pt, metrics.csv and progress.gif into `out_dir`, each atomically; return the checkpoint."""
+    out_dir = Path(out_dir)
+    checkpoint = save_checkpoint(state, out_dir / CHECKPOINT_NAME)
+    write_bytes_atomic(out_dir / "metrics.csv", metrics_csv(state["history"]).encode())
+    if len(state["snapshots"]):
+        write_bytes_atomic(out_dir / "progress.gif", progress_gif(state["snapshots"]))
+    return checkpoint
+
+
+def metrics_csv(history: dict[str, list[float]]) -> str:
+    """The metric history as CSV, one row per logged iteration."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(history)
+    writer.writerows(zip(*history.values()))
+    return buf.getvalue()
+
+
+def progress_gif(snapshots, scale: int = 2) -> bytes:
+    """The fixed-noise grids from the first to the last snapshot, as a looping GIF."""
+    return gif_bytes([grid_image(s, scale=scale) for s in snapshots])
+
+
+def new_run_dir(runs_dir: str | Path, label: str) -> Path:
+    """A fresh, readable folder name: runs/2026-11-24_1402_mlp, with a suffix if taken."""
+    base = Path(runs_dir) / f"{time.strftime('%Y-%m-%d_%H%M%S')}_{_slug(label)}"
+    path, n = base, 1
+    while path.exists():
+        n += 1
+        path = base.with_name(f"{base.name}-{n}")
+    return path
+
+
+def list_runs(runs_dir: str | Path) -> list[SavedRun]:
+    """Saved runs, newest first (folders holding a checkpoint.pt)."""
+    runs_dir = Path(runs_dir)
+    if not runs_dir.is_dir():
+        return []
+    found = [SavedRun(p.parent.name, p, p.stat().st_mtime) for p in runs_dir.glob(f"*/{CHECKPOINT_NAME}")]
+    return sorted(found, key=lambda r: r.modified, reverse=True)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:40] or "run"
+
+
+__all__ = ["CheckpointError", "SavedRun", "list_runs", "load_checkpoint", "metrics_csv", "new_run_dir",
+           "progress_gif", "save_run"]
