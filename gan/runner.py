@@ -1,0 +1,271 @@
+"""Run a trainer in a background thread that a UI can start, pause, step, steer and stop.
+
+The thread is plain Python: it never touches any UI. The UI polls `snapshot()`, a consistent copy taken under a
+lock, and sends commands (pause, step, new learning rates) that the thread applies between iterations. Works for
+any trainer with the GANTrainer interface (`run`, `iteration_step`, `d_step`, `g_step`, `flush`, `set_lr`,
+`set_d_steps`, `take_snapshot`, `state_dict`, `good_state`).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from gan.train import GANTrainer, Record, TrainingDiverged
+
+STATUSES = ("queued", "starting", "running", "paused", "finished", "stopped", "diverged", "failed")
+STEP_KINDS = ("iteration", "d", "g")
+
+
+@dataclass
+class RunnerSnapshot:
+    """What the UI draws, copied under the runner's lock."""
+
+    status: str
+    iteration: int = 0
+    progress: float = 0.0
+    elapsed: float = 0.0
+    its_per_sec: float = 0.0
+    eta_seconds: float | None = None
+    records: list[dict[str, float]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    quality: list[dict[str, Any]] = field(default_factory=list)
+    samples: torch.Tensor | None = None  # latest fixed-noise images, (n, 1, 28, 28) in [-1, 1]
+    sample_iteration: int = 0
+    snapshot_count: int = 0
+    fake_probs: list[float] = field(default_factory=list)  # D(G(z)) of the last G step's batch
+    lr_g: float = 0.0
+    lr_d: float = 0.0
+    d_steps: int = 1
+    error: str | None = None
+    queue_position: int | None = None
+
+    @property
+    def active(self) -> bool:
+        """True while the thread is alive and may still change what is shown."""
+        return self.status in ("queued", "starting", "running", "paused")
+
+
+class TrainingRunner:
+    """Owns one training thread.
+
+    make_trainer: builds the trainer inside the thread (loading data can take a moment).
+    gate: an optional TrainingGate (or semaphore) shared by the server; the run waits in 'queued' until it gets a
+    slot, and shows its place in the line when the gate can tell it.
+    scorer: optional `scorer(trainer) -> dict` called every `score_every` iterations (quality, class histogram).
+    idle_timeout: stop when nobody has called `snapshot()` or `touch()` for this many seconds (a closed tab).
+    """
+
+    def __init__(self, make_trainer: Callable[[], GANTrainer], *, gate=None,
+                 scorer: Callable[[GANTrainer], dict[str, Any]] | None = None, score_every: int = 500,
+                 idle_timeout: float = 120.0, start_paused: bool = False):
+        self._make_trainer = make_trainer
+        self._gate = gate
+        self._scorer = scorer
+        self._score_every = score_every
+        self._idle_timeout = idle_timeout
+        self._lock = threading.Lock()
+        self._commands: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._stop = threading.Event()
+        self._resume = threading.Event()
+        if not start_paused:
+            self._resume.set()
+        self._last_seen = time.monotonic()
+        self._last_scored = 0
+        self._thread = threading.Thread(target=self._main, name="gan-arena-trainer", daemon=True)
+        self.trainer: GANTrainer | None = None
+        self._snap = RunnerSnapshot(status="queued" if gate else "starting")
+
+    # ------------------------------------------------------------------ commands (any thread)
+    def start(self) -> TrainingRunner:
+        self._thread.start()
+        return self
+
+    def pause(self) -> None:
+        self._resume.clear()
+
+    def resume(self) -> None:
+        self._resume.set()
+
+    def stop(self, wait: float | None = 5.0) -> None:
+        """Ask the thread to end after the current iteration; wait up to `wait` seconds for it."""
+        self._stop.set()
+        self._resume.set()
+        if wait and self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(wait)
+
+    def step(self, kind: str = "iteration") -> None:
+        """While paused: one whole iteration, or only D's update ('d'), or only G's ('g')."""
+        if kind not in STEP_KINDS:
+            raise ValueError(f"step kind must be one of {', '.join(STEP_KINDS)} (got {kind!r})")
+        self._commands.put(("step", kind))
+
+    def set_lr(self, lr_g: float | None = None, lr_d: float | None = None) -> None:
+        self._commands.put(("lr", (lr_g, lr_d)))
+
+    def set_d_steps(self, d_steps: int) -> None:
+        self._commands.put(("d_steps", d_steps))
+
+    def touch(self) -> None:
+        """Heartbeat from the UI: somebody is still watching."""
+        self._last_seen = time.monotonic()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    def snapshot(self, since: int = 0) -> RunnerSnapshot:
+        """A copy of the current state; `records` holds only those from index `since` on (incremental polls)."""
+        self.touch()
+        with self._lock:
+            snap = self._snap
+            if snap.status == "queued" and hasattr(self._gate, "position"):
+                snap.queue_position = self._gate.position(self._thread.ident)
+            copy = RunnerSnapshot(**{**snap.__dict__, "records": snap.records[since:], "events": list(snap.events),
+                                     "quality": list(snap.quality), "fake_probs": list(snap.fake_probs)})
+        return copy
+
+    def checkpoint_state(self) -> dict | None:
+        """The run's state to save: the last good one after a divergence. Call once the thread has ended."""
+        if self.trainer is None:
+            return None
+        return self.trainer.good_state() if self._snap.status == "diverged" else self.trainer.state_dict()
+
+    # ------------------------------------------------------------------ the thread
+    def _main(self) -> None:
+        acquired = False
+        try:
+            if self._gate is not None:
+                acquired = self._wait_for_slot()
+                if not acquired:
+                    self._set(status="stopped")
+                    return
+            self._set(status="starting")
+            self.trainer = self._make_trainer()
+            self._publish_samples(self.trainer.sample_fixed(), self.trainer.iteration)
+            self._train()
+        except TrainingDiverged as err:
+            self._set(status="diverged", error=str(err))
+        except Exception as err:  # shown in the UI instead of dying silently in a thread
+            self._set(status="failed", error=f"{type(err).__name__}: {err}")
+        finally:
+            # A TrainingGate's release also takes a run that gave up waiting out of the line.
+            if acquired or hasattr(self._gate, "position"):
+                self._gate.release()
+
+    def _wait_for_slot(self) -> bool:
+        while not self._stop.is_set():
+            if self._gate.acquire(timeout=0.25):
+                return True
+            if self._abandoned():
+                return False
+        return False
+
+    def _train(self) -> None:
+        trainer = self.trainer
+        records = trainer.run()
+        while True:
+            if not self._checkpoint_between_iterations():
+                self._set(status="stopped")
+                return
+            try:
+                record = next(records)
+            except StopIteration:
+                self._set(status="finished", progress=1.0, eta_seconds=0.0)
+                return
+            self._publish(record)
+
+    def _checkpoint_between_iterations(self) -> bool:
+        """Apply queued commands; block while paused (still serving steps). False when the run must end."""
+        self._apply_commands()
+        if not self._resume.is_set():
+            self._set(status="paused")
+            while not self._resume.wait(0.1):
+                self._apply_commands()
+                if self._stop.is_set() or self._abandoned():
+                    return False
+        if self._stop.is_set() or self._abandoned():
+            return False
+        if self._snap.status != "running":
+            self._set(status="running")
+        return True
+
+    def _apply_commands(self) -> None:
+        trainer = self.trainer
+        while True:
+            try:
+                name, arg = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            if name == "lr":
+                trainer.set_lr(*arg)
+            elif name == "d_steps":
+                trainer.set_d_steps(arg)
+            elif name == "step":
+                self._single_step(arg)
+            self._set(lr_g=trainer.lr_g, lr_d=trainer.lr_d, d_steps=trainer.d_steps,
+                      events=list(trainer.events))
+
+    def _single_step(self, kind: str) -> None:
+        trainer = self.trainer
+        if kind == "iteration":
+            trainer.iteration_step()
+        elif kind == "d":
+            trainer.d_step()
+        else:
+            trainer.g_step()
+        record = trainer.flush()
+        if record is not None:
+            record.samples = trainer.take_snapshot() if kind != "d" else None
+            self._publish(record)
+
+    def _publish(self, record: Record) -> None:
+        trainer = self.trainer
+        metrics = record.metrics()
+        quality = None
+        if self._scorer and (record.iteration // self._score_every > self._last_scored // self._score_every
+                             or record.samples is not None and trainer.finished()):
+            quality = {"iteration": record.iteration, **self._scorer(trainer)}
+            self._last_scored = record.iteration
+        progress = trainer.progress()
+        eta = trainer.elapsed * (1 - progress) / progress if 0 < progress < 1 else None
+        with self._lock:
+            snap = self._snap
+            snap.records.append(metrics)
+            snap.iteration = record.iteration
+            snap.elapsed = record.elapsed
+            snap.its_per_sec = record.its_per_sec
+            snap.progress = progress
+            snap.eta_seconds = eta
+            snap.fake_probs = torch.sigmoid(trainer.last_fake_logits.float()).cpu().tolist()
+            snap.lr_g, snap.lr_d, snap.d_steps = trainer.lr_g, trainer.lr_d, trainer.d_steps
+            if quality is not None:
+                snap.quality.append(quality)
+            if record.samples is not None:
+                snap.samples = record.samples
+                snap.sample_iteration = record.iteration
+                snap.snapshot_count = len(trainer.snapshots)
+
+    def _publish_samples(self, samples: torch.Tensor, iteration: int) -> None:
+        trainer = self.trainer
+        self._set(samples=samples, sample_iteration=iteration, snapshot_count=len(trainer.snapshots),
+                  lr_g=trainer.lr_g, lr_d=trainer.lr_d, d_steps=trainer.d_steps, iteration=trainer.iteration,
+                  records=[dict(zip(trainer.history, row)) for row in zip(*trainer.history.values())],
+                  events=list(trainer.events))
+
+    def _set(self, **changes: Any) -> None:
+        with self._lock:
+            for key, value in changes.items():
+                setattr(self._snap, key, value)
+
+    def _abandoned(self) -> bool:
+        return time.monotonic() - self._last_seen > self._idle_timeout
