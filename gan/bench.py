@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable
-
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
@@ -20,65 +18,70 @@ from gan.config import Config, preset
 from gan.data import load_images, to_training_tensor
 from gan.device import describe_device, resolve_device
 from gan.models import build_discriminator, build_generator
+from gan.quality import NUM_CLASSES, recognised_classes
 from gan.train import GANTrainer
 
 
-def plain_loop(cfg: Config, images, device: torch.device) -> Callable[[int], None]:
-    """The reference loop; returns `run(n_iterations)`."""
-    torch.manual_seed(cfg.seed)
-    G = build_generator(cfg).to(device)
-    D = nn.Sequential(build_discriminator(cfg), nn.Sigmoid()).to(device)
-    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
-    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
-    criterion = nn.BCELoss()
-    data = TensorDataset(to_training_tensor(images, "cpu"))
-    loader = DataLoader(data, batch_size=cfg.batch_size, shuffle=True, drop_last=True)
-    batches = iter(loader)
+class PlainLoop:
+    """The reference loop, `run(n)` iterations at a time; `G` is its generator."""
 
-    def next_batch() -> torch.Tensor:
-        nonlocal batches
+    def __init__(self, cfg: Config, images, device: torch.device):
+        torch.manual_seed(cfg.seed)
+        self.cfg, self.device = cfg, device
+        self.G = build_generator(cfg).to(device)
+        self.D = nn.Sequential(build_discriminator(cfg), nn.Sigmoid()).to(device)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
+        self.criterion = nn.BCELoss()
+        data = TensorDataset(to_training_tensor(images, "cpu"))
+        self.loader = DataLoader(data, batch_size=cfg.batch_size, shuffle=True, drop_last=True)
+        self.batches = iter(self.loader)
+
+    def next_batch(self) -> torch.Tensor:
         try:
-            return next(batches)[0]
+            return next(self.batches)[0]
         except StopIteration:
-            batches = iter(loader)
-            return next(batches)[0]
+            self.batches = iter(self.loader)
+            return next(self.batches)[0]
 
-    def run(n: int) -> None:
+    def run(self, n: int) -> None:
+        G, D, criterion, device, nz = self.G, self.D, self.criterion, self.device, self.cfg.latent_dim
         for _ in range(n):
-            real = next_batch().to(device)
+            real = self.next_batch().to(device)
             b = real.size(0)
             ones, zeros = torch.ones(b, device=device), torch.zeros(b, device=device)
             # (1) Update D
-            opt_d.zero_grad()
-            fake = G(torch.randn(b, cfg.latent_dim, device=device))
+            self.opt_d.zero_grad()
+            fake = G(torch.randn(b, nz, device=device))
             loss_d = criterion(D(real).view(-1), ones) + criterion(D(fake.detach()).view(-1), zeros)
             loss_d.backward()
-            opt_d.step()
+            self.opt_d.step()
             # (2) Update G, with fresh noise
-            opt_g.zero_grad()
-            fake = G(torch.randn(b, cfg.latent_dim, device=device))
+            self.opt_g.zero_grad()
+            fake = G(torch.randn(b, nz, device=device))
             loss_g = criterion(D(fake).view(-1), ones)
             loss_g.backward()
-            opt_g.step()
+            self.opt_g.step()
             loss_d.item(), loss_g.item()
 
-    return run
+
+class ArenaLoop:
+    """GAN Arena's trainer behind the same `run(n)` / `G` interface."""
+
+    def __init__(self, cfg: Config, images, device: torch.device):
+        self.trainer = GANTrainer(cfg.replace(iterations=10**7, sample_every=10**7), images=images, device=device)
+        self.G = self.trainer.G
+        self.records = self.trainer.run()
+
+    def run(self, n: int) -> None:
+        target = self.trainer.iteration + n
+        while self.trainer.iteration < target:
+            next(self.records)
 
 
-def arena_loop(cfg: Config, images, device: torch.device) -> Callable[[int], None]:
-    trainer = GANTrainer(cfg.replace(iterations=10**7, sample_every=10**7), images=images, device=device)
-    records = trainer.run()
-
-    def run(n: int) -> None:
-        target = trainer.iteration + n
-        while trainer.iteration < target:
-            next(records)
-
-    return run
-
-
-def iterations_per_second(run: Callable[[int], None], device: torch.device, seconds: float) -> float:
+def iterations_per_second(loop: PlainLoop | ArenaLoop, device: torch.device, seconds: float) -> float:
     """Warm up, then time whole batches of iterations for about `seconds`."""
+    run = loop.run
     run(5)
     _sync(device)
     n, spent, chunk = 0, 0.0, 5
@@ -102,9 +105,9 @@ def speed_table(device: torch.device, seconds: float, archs: tuple[str, ...] = (
     print(f"{'loop':34s} {'it/s':>9s} {'images/s':>10s} {'vs plain':>9s}")
     for arch in archs:
         cfg = preset(arch)  # MLP at batch 64, DCGAN at batch 128 (the seeds' settings)
-        variants = [("plain reference loop", cfg, plain_loop), ("GAN Arena fp32", cfg, arena_loop)]
+        variants = [("plain reference loop", cfg, PlainLoop), ("GAN Arena fp32", cfg, ArenaLoop)]
         if device.type in ("cpu", "cuda"):
-            variants.append(("GAN Arena bf16 autocast", cfg.replace(precision="bf16"), arena_loop))
+            variants.append(("GAN Arena bf16 autocast", cfg.replace(precision="bf16"), ArenaLoop))
         baseline = None
         for name, variant_cfg, make in variants:
             its = iterations_per_second(make(variant_cfg, images, device), device, seconds)
@@ -113,15 +116,63 @@ def speed_table(device: torch.device, seconds: float, archs: tuple[str, ...] = (
             print(f"{label:34s} {its:9.1f} {its * cfg.batch_size:10.0f} {its / baseline:8.2f}x", flush=True)
 
 
+def seconds_to_digits(loop: PlainLoop | ArenaLoop, device: torch.device, budget: float, n: int = 1000,
+                      check_every: float = 2.5) -> tuple[float | None, int]:
+    """Training seconds until `n` samples show recognisable digits of all ten classes (bundled classifier).
+
+    Only training time counts: the clock stops while the samples are drawn and scored. Returns (seconds or
+    None if the budget ran out, classes recognised at the last check).
+    """
+    noise = torch.randn(n, loop.G.latent_dim, generator=torch.Generator().manual_seed(0)).to(device)
+    trained, classes = 0.0, 0
+    while trained < budget:
+        started = time.perf_counter()
+        while time.perf_counter() - started < check_every:
+            loop.run(10)
+        _sync(device)
+        trained += time.perf_counter() - started
+        classes = recognised_classes(_eval_samples(loop.G, noise))
+        if classes == NUM_CLASSES:
+            return trained, classes
+    return None, classes
+
+
+@torch.inference_mode()
+def _eval_samples(G: nn.Module, noise: torch.Tensor) -> torch.Tensor:
+    G.eval()
+    try:
+        return G(noise).float()
+    finally:
+        G.train()
+
+
+def digits_table(device: torch.device, budget: float) -> None:
+    images, _ = load_images("mnist-embedded")
+    cfg = preset("mlp")
+    print(f"\nMLP GAN defaults: training seconds until 1,000 samples show all ten digits recognisably "
+          f"(classifier confidence >= 0.9, each digit >= 2 % of samples); budget {budget:.0f} s")
+    variants = [("plain reference loop", cfg, PlainLoop), ("GAN Arena fp32", cfg, ArenaLoop)]
+    if device.type in ("cpu", "cuda"):
+        variants.append(("GAN Arena bf16 autocast", cfg.replace(precision="bf16"), ArenaLoop))
+    for name, variant_cfg, make in variants:
+        seconds, classes = seconds_to_digits(make(variant_cfg, images, device), device, budget)
+        shown = f"{seconds:6.1f} s" if seconds is not None else f"not within budget ({classes}/10 digits)"
+        print(f"{'mlp b64 ' + name:34s} {shown}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m gan.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="auto")
     parser.add_argument("--seconds", type=float, default=8.0, help="timing window per loop")
     parser.add_argument("--arch", choices=("mlp", "dcgan"), action="append", help="default: both")
+    parser.add_argument("--digits-budget", type=float, default=150.0,
+                        help="training seconds allowed per loop in the time-to-digits race (0 skips it)")
     args = parser.parse_args(argv)
     device = resolve_device(args.device)
     print(f"device: {describe_device(device)}; torch {torch.__version__}")
     speed_table(device, args.seconds, tuple(args.arch or ("mlp", "dcgan")))
+    if args.digits_budget > 0:
+        digits_table(device, args.digits_budget)
 
 
 if __name__ == "__main__":

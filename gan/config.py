@@ -14,8 +14,9 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from gan.data import DATASETS
+
 ARCHS = ("mlp", "dcgan")
-DATASETS = ("mnist-embedded", "mnist", "fashion-mnist")
 G_LOSSES = ("non-saturating", "minimax")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("fp32", "bf16")

@@ -139,6 +139,17 @@ def score_samples(images: torch.Tensor) -> QualityScore:
     )
 
 
+def recognised_classes(images: torch.Tensor, min_share: float = COVERAGE_THRESHOLD) -> int:
+    """How many digits hold at least `min_share` of the samples *recognisably* (confidence >= 0.9).
+
+    The bench's "recognisable digits of all ten classes" is `recognised_classes(samples) == 10`.
+    """
+    labels, confidences = classify(images)
+    sure = labels[confidences >= RECOGNISABLE_CONFIDENCE]
+    shares = torch.bincount(sure, minlength=NUM_CLASSES).double() / len(labels)
+    return int((shares >= min_share).sum())
+
+
 def frechet_distance(mu1: torch.Tensor, sigma1: torch.Tensor, mu2: torch.Tensor, sigma2: torch.Tensor) -> float:
     """Fréchet distance between Gaussians N(mu1, sigma1) and N(mu2, sigma2), in float64.
 
