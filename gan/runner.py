@@ -45,6 +45,7 @@ class RunnerSnapshot:
     d_steps: int = 1
     error: str | None = None
     queue_position: int | None = None
+    saved_to: str | None = None  # where on_end saved the run, once it has ended
 
     @property
     def active(self) -> bool:
@@ -60,16 +61,20 @@ class TrainingRunner:
     slot, and shows its place in the line when the gate can tell it.
     scorer: optional `scorer(trainer) -> dict` called every `score_every` iterations (quality, class histogram).
     idle_timeout: stop when nobody has called `snapshot()` or `touch()` for this many seconds (a closed tab).
+    on_end: optional `on_end(state) -> str` called in the thread once a run that trained has ended (finished,
+    stopped or diverged) with `checkpoint_state()`; it saves the run and returns where, shown as `saved_to`.
     """
 
     def __init__(self, make_trainer: Callable[[], GANTrainer], *, gate=None,
                  scorer: Callable[[GANTrainer], dict[str, Any]] | None = None, score_every: int = 500,
-                 idle_timeout: float = 120.0, start_paused: bool = False):
+                 idle_timeout: float = 120.0, start_paused: bool = False,
+                 on_end: Callable[[dict], str] | None = None):
         self._make_trainer = make_trainer
         self._gate = gate
         self._scorer = scorer
         self._score_every = score_every
         self._idle_timeout = idle_timeout
+        self._on_end = on_end
         self._lock = threading.Lock()
         self._commands: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._stop = threading.Event()
@@ -140,6 +145,17 @@ class TrainingRunner:
             return None
         return self.trainer.good_state() if self._snap.status == "diverged" else self.trainer.state_dict()
 
+    def timeline(self) -> tuple[list[int], list[torch.Tensor]]:
+        """(iterations, uint8 grids) of every fixed-noise snapshot kept so far, oldest first."""
+        trainer = self.trainer
+        if trainer is None:
+            return [], []
+        # The thread appends to (or swaps) these lists without our lock; copying a list is atomic under the GIL,
+        # and trimming to the shorter copy drops a snapshot caught half-appended.
+        iterations, grids = list(trainer.snapshot_iterations), list(trainer.snapshots)
+        n = min(len(iterations), len(grids))
+        return iterations[:n], grids[:n]
+
     # ------------------------------------------------------------------ the thread
     def _main(self) -> None:
         acquired = False
@@ -158,9 +174,20 @@ class TrainingRunner:
         except Exception as err:  # shown in the UI instead of dying silently in a thread
             self._set(status="failed", error=f"{type(err).__name__}: {err}")
         finally:
+            self._save_at_end()
             # A TrainingGate's release also takes a run that gave up waiting out of the line.
             if acquired or hasattr(self._gate, "position"):
                 self._gate.release()
+
+    def _save_at_end(self) -> None:
+        if self._on_end is None or self._snap.status not in ("finished", "stopped", "diverged"):
+            return
+        if self.trainer is None or self.trainer.iteration == 0:
+            return
+        try:
+            self._set(saved_to=str(self._on_end(self.checkpoint_state())))
+        except Exception as err:  # a full disk must not hide the run's own outcome
+            self._set(error=f"the run could not be saved: {type(err).__name__}: {err}")
 
     def _wait_for_slot(self) -> bool:
         while not self._stop.is_set():

@@ -149,3 +149,28 @@ def test_quality_is_scored_at_intervals(digits):
     runner = TrainingRunner(make(digits, iterations=6), scorer=scorer, score_every=2).start()
     runner.join(30)
     assert [q["iteration"] for q in runner.snapshot().quality] == [2, 4, 6]
+
+
+def test_a_run_that_ends_is_saved_once_and_says_where(digits, tmp_path):
+    saved = []
+
+    def save(state):
+        saved.append(state["iteration"])
+        return str(tmp_path / "run")
+
+    runner = TrainingRunner(make(digits, iterations=6), on_end=save).start()
+    runner.join(30)
+    snap = runner.snapshot()
+    assert saved == [6] and snap.saved_to == str(tmp_path / "run")
+    iterations, grids = runner.timeline()
+    assert iterations[0] == 0 and len(iterations) == len(grids) and grids[0].dtype == torch.uint8
+
+
+def test_a_failed_save_is_reported_without_hiding_the_outcome(digits):
+    def save(state):
+        raise OSError("disk full")
+
+    runner = TrainingRunner(make(digits, iterations=3), on_end=save).start()
+    runner.join(30)
+    snap = runner.snapshot()
+    assert snap.status == "finished" and "disk full" in snap.error and snap.saved_to is None
