@@ -243,6 +243,12 @@ class GANTrainer:
         iters = self.iteration - self._window_iteration
         seconds = now - self._window_started
         values = dict(zip(METRICS, (d[0], g_loss, d[1], d[2], d[3], d[4])))
+        # A single D-only or G-only step (the Train page's Step buttons) measures one player: the other's numbers
+        # carry over from the last record instead of dropping to zero on the curves.
+        missing = (() if self._d_count else ("d_loss", "d_acc_real", "d_acc_fake", "d_real", "d_fake")) + (
+            () if self._g_count else ("g_loss",))
+        for key in missing:
+            values[key] = self.history[key][-1] if self.history[key] else 0.0
         if not all(math.isfinite(v) for v in values.values()):
             raise TrainingDiverged(self.iteration, self._good_iteration(), values)
         record = Record(iteration=self.iteration, epoch=self.iteration / self.sampler.batches_per_epoch,

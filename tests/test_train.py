@@ -139,3 +139,15 @@ def test_batch_larger_than_the_data_is_refused(digits):
 def test_bf16_precision_trains(digits):
     records = list(train(tiny_config("dcgan", precision="bf16", iterations=2), images=digits))
     assert all(math.isfinite(r.d_loss) for r in records)
+
+
+def test_a_single_d_or_g_step_carries_the_other_players_numbers_over(digits):
+    trainer = GANTrainer(tiny_config(), images=digits)
+    trainer.iteration_step()
+    first = trainer.flush()
+    trainer.d_step()
+    after_d = trainer.flush()
+    trainer.g_step()
+    after_g = trainer.flush()
+    assert after_d.g_loss == first.g_loss and after_d.d_loss != first.d_loss
+    assert after_g.d_loss == after_d.d_loss and after_g.g_loss != after_d.g_loss
