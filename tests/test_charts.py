@@ -1,0 +1,45 @@
+"""The live charts' data handling: downsampling keeps the trend and the newest point; the teaching curves."""
+
+import numpy as np
+
+from ui import charts
+
+
+def test_downsample_keeps_short_series_as_they_are():
+    x = np.arange(10.0)
+    xs, ys = charts.downsample(x, x * 2, max_points=50)
+    assert np.array_equal(xs, x) and np.array_equal(ys, x * 2) and ys.dtype == np.float32
+
+
+def test_downsample_bounds_the_points_keeps_the_newest_and_the_mean():
+    x = np.arange(1, 100_001, dtype=np.float64)
+    y = np.sin(x / 1000) + 5
+    xs, ys = charts.downsample(x, y, max_points=1500)
+    assert len(xs) <= 1500 and xs[-1] == x[-1] and ys[-1] == np.float32(y[-1])
+    assert np.all(np.diff(xs) > 0)
+    assert abs(ys[:-1].mean() - y[:-1].mean()) < 0.01  # bin means, not a subsample
+
+
+def test_charts_draw_records_and_mark_live_changes():
+    records = [{"iteration": i, "d_loss": 1.0, "g_loss": 2.0, "d_acc_real": 0.7, "d_acc_fake": 0.6,
+                "d_real": 0.6, "d_fake": 0.4} for i in range(1, 3001)]
+    events = [{"iteration": 1500, "name": "lr_d", "old": 2e-4, "new": 1e-3}]
+    fig = charts.loss_figure(records, events)
+    assert [t.name for t in fig.data] == ["D loss", "G loss"]
+    assert all(len(t.x) <= charts.MAX_POINTS for t in fig.data)
+    assert any("lr_d 0.0002→0.001" in a.text for a in fig.layout.annotations)
+    assert fig.layout.uirevision == "live"
+
+
+def test_why_log_d_curves_show_the_saturation_lesson():
+    d, saturating, non_saturating = charts.generator_loss_curves()
+    slope_sat = np.gradient(saturating, d)[0]
+    slope_ns = np.gradient(non_saturating, d)[0]
+    assert abs(slope_sat) < 2 and abs(slope_ns) > 100  # flat vs steep at D(G(z)) ≈ 0
+    fig = charts.why_log_d_figure([0.01, 0.02, 0.5], "minimax")
+    assert len(fig.data[-1].x) == 3
+
+
+def test_histogram_shows_each_digit():
+    fig = charts.histogram_figure([0.5, 0.5] + [0.0] * 8)
+    assert list(fig.data[0].x) == [str(d) for d in range(10)]

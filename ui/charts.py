@@ -1,0 +1,159 @@
+"""Plotly figures for the live pages. Pure functions of plain data: no Streamlit here, so they are easy to test.
+
+Figures are built for a projector (thick lines, large fonts) and for a live feed: at most MAX_POINTS points per
+trace (older points are averaged in bins), float32 arrays (plotly sends them base64-encoded), and a fixed
+`uirevision` so that a refresh keeps the user's legend choices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+MAX_POINTS = 1500
+FONT_SIZE = 16
+LINE_WIDTH = 2.5
+COLORS = {"D": "#1f77b4", "G": "#c2185b", "real": "#2e7d32", "fake": "#ef6c00", "quality": "#6a1b9a"}
+EVENT_COLOR = "#757575"
+
+
+def downsample(x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """Average consecutive points in equal bins so that at most `max_points` remain; the newest point is kept as is.
+
+    Bin means (not every n-th point) keep the trend of noisy GAN losses honest.
+    """
+    n = len(x)
+    if n <= max_points:
+        return x.astype(np.float32), y.astype(np.float32)
+    bins = max_points - 1
+    edges = np.linspace(0, n - 1, bins + 1).astype(int)  # the last point gets a bin of its own
+    counts = np.diff(edges)
+    x_binned = np.add.reduceat(x[:-1], edges[:-1]) / counts
+    y_binned = np.add.reduceat(y[:-1], edges[:-1]) / counts
+    return (np.append(x_binned, x[-1]).astype(np.float32), np.append(y_binned, y[-1]).astype(np.float32))
+
+
+def columns(records: Sequence[dict[str, float]], *keys: str) -> dict[str, np.ndarray]:
+    """Records (dicts) -> one float64 array per key."""
+    return {key: np.fromiter((r[key] for r in records), dtype=np.float64, count=len(records)) for key in keys}
+
+
+def _layout(fig: go.Figure, title: str, yaxis: str, *, yrange: Sequence[float] | None = None,
+            revision: str) -> go.Figure:
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=FONT_SIZE + 2)),
+        font=dict(size=FONT_SIZE),
+        height=320,
+        margin=dict(l=10, r=10, t=50, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+        xaxis_title="iteration",
+        yaxis_title=yaxis,
+        uirevision=revision,
+        hovermode="x unified",
+    )
+    if yrange is not None:
+        fig.update_yaxes(range=list(yrange))
+    return fig
+
+
+def _add_events(fig: go.Figure, events: Sequence[dict]) -> None:
+    """Dashed vertical lines where a knob was changed live, labelled with the change."""
+    for event in events:
+        label = f"{event['name']} {_fmt(event['old'])}→{_fmt(event['new'])}"
+        fig.add_vline(x=event["iteration"], line=dict(color=EVENT_COLOR, dash="dash", width=1.5),
+                      annotation=dict(text=label, textangle=-90, font=dict(size=FONT_SIZE - 3, color=EVENT_COLOR)),
+                      annotation_position="top left")
+
+
+def _fmt(value) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
+
+
+def series_figure(records: Sequence[dict[str, float]], traces: Sequence[tuple[str, str, str]], *, title: str,
+                  yaxis: str, events: Sequence[dict] = (), yrange: Sequence[float] | None = None,
+                  revision: str = "live") -> go.Figure:
+    """Lines of `records[key]` against iteration; `traces` holds (key, legend name, color) triples."""
+    fig = go.Figure()
+    if records:
+        data = columns(records, "iteration", *(key for key, _, _ in traces))
+        for key, name, color in traces:
+            x, y = downsample(data["iteration"], data[key])
+            fig.add_trace(go.Scatter(x=x, y=y, name=name, mode="lines", line=dict(color=color, width=LINE_WIDTH)))
+    _add_events(fig, events)
+    return _layout(fig, title, yaxis, yrange=yrange, revision=revision)
+
+
+def loss_figure(records, events=(), revision: str = "live") -> go.Figure:
+    return series_figure(records, [("d_loss", "D loss", COLORS["D"]), ("g_loss", "G loss", COLORS["G"])],
+                         title="Losses", yaxis="loss", events=events, revision=revision)
+
+
+def accuracy_figure(records, events=(), revision: str = "live") -> go.Figure:
+    fig = series_figure(records, [("d_acc_real", "D right on real", COLORS["real"]),
+                                  ("d_acc_fake", "D right on fakes", COLORS["fake"])],
+                        title="Discriminator accuracy", yaxis="accuracy", events=events, yrange=(-0.02, 1.02),
+                        revision=revision)
+    fig.add_hline(y=0.5, line=dict(color=EVENT_COLOR, dash="dot", width=1))  # a coin flip: the game's equilibrium
+    return fig
+
+
+def d_output_figure(records, events=(), revision: str = "live") -> go.Figure:
+    return series_figure(records, [("d_real", "mean D(x), real", COLORS["real"]),
+                                   ("d_fake", "mean D(G(z)), fake", COLORS["fake"])],
+                         title="What D believes", yaxis="probability 'real'", events=events, yrange=(-0.02, 1.02),
+                         revision=revision)
+
+
+def quality_figure(quality: Sequence[dict], revision: str = "live") -> go.Figure:
+    """Classifier FID (lower is better) and the share of confidently recognised samples, on two axes."""
+    fig = go.Figure()
+    if quality:
+        data = columns(quality, "iteration", "fid", "recognisable")
+        fig.add_trace(go.Scatter(x=data["iteration"], y=data["fid"], name="classifier FID (lower is better)",
+                                 mode="lines+markers", line=dict(color=COLORS["quality"], width=LINE_WIDTH)))
+        fig.add_trace(go.Scatter(x=data["iteration"], y=data["recognisable"] * 100, name="% recognisable",
+                                 mode="lines+markers", yaxis="y2", line=dict(color=COLORS["real"], width=LINE_WIDTH)))
+    fig.update_layout(yaxis2=dict(overlaying="y", side="right", range=[0, 100], title="% recognisable",
+                                  showgrid=False))
+    return _layout(fig, "Sample quality (bundled digit classifier)", "classifier FID", revision=revision)
+
+
+def histogram_figure(histogram: Sequence[float] | None, revision: str = "live") -> go.Figure:
+    """Which digits the classifier sees in the samples: a healthy run fills all ten bars."""
+    shares = np.zeros(10) if histogram is None else np.asarray(histogram, dtype=np.float64)
+    fig = go.Figure(go.Bar(x=[str(d) for d in range(10)], y=shares * 100, marker_color=COLORS["quality"],
+                           text=[f"{s:.0%}" for s in shares], textposition="outside"))
+    fig.add_hline(y=10, line=dict(color=EVENT_COLOR, dash="dot", width=1))  # real MNIST: 10 % each
+    fig = _layout(fig, "Digits in the samples (mode collapse shows here)", "% of samples", revision=revision)
+    fig.update_layout(xaxis_title="digit", showlegend=False, hovermode=False)
+    fig.update_yaxes(range=[0, max(40.0, float(shares.max()) * 110)])
+    return fig
+
+
+def generator_loss_curves(points: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """D(G(z)) in (0, 1) and the two generator losses along it: log(1 - D) (minimised) and -log D."""
+    d = np.linspace(0.001, 0.999, points)
+    return d, np.log1p(-d), -np.log(d)
+
+
+def why_log_d_figure(fake_probs: Sequence[float], g_loss: str, revision: str = "live") -> go.Figure:
+    """Seed 000's lesson: early on D(G(z)) ≈ 0, where log(1 - D) is flat (no gradient) and -log D is steep."""
+    d, saturating, non_saturating = generator_loss_curves()
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=d, y=saturating, name="minimax: log(1 − D(G(z)))", mode="lines",
+                             line=dict(color=COLORS["D"], width=LINE_WIDTH + (1.5 if g_loss == "minimax" else 0))))
+    fig.add_trace(go.Scatter(x=d, y=non_saturating, name="non-saturating: −log D(G(z))", mode="lines",
+                             line=dict(color=COLORS["G"],
+                                       width=LINE_WIDTH + (1.5 if g_loss == "non-saturating" else 0))))
+    probs = np.clip(np.asarray(fake_probs, dtype=np.float64), 0.001, 0.999)
+    if len(probs):
+        curve = np.log1p(-probs) if g_loss == "minimax" else -np.log(probs)
+        fig.add_trace(go.Scatter(x=probs, y=curve, name="this batch's fakes", mode="markers",
+                                 marker=dict(color=COLORS["fake"], size=9, opacity=0.7,
+                                             line=dict(color="white", width=1))))
+    fig = _layout(fig, "Why −log D? Where the current fakes sit on the generator's loss", "generator loss",
+                  yrange=(-7, 7), revision=revision)
+    fig.update_layout(xaxis_title="D(G(z)): D's probability that a fake is real", hovermode="closest")
+    return fig
