@@ -9,6 +9,7 @@ any trainer with the GANTrainer interface (`run`, `iteration_step`, `d_step`, `g
 from __future__ import annotations
 
 import queue
+from collections import deque
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from gan.train import GANTrainer, Record, TrainingDiverged
 
 STATUSES = ("queued", "starting", "running", "paused", "finished", "stopped", "diverged", "failed")
 STEP_KINDS = ("iteration", "d", "g")
+RATE_WINDOW_S = 3.0  # the it/s shown is averaged over this much training time
 
 
 @dataclass
@@ -83,6 +85,7 @@ class TrainingRunner:
             self._resume.set()
         self._last_seen = time.monotonic()
         self._last_scored = 0
+        self._rate_points: deque[tuple[float, int]] = deque()
         self._thread = threading.Thread(target=self._main, name="gan-arena-trainer", daemon=True)
         self.trainer: GANTrainer | None = None
         self._snap = RunnerSnapshot(status="queued" if gate else "starting")
@@ -139,11 +142,12 @@ class TrainingRunner:
                                      "quality": list(snap.quality), "fake_probs": list(snap.fake_probs)})
         return copy
 
-    def checkpoint_state(self) -> dict | None:
+    def checkpoint_state(self, status: str | None = None) -> dict | None:
         """The run's state to save: the last good one after a divergence. Call once the thread has ended."""
         if self.trainer is None:
             return None
-        return self.trainer.good_state() if self._snap.status == "diverged" else self.trainer.state_dict()
+        diverged = (status or self._snap.status) == "diverged"
+        return self.trainer.good_state() if diverged else self.trainer.state_dict()
 
     def timeline(self) -> tuple[list[int], list[torch.Tensor]]:
         """(iterations, uint8 grids) of every fixed-noise snapshot kept so far, oldest first."""
@@ -159,35 +163,38 @@ class TrainingRunner:
     # ------------------------------------------------------------------ the thread
     def _main(self) -> None:
         acquired = False
+        end: dict[str, Any] = {"status": "failed", "error": "the training thread ended unexpectedly"}
         try:
             if self._gate is not None:
                 acquired = self._wait_for_slot()
                 if not acquired:
-                    self._set(status="stopped")
+                    end = {"status": "stopped"}
                     return
             self._set(status="starting")
             self.trainer = self._make_trainer()
             self._publish_samples(self.trainer.sample_fixed(), self.trainer.iteration)
-            self._train()
+            end = self._train()
         except TrainingDiverged as err:
-            self._set(status="diverged", error=str(err))
+            end = {"status": "diverged", "error": str(err)}
         except Exception as err:  # shown in the UI instead of dying silently in a thread
-            self._set(status="failed", error=f"{type(err).__name__}: {err}")
+            end = {"status": "failed", "error": f"{type(err).__name__}: {err}"}
         finally:
-            self._save_at_end()
+            end.update(self._save_at_end(end["status"]))
             # A TrainingGate's release also takes a run that gave up waiting out of the line.
             if acquired or hasattr(self._gate, "position"):
                 self._gate.release()
+            # Published last: whoever sees the run ended also sees it saved and its slot free.
+            self._set(**end)
 
-    def _save_at_end(self) -> None:
-        if self._on_end is None or self._snap.status not in ("finished", "stopped", "diverged"):
-            return
+    def _save_at_end(self, status: str) -> dict[str, Any]:
+        if self._on_end is None or status not in ("finished", "stopped", "diverged"):
+            return {}
         if self.trainer is None or self.trainer.iteration == 0:
-            return
+            return {}
         try:
-            self._set(saved_to=str(self._on_end(self.checkpoint_state())))
+            return {"saved_to": str(self._on_end(self.checkpoint_state(status)))}
         except Exception as err:  # a full disk must not hide the run's own outcome
-            self._set(error=f"the run could not be saved: {type(err).__name__}: {err}")
+            return {"error": f"the run could not be saved: {type(err).__name__}: {err}"}
 
     def _wait_for_slot(self) -> bool:
         while not self._stop.is_set():
@@ -197,18 +204,17 @@ class TrainingRunner:
                 return False
         return False
 
-    def _train(self) -> None:
+    def _train(self) -> dict[str, Any]:
+        """Train until the budget is spent or the run is stopped; return the end state to publish."""
         trainer = self.trainer
         records = trainer.run()
         while True:
             if not self._checkpoint_between_iterations():
-                self._set(status="stopped")
-                return
+                return {"status": "stopped"}
             try:
                 record = next(records)
             except StopIteration:
-                self._set(status="finished", progress=1.0, eta_seconds=0.0)
-                return
+                return {"status": "finished", "progress": 1.0, "eta_seconds": 0.0}
             self._publish(record)
 
     def _checkpoint_between_iterations(self) -> bool:
@@ -265,12 +271,13 @@ class TrainingRunner:
             self._last_scored = record.iteration
         progress = trainer.progress()
         eta = trainer.elapsed * (1 - progress) / progress if 0 < progress < 1 else None
+        its_per_sec = self._smoothed_rate(record)
         with self._lock:
             snap = self._snap
             snap.records.append(metrics)
             snap.iteration = record.iteration
             snap.elapsed = record.elapsed
-            snap.its_per_sec = record.its_per_sec
+            snap.its_per_sec = its_per_sec
             snap.progress = progress
             snap.eta_seconds = eta
             snap.fake_probs = torch.sigmoid(trainer.last_fake_logits.float()).cpu().tolist()
@@ -281,6 +288,14 @@ class TrainingRunner:
                 snap.samples = record.samples
                 snap.sample_iteration = record.iteration
                 snap.snapshot_count = len(trainer.snapshots)
+
+    def _smoothed_rate(self, record: Record) -> float:
+        """Iterations per second of training over the last RATE_WINDOW_S seconds (one record's rate jitters)."""
+        self._rate_points.append((record.elapsed, record.iteration))
+        while len(self._rate_points) > 2 and record.elapsed - self._rate_points[1][0] >= RATE_WINDOW_S:
+            self._rate_points.popleft()
+        (t0, i0), (t1, i1) = self._rate_points[0], self._rate_points[-1]
+        return (i1 - i0) / (t1 - t0) if t1 > t0 else record.its_per_sec
 
     def _publish_samples(self, samples: torch.Tensor, iteration: int) -> None:
         trainer = self.trainer

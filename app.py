@@ -1,0 +1,18 @@
+"""GAN Arena: `streamlit run app.py`. Navigation, the shared sidebar, and the tab's heartbeat."""
+
+import streamlit as st
+
+from ui.session import session_slot
+from ui.sidebar import render_sidebar
+
+st.set_page_config(page_title="GAN Arena", page_icon=":material/sports_kabaddi:", layout="wide")
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
+]
+
+page = st.navigation(PAGES)
+render_sidebar()
+session_slot().heartbeat()  # here, not in a page: a page's fragment stops polling when the user switches page
+page.run()

@@ -1,0 +1,99 @@
+"""The Train page's presets: the seeds' two GANs, and lessons that break one on purpose to show a classic failure.
+
+Each lesson is a full, validated Config plus a sentence on what to watch and the fields it is about (`focus`), which
+the page may highlight. The other lessons change only their focus fields (and the budget) of the seed-001 MLP GAN,
+so a comparison with the preset isolates the lesson (and, for a failure, resetting them is the cure).
+`gan.diagnose` flags each failure; the figures below are from seed-0 CPU runs (MLP GAN at ~90-140 it/s).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gan.config import Config, preset
+
+# A failure shows within seconds; this budget leaves time to watch it and to steer live (~40 s at 140 it/s).
+FAILURE_ITERATIONS = 5_000
+# The DCGAN runs at ~7 it/s on a CPU: GANs in Action's 20,000 iterations would take 50 minutes, 1,500 take ~3.5.
+DCGAN_ITERATIONS = 1_500
+DCGAN_SAMPLE_EVERY = 50  # a snapshot every ~7 s on a CPU, for the timeline (the book's 1,000 would give one)
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One entry of the Train page's preset picker."""
+
+    name: str
+    """As shown in the preset selectbox."""
+    summary: str
+    """One or two sentences: what to watch for."""
+    config: Config
+    """A full, validated Config."""
+    focus: tuple[str, ...]
+    """The Config fields this lesson is about (the page may highlight them); empty for the seed presets."""
+
+
+LESSONS: dict[str, Lesson] = {
+    "mlp": Lesson(
+        name="MLP GAN — seed 001",
+        summary=("The classic Keras MNIST GAN. Watch D(x) and D(G(z)) settle near 0.6 and 0.4 while the blurry "
+                 "strokes turn into all ten digits within a few minutes."),
+        config=preset("mlp").validate(),
+        focus=(),
+    ),
+    "dcgan": Lesson(
+        name="DCGAN — GANs in Action",
+        summary=("The convolutional GAN of GANs in Action, chapter 4: about 20x slower per iteration than the MLP "
+                 "on a CPU, but digit-like strokes within a few hundred iterations."),
+        config=preset("dcgan", iterations=DCGAN_ITERATIONS, sample_every=DCGAN_SAMPLE_EVERY).validate(),
+        focus=(),
+    ),
+    # Measured (seed 0): D(G(z)) at 0.005 by iteration 300 and "g_stalls" from 300 to the end of 1,500-iteration
+    # test runs; the samples stay noise. The same config with g_loss 'non-saturating' recovers by iteration 500.
+    # Adam rescales small gradients, so the minimax loss alone does not stall this MLP (it trains like the preset):
+    # a fast, high-momentum D must first push D(G(z)) to ~0, where log(1 - D) is flat.
+    "saturating": Lesson(
+        name="Saturating loss: watch G stall",
+        summary=("The original minimax loss log(1 − D(G(z))) against a fast D: D(G(z)) sinks towards 0 within a few "
+                 "hundred iterations, where that loss is flat, and G's samples stay noise. Switch g_loss to "
+                 "non-saturating and run again."),
+        config=preset("mlp", g_loss="minimax", lr_d=2e-3, beta1=0.9, iterations=FAILURE_ITERATIONS).validate(),
+        focus=("g_loss", "lr_d", "beta1"),
+    ),
+    # Measured (seed 0): D's accuracy at 100%, D(G(z)) < 0.001 and "d_wins" from iteration 300 to the end of a
+    # 2,400-iteration test run. With d_steps 2, G climbed out by itself at ~1,800.
+    "strong-d": Lesson(
+        name="Discriminator too strong (lr_d ≫ lr_g)",
+        summary=("D learns 40x faster than G and takes several steps per G step: its accuracy pins at 100%, "
+                 "D(G(z)) drops to ~0 and G's loss climbs. Lower lr_d live and watch G come back."),
+        config=preset("mlp", lr_d=2e-3, lr_g=5e-5, d_steps=3, iterations=FAILURE_ITERATIONS).validate(),
+        focus=("lr_d", "lr_g", "d_steps"),
+    ),
+    # Measured (seed 0): 1-3 classes, 60-100% of the samples one "8"-like ring, "mode_collapse" from iteration 900 to
+    # the end of a 3,000-iteration test run. lr_g 1e-3 (lr_d 2e-4) trains fine; lr_g 2e-3, lr_d 1e-4 collapses less.
+    "mode-collapse": Lesson(
+        name="Mode collapse",
+        summary=("G learns 40x faster than D, so it hops to whatever D accepts right now: the samples collapse onto "
+                 "one or two shapes and the class histogram shows a single bar. Set lr_g back to lr_d and compare."),
+        config=preset("mlp", lr_g=2e-3, lr_d=5e-5, iterations=FAILURE_ITERATIONS).validate(),
+        focus=("lr_g", "lr_d"),
+    ),
+    "label-smoothing": Lesson(
+        name="Label smoothing",
+        summary=("Seed 004's trick: D's target for real digits is 0.9 instead of 1, so D cannot grow over-confident "
+                 "and G keeps a useful gradient. Compare D(x) and the curves with the plain MLP GAN."),
+        config=preset("mlp", label_smoothing=0.1).validate(),
+        focus=("label_smoothing",),
+    ),
+}
+
+
+def lesson(slug: str) -> Lesson:
+    """The lesson of a URL slug; ValueError listing the slugs when there is none."""
+    try:
+        return LESSONS[slug]
+    except KeyError:
+        raise ValueError(f"unknown lesson {slug!r}; choose one of: {', '.join(LESSONS)}") from None
+
+
+__all__ = ["LESSONS", "Lesson", "lesson"]

@@ -1,0 +1,45 @@
+"""Home: the game in a few sentences, a diagram, and the way to each page."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from ui.session import run_through_entrypoint
+
+run_through_entrypoint()
+DIAGRAM = Path(__file__).resolve().parent.parent / "assets" / "gan_diagram.svg"
+
+st.title("GAN Arena")
+st.markdown(
+    "#### Two neural networks play a game, and out of the game come digits nobody drew."
+)
+left, right = st.columns([3, 2], gap="large")
+with left:
+    st.image(str(DIAGRAM), width="stretch")
+with right:
+    st.markdown(
+        """
+**The generator G** is a forger. It takes a handful of random numbers, *z*, and paints a 28×28 image.
+
+**The discriminator D** is a detective. It sees real handwritten digits and G's fakes, and says how likely each one
+is to be real.
+
+They train in turns: D gets better at spotting fakes, then G changes its brushstrokes so that D calls its fakes
+real. If the game stays balanced, G ends up drawing digits that D, and you, cannot tell from real ones.
+
+Watch out for the ways it goes wrong: D wins too easily and G stops learning, or G finds one digit that fools D
+and draws nothing else (*mode collapse*). GAN Arena shows you both, and how to fix them.
+"""
+    )
+
+st.subheader("Where to go")
+cols = st.columns(4)
+LINKS = [
+    ("pages/train.py", "Train", ":material/model_training:",
+     "Pick a preset, press Start, and watch the two networks fight, live."),
+]
+for col, (page, label, icon, text) in zip(cols, LINKS):
+    with col:
+        st.page_link(page, label=label, icon=icon)
+        st.caption(text)
+st.caption("Everything runs offline on the 5,000 real MNIST digits shipped with the app (CC BY-SA 3.0).")

@@ -1,0 +1,291 @@
+"""Train: pick a preset or tweak the knobs, press Start, and watch (and steer) the two networks' game live."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from gan.config import Config, ConfigError
+from gan.diagnose import diagnose
+from gan.imaging import grid_array, grid_image, png_bytes
+from gan.runner import RunnerSnapshot, TrainingRunner
+from ui import charts
+from ui.session import TRAIN_CONFIG, TRAIN_SEEN_STATUS, run_through_entrypoint, session_slot, start_training
+from ui.train_form import (
+    FORM_FIELDS,
+    config_from_form,
+    current_config,
+    hidden_fields,
+    read_link_once,
+    render_form_fields,
+    render_preset_picker,
+    write_link,
+)
+
+RUNNER = "train"  # this page's runner in the tab's session slot
+RUN_CONFIG_KEY = "train.run_config"
+ERROR_KEY = "train.error"
+FOLLOW_KEY = "train.follow"
+TIMELINE_KEY = "train.timeline"
+SHARE_HIDE_KEY = "train.share_hide"
+LIVE_KEY = "train.live"
+GRID_SCALE = 4  # 28-px digits enlarged for a projector
+STATUS_TEXT = {"queued": "Waiting for a free training slot", "starting": "Starting", "running": "Training",
+               "paused": "Paused", "finished": "Finished", "stopped": "Stopped", "diverged": "Diverged",
+               "failed": "Failed"}
+
+
+def runner() -> TrainingRunner | None:
+    return session_slot().runner(RUNNER)
+
+
+def run_config() -> Config:
+    """The config the current run was started with (the form may have moved on since)."""
+    return st.session_state.get(RUN_CONFIG_KEY) or current_config()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+# ------------------------------------------------------------------------------------------ button callbacks
+def on_start() -> None:
+    try:
+        config = config_from_form()
+    except ConfigError as err:
+        st.session_state[ERROR_KEY] = str(err)
+        return
+    st.session_state[ERROR_KEY] = None
+    st.session_state[FOLLOW_KEY] = True
+    st.session_state[RUN_CONFIG_KEY] = config
+    for key in ("live.lr_g", "live.lr_d", "live.d_steps"):  # the live knobs start from the new run's values
+        st.session_state.pop(key, None)
+    start_training(RUNNER, config, label=config.arch)
+
+
+def on_pause() -> None:
+    runner().pause()
+
+
+def on_resume() -> None:
+    runner().resume()
+
+
+def on_stop() -> None:
+    runner().stop(wait=5.0)
+
+
+def on_step(kind: str) -> None:
+    runner().step(kind)
+
+
+def on_live_change(name: str) -> None:
+    value = st.session_state[f"live.{name}"]
+    if name == "d_steps":
+        runner().set_d_steps(int(value))
+    else:
+        runner().set_lr(**{name: float(value)})
+
+
+def on_timeline_move() -> None:
+    st.session_state[FOLLOW_KEY] = False
+
+
+# ------------------------------------------------------------------------------------------ page sections
+def render_controls(snap: RunnerSnapshot | None) -> None:
+    active = snap is not None and snap.active
+    paused = active and snap.status == "paused"
+    cols = st.columns([1.3, 1, 1, 1, 1, 1])
+    cols[0].button("Start" if not active else "Restart", type="primary", on_click=on_start, width="stretch",
+                   icon=":material/play_arrow:", help="Start a new run with the settings below.")
+    if active and not paused:
+        cols[1].button("Pause", on_click=on_pause, width="stretch", icon=":material/pause:")
+    elif paused:
+        cols[1].button("Resume", on_click=on_resume, width="stretch", icon=":material/play_arrow:")
+    cols[2].button("Stop", on_click=on_stop, disabled=not active, width="stretch", icon=":material/stop:")
+    step_help = "While paused, see each player move on its own."
+    for col, (kind, label) in zip(cols[3:], (("iteration", "Step"), ("d", "Step D only"), ("g", "Step G only"))):
+        col.button(label, on_click=on_step, args=(kind,), disabled=not paused, width="stretch", help=step_help,
+                   key=f"step.{kind}")
+    if active and snap.status in ("running", "paused"):
+        render_live_knobs(snap)
+
+
+def render_live_knobs(snap: RunnerSnapshot) -> None:
+    """Steer the running game; each change is marked on the curves."""
+    st.caption("Change while training — each change is marked on the curves:")
+    cols = st.columns(3)
+    for col, name, value in ((cols[0], "lr_g", snap.lr_g), (cols[1], "lr_d", snap.lr_d)):
+        key = f"live.{name}"
+        if key not in st.session_state:
+            st.session_state[key] = value
+        col.number_input(f"{name} (live)", min_value=1e-6, max_value=1.0, step=1e-4, format="%.1e", key=key,
+                         on_change=on_live_change, args=(name,))
+    if "live.d_steps" not in st.session_state:
+        st.session_state["live.d_steps"] = snap.d_steps
+    cols[2].number_input("d_steps (live)", min_value=1, max_value=100, step=1, key="live.d_steps",
+                         on_change=on_live_change, args=("d_steps",))
+
+
+def render_form() -> None:
+    """The grouped knobs; the core's validation message shows right under them as soon as a value is impossible."""
+    hidden = hidden_fields()
+    with st.expander("Hyperparameters", expanded=runner() is None, icon=":material/tune:"):
+        render_form_fields(hidden)
+        if hidden:
+            st.caption(f"This lesson's link hides {len(hidden)} of {len(FORM_FIELDS)} controls.")
+    try:
+        st.session_state[TRAIN_CONFIG] = config_from_form()
+        st.session_state[ERROR_KEY] = None
+    except ConfigError as err:
+        st.session_state[ERROR_KEY] = str(err)
+    if st.session_state.get(ERROR_KEY):
+        st.error(f"Cannot start: {st.session_state[ERROR_KEY]}", icon=":material/error:")
+
+
+def render_share() -> None:
+    with st.expander("Share this set-up", icon=":material/link:"):
+        st.multiselect("Hide these controls from the students who open the link", FORM_FIELDS, key=SHARE_HIDE_KEY,
+                       help="A lesson about one knob: hide the rest.")
+        st.caption("The address bar now holds this set-up: copy it and hand it out. "
+                   "The link opens the same preset and values.")
+
+
+def live_view() -> None:
+    r = runner()
+    if r is None:
+        st.info("Pick a preset, then press **Start**. The fixed-noise samples will turn from static into digits.",
+                icon=":material/info:")
+        return
+    snap = r.snapshot()
+    seen = st.session_state.get(TRAIN_SEEN_STATUS)
+    if not snap.active and seen != snap.status:  # the run just ended: redraw the whole page once (buttons)
+        st.session_state[TRAIN_SEEN_STATUS] = snap.status
+        st.rerun()
+    render_status(snap)
+    render_alerts(snap)
+    left, right = st.columns([2, 3], gap="medium")
+    with left:
+        render_samples(r, snap)
+    with right:
+        st.plotly_chart(charts.loss_figure(snap.records, snap.events), key="chart.loss", width="stretch")
+    left, right = st.columns(2, gap="medium")
+    left.plotly_chart(charts.accuracy_figure(snap.records, snap.events), key="chart.acc", width="stretch")
+    right.plotly_chart(charts.d_output_figure(snap.records, snap.events), key="chart.dout", width="stretch")
+    left, right = st.columns(2, gap="medium")
+    left.plotly_chart(charts.quality_figure(snap.quality), key="chart.quality", width="stretch")
+    latest = snap.quality[-1]["class_histogram"] if snap.quality else None
+    right.plotly_chart(charts.histogram_figure(latest), key="chart.hist", width="stretch")
+    render_why_log_d(snap)
+
+
+def render_status(snap: RunnerSnapshot) -> None:
+    text = STATUS_TEXT[snap.status]
+    if snap.status == "queued" and snap.queue_position:
+        text += f": you are number {snap.queue_position} in line"
+    budget = run_config().iterations
+    parts = [text, f"iteration {snap.iteration:,}" + (f" of {budget:,}" if budget else "")]
+    if snap.its_per_sec:
+        parts.append(f"{snap.its_per_sec:,.0f} it/s")
+    if snap.eta_seconds is not None and snap.active:
+        parts.append(f"ETA {_duration(snap.eta_seconds)}")
+    parts.append(f"{_duration(snap.elapsed)} of training")
+    st.progress(min(1.0, snap.progress), text=" · ".join(parts))
+    if snap.status in ("diverged", "failed"):
+        st.error(snap.error, icon=":material/error:")
+    elif snap.error:
+        st.warning(snap.error)
+    if snap.saved_to:
+        st.success(f"Saved as **{Path(snap.saved_to).name}**: open it in the Latent Explorer or Compare.",
+                   icon=":material/save:")
+
+
+def render_alerts(snap: RunnerSnapshot) -> None:
+    for alert in diagnose(snap.records, snap.quality, g_loss=run_config().g_loss):
+        show = st.error if alert.severity == "error" else st.warning
+        show(f"**{alert.title}.** {alert.explanation}\n\n**Try:** {alert.fix}", icon=":material/school:")
+
+
+def render_samples(r: TrainingRunner, snap: RunnerSnapshot) -> None:
+    iterations, grids = r.timeline()
+    if not grids:
+        if snap.samples is not None:
+            st.image(grid_array(snap.samples, scale=GRID_SCALE), output_format="PNG", width="stretch")
+        return
+    st.session_state.setdefault(FOLLOW_KEY, True)
+    last = len(grids) - 1
+    if st.session_state[FOLLOW_KEY] or st.session_state.get(TIMELINE_KEY, 0) > last:
+        st.session_state[TIMELINE_KEY] = last
+    index = st.session_state[TIMELINE_KEY]
+    st.image(grid_array(grids[index], scale=GRID_SCALE), output_format="PNG", width="stretch",
+             caption=f"Fixed noise, iteration {iterations[index]:,}")
+    if last > 0:
+        st.slider("Timeline", 0, last, key=TIMELINE_KEY, on_change=on_timeline_move,
+                  help="Scrub back through earlier snapshots of the same noise.")
+    st.toggle("Follow live", key=FOLLOW_KEY)
+
+
+def render_why_log_d(snap: RunnerSnapshot) -> None:
+    g_loss = run_config().g_loss
+    left, right = st.columns([3, 2], gap="medium")
+    left.plotly_chart(charts.why_log_d_figure(snap.fake_probs, g_loss), key="chart.whylogd", width="stretch")
+    with right:
+        st.markdown(
+            "#### Why −log D?\n"
+            "The generator wants D(G(z)) → 1. Early on, D easily spots fakes: D(G(z)) ≈ 0, at the left.\n\n"
+            "There the **minimax** loss log(1 − D) is almost flat: its slope, the gradient G learns from, is "
+            "tiny, so G stalls. The **non-saturating** loss −log D is steepest exactly there, so G gets a strong "
+            "push while it is worst (seed 000).\n\n"
+            f"The dots are this batch's fakes on the loss in use (**{g_loss}**)."
+        )
+
+
+def render_downloads(r: TrainingRunner, snap: RunnerSnapshot) -> None:
+    if snap.active:
+        return
+    st.subheader("Downloads")
+    cols = st.columns(4)
+    if snap.samples is not None:
+        samples = snap.samples
+        cols[0].download_button("Sample grid (PNG)", lambda: png_bytes(grid_image(samples, scale=GRID_SCALE)),
+                                file_name="samples.png", mime="image/png", on_click="ignore",
+                                icon=":material/image:")
+    if snap.saved_to:
+        folder = Path(snap.saved_to)
+        for col, name, label, mime in ((cols[1], "checkpoint.pt", "Checkpoint", "application/octet-stream"),
+                                       (cols[2], "progress.gif", "Progress GIF", "image/gif"),
+                                       (cols[3], "metrics.csv", "Metrics CSV", "text/csv")):
+            path = folder / name
+            if path.exists():
+                col.download_button(label, path.read_bytes, file_name=f"{folder.name}_{name}", mime=mime,
+                                    on_click="ignore", icon=":material/download:")
+
+
+# ------------------------------------------------------------------------------------------ the page
+run_through_entrypoint()
+st.title("Train")
+read_link_once()
+r = runner()
+snapshot = r.snapshot() if r is not None else None
+st.session_state[TRAIN_SEEN_STATUS] = snapshot.status if snapshot else None
+
+top_left, top_right = st.columns([1, 2], gap="large")
+with top_left:
+    render_preset_picker()
+with top_right:
+    render_controls(snapshot)
+render_form()
+render_share()
+write_link(current_config(), tuple(sorted(hidden_fields() | set(st.session_state.get(SHARE_HIDE_KEY, ())))))
+
+polling = snapshot is not None and snapshot.active
+if polling:
+    st.toggle("Live updates", value=True, key=LIVE_KEY,
+              help="Turn off to study a chart (zoom, hover) while training goes on in the background.")
+    polling = st.session_state[LIVE_KEY]
+st.fragment(live_view, run_every=1.0 if polling else None)()
+if snapshot is not None:
+    render_downloads(r, snapshot)
+

@@ -1,0 +1,67 @@
+import re
+from dataclasses import fields
+
+import pytest
+
+from gan.config import Config, preset
+from gan.lessons import LESSONS, Lesson, lesson
+
+SEED_LESSONS = ("mlp", "dcgan")
+FAILURE_LESSONS = ("saturating", "strong-d", "mode-collapse", "label-smoothing")
+BUDGET = {"iterations", "sample_every"}  # how long a lesson runs and how often it draws, not what it teaches
+CONFIG_FIELDS = {f.name for f in fields(Config)}
+
+
+def test_the_presets_come_in_order_with_the_seed_defaults_first():
+    assert list(LESSONS) == [*SEED_LESSONS, *FAILURE_LESSONS]
+    assert lesson("mlp").name == "MLP GAN — seed 001" and lesson("dcgan").name == "DCGAN — GANs in Action"
+
+
+@pytest.mark.parametrize("slug", LESSONS)
+def test_every_lesson_is_a_valid_config_with_a_summary_and_known_focus(slug):
+    item = lesson(slug)
+    assert isinstance(item, Lesson) and item.config.validate() is item.config
+    assert item.name and 20 <= len(item.summary) <= 300
+    assert set(item.focus) <= CONFIG_FIELDS
+
+
+def test_slugs_and_names_are_unique_and_url_safe():
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug) for slug in LESSONS)
+    names = [item.name for item in LESSONS.values()]
+    assert len(set(names)) == len(names)
+
+
+def test_the_seed_lessons_are_the_presets():
+    assert lesson("mlp").config == preset("mlp")
+    dcgan = lesson("dcgan").config
+    assert dcgan.replace(**{k: getattr(preset("dcgan"), k) for k in BUDGET}) == preset("dcgan")
+
+
+@pytest.mark.parametrize("slug", LESSONS)
+def test_every_lesson_fits_a_lesson_on_a_cpu(slug):
+    config = lesson(slug).config
+    its_per_sec = 140 if config.arch == "mlp" else 7  # fp32 on this project's reference CPU
+    assert config.iterations * config.d_steps / its_per_sec <= 4 * 60
+    assert config.iterations // config.sample_every >= 10  # a timeline worth scrubbing
+
+
+@pytest.mark.parametrize("slug", FAILURE_LESSONS)
+def test_a_failure_lesson_changes_exactly_its_focus_fields_of_the_mlp_preset(slug):
+    item, base = lesson(slug), preset("mlp")
+    assert item.focus
+    changed = {f for f in CONFIG_FIELDS - BUDGET if getattr(item.config, f) != getattr(base, f)}
+    assert changed == set(item.focus)
+
+
+def test_the_failure_lessons_turn_the_knobs_their_names_promise():
+    assert lesson("saturating").config.g_loss == "minimax"
+    strong_d = lesson("strong-d").config
+    assert strong_d.lr_d >= 10 * strong_d.lr_g
+    collapse = lesson("mode-collapse").config
+    assert collapse.lr_g >= 10 * collapse.lr_d
+    assert lesson("label-smoothing").config.label_smoothing == pytest.approx(0.1)  # seed 004's target of 0.9
+
+
+def test_an_unknown_slug_names_the_slugs():
+    with pytest.raises(ValueError, match="unknown lesson 'wgan'.*mlp, dcgan, saturating, strong-d"):
+        lesson("wgan")

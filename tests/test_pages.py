@@ -1,0 +1,167 @@
+"""AppTest tests of the app's pages: what a teacher and a class do with them."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = "../app.py"  # AppTest resolves paths against this file
+TIMEOUT = 60
+
+
+@pytest.fixture(autouse=True)
+def isolated_runs(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAN_ARENA_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("GAN_ARENA_MAX_TRAININGS", "4")
+
+
+def open_page(page: str, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def poll(at: AppTest, predicate, timeout: float = 60.0) -> None:
+    """Rerun the page (a browser's fragment would) until `predicate(at)` holds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        at.run()
+        assert not at.exception, at.exception
+        if predicate(at):
+            return
+        time.sleep(0.3)
+    raise AssertionError("the page did not reach the expected state in time")
+
+
+def chart_points(at: AppTest, index: int = 0) -> int:
+    spec = json.loads(at.get("plotly_chart")[index].proto.spec)
+    return sum(len(_values(trace.get("x", []))) for trace in spec["data"])
+
+
+def _values(x):
+    return x["bdata"] if isinstance(x, dict) else x  # plotly 7 sends numpy arrays base64-encoded
+
+
+def status_text(at: AppTest) -> str:
+    return at.get("progress")[0].proto.text if at.get("progress") else ""
+
+
+def test_home_explains_the_game_and_links_every_page():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert at.title[0].value == "GAN Arena"
+    assert at.get("imgs") or at.get("image")  # the diagram
+    assert {link.proto.label for link in at.get("page_link")} >= {"Train"}
+
+
+def test_sidebar_names_the_device():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert any(("CPU" in m.value or "CUDA" in m.value or "MPS" in m.value) and "badge" in m.value
+               for m in at.sidebar.markdown)
+
+
+def test_train_page_renders_with_the_seed_default_preset():
+    at = open_page("pages/train.py")
+    assert at.selectbox(key="train.preset").value == "mlp"
+    assert at.number_input(key="cfg.batch_size").value == 64
+    assert at.number_input(key="cfg.lr_g").value == pytest.approx(2e-4)
+    assert not at.error
+
+
+def test_a_preset_fills_the_form():
+    at = open_page("pages/train.py")
+    at.selectbox(key="train.preset").set_value("dcgan").run()
+    assert at.selectbox(key="cfg.arch").value == "dcgan"
+    assert at.number_input(key="cfg.batch_size").value == 128
+    assert at.number_input(key="cfg.lr_d").value == pytest.approx(1e-3)
+
+
+def test_an_impossible_value_shows_the_core_message_and_start_does_nothing():
+    at = open_page("pages/train.py")
+    at.number_input(key="cfg.lr_d").set_value(0.0).run()
+    assert any("lr_d must be in (0, 1]" in e.value for e in at.error)
+    button(at, "Start").click().run()
+    assert not at.get("progress")  # no run was started
+
+
+def test_start_trains_live_then_stop_ends_the_thread():
+    at = open_page("pages/train.py", preset="mlp", iterations="100000", sample_every="20", g_width="32",
+                   d_width="64")
+    button(at, "Start").click().run()
+    poll(at, lambda at: chart_points(at, 0) >= 10 and len(at.image) >= 1)
+    assert "Training" in status_text(at) or "Paused" in status_text(at)
+    assert training_gate().running == 1
+    button(at, "Stop").click().run()
+    poll(at, lambda at: "Stopped" in status_text(at))
+    assert training_gate().running == 0  # the thread has ended and given its slot back
+    assert any("Saved as" in s.value for s in at.success)
+    assert {b.label for b in at.download_button} >= {"Checkpoint", "Progress GIF", "Metrics CSV"}
+
+
+def test_pause_then_step_d_only_and_g_only():
+    at = open_page("pages/train.py", preset="mlp", iterations="100000", g_width="32", d_width="64")
+    button(at, "Start").click().run()
+    poll(at, lambda at: chart_points(at, 0) >= 2)
+    button(at, "Pause").click().run()
+    poll(at, lambda at: "Paused" in status_text(at))
+    before = iteration(at)
+    button(at, "Step").click().run()
+    poll(at, lambda at: iteration(at) == before + 1)
+    points = chart_points(at, 0)
+    for label in ("Step D only", "Step G only"):
+        button(at, label).click().run()
+        poll(at, lambda at: chart_points(at, 0) > points)  # each half-move logs its own loss
+        points = chart_points(at, 0)
+    assert iteration(at) == before + 1  # half-moves do not count as iterations
+    button(at, "Stop").click().run()
+
+
+def test_a_live_learning_rate_change_is_marked_on_the_curves():
+    at = open_page("pages/train.py", preset="mlp", iterations="100000", g_width="32", d_width="64")
+    button(at, "Start").click().run()
+    poll(at, lambda at: chart_points(at, 0) >= 2)
+    at.number_input(key="live.lr_d").set_value(1e-3).run()
+    poll(at, lambda at: "lr_d" in json.dumps(json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]))
+    button(at, "Stop").click().run()
+
+
+def test_a_link_opens_the_same_set_up_and_hides_controls():
+    at = open_page("pages/train.py", preset="strong-d", lr_g="0.0003", hide="beta2,seed")
+    assert at.selectbox(key="train.preset").value == "strong-d"
+    assert at.number_input(key="cfg.lr_g").value == pytest.approx(3e-4)
+    keys = {w.key for w in at.number_input}
+    assert "cfg.beta2" not in keys and "cfg.seed" not in keys and "cfg.lr_d" in keys
+    # the address bar keeps describing the same set-up, hidden controls included
+    assert at.query_params["preset"] == "strong-d" and at.query_params["lr_g"] == "0.0003"
+    assert set(at.query_params["hide"].split(",")) == {"beta2", "seed"}
+
+
+def test_a_bad_link_is_reported_and_ignored():
+    at = open_page("pages/train.py", preset="mlp", lr_d="lots")
+    assert any("lr_d" in w.value for w in at.warning)
+    assert at.number_input(key="cfg.lr_d").value == pytest.approx(2e-4)
+
+
+def iteration(at: AppTest) -> int:
+    match = re.search(r"iteration ([\d,]+)", status_text(at))
+    return int(match.group(1).replace(",", ""))
+
+
+def training_gate():
+    """The server-wide gate the pages use (a process-wide cache, shared with AppTest's sessions)."""
+    from ui.session import training_gate
+
+    return training_gate()

@@ -1,0 +1,99 @@
+"""The per-tab slot that owns training threads, the server-wide training gate, and every session_state key."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import streamlit as st
+
+from gan.config import Config
+from gan.gate import TrainingGate, default_slots
+from gan.quality import score_generator
+from gan.runner import TrainingRunner
+from gan.runs import new_run_dir, save_run
+from gan.train import GANTrainer
+
+
+
+def runs_dir() -> Path:
+    """Where finished runs are saved (GAN_ARENA_RUNS_DIR, default runs/)."""
+    return Path(os.environ.get("GAN_ARENA_RUNS_DIR", "runs"))
+
+
+# st.session_state keys, all of them, so that pages never collide.
+TRAIN_CONFIG = "train_config"  # the Train page's current Config
+TRAIN_SEEN_STATUS = "train_seen_status"  # status at the last full rerun: the fragment reruns the page on change
+TRAIN_SAVED_RUN = "train_saved_run"  # path of the checkpoint saved for the finished run
+
+
+class SessionSlot:
+    """Everything one browser tab runs in the background. Released, threads stopped, when the tab goes away."""
+
+    def __init__(self) -> None:
+        self.runners: dict[str, TrainingRunner] = {}
+
+    def runner(self, name: str) -> TrainingRunner | None:
+        return self.runners.get(name)
+
+    def replace(self, name: str, runner: TrainingRunner) -> TrainingRunner:
+        """Own `runner` under `name`, stopping the one it replaces."""
+        old = self.runners.get(name)
+        if old is not None:
+            old.stop(wait=2.0)
+        self.runners[name] = runner
+        return runner
+
+    def heartbeat(self) -> None:
+        """Tell every runner its tab is still open (each stops by itself after minutes without this)."""
+        for runner in self.runners.values():
+            runner.touch()
+
+    def shutdown(self) -> None:
+        for runner in self.runners.values():
+            runner.stop(wait=2.0)
+        self.runners.clear()
+
+
+@st.cache_resource(scope="session", on_release=SessionSlot.shutdown, show_spinner=False)
+def session_slot() -> SessionSlot:
+    """This tab's slot (a new one per browser session)."""
+    return SessionSlot()
+
+
+@st.cache_resource(show_spinner=False)
+def training_gate() -> TrainingGate:
+    """One gate for the whole server: how many trainings run at once (GAN_ARENA_MAX_TRAININGS)."""
+    return TrainingGate(default_slots())
+
+
+def score_every(config: Config) -> int:
+    """Iterations between live quality scores: every few seconds at each architecture's CPU speed."""
+    return 300 if config.arch == "mlp" else 50
+
+
+def start_training(name: str, config: Config, label: str) -> TrainingRunner:
+    """Start a background run of `config` owned by this tab under `name`; it is saved under runs_dir() when it ends."""
+    runner = TrainingRunner(
+        lambda: GANTrainer(config),
+        gate=training_gate(),
+        scorer=lambda trainer: asdict(score_generator(trainer.G)),
+        score_every=score_every(config),
+        on_end=lambda state: str(save_run(state, new_run_dir(runs_dir(), label)).parent),
+    )
+    return session_slot().replace(name, runner).start()
+
+
+def run_through_entrypoint() -> None:
+    """Make sure this page runs inside app.py's navigation, also when a link opens it directly.
+
+    Streamlit decides once per process whether the app is an old-style `pages/` folder app: until app.py's
+    `st.navigation` has run, a deep link such as /train?preset=... runs pages/train.py alone (no sidebar, no wide
+    layout, no heartbeat). Called first thing on every page: it switches that mode off and reruns through app.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()

@@ -1,0 +1,218 @@
+"""The Train page's hyperparameter form: grouped widgets built from the core Config, presets, and share links.
+
+The current Config lives in session_state (TRAIN_CONFIG) and is the single source of truth; each widget's key is
+`cfg.<field>`. A link carries `preset`, the fields that differ from it, and `hide` / `show` lists of controls.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections.abc import Mapping
+
+import streamlit as st
+
+from gan.config import ARCHS, DATASETS, DEVICES, G_LOSSES, PRECISIONS, Config, ConfigError, field_help
+from gan.lessons import LESSONS, lesson
+from ui.session import TRAIN_CONFIG
+
+PRESET_KEY = "train.preset"
+HIDDEN_KEY = "train.hidden"  # fields a lesson link hides from this tab
+LINK_READ_KEY = "train.link_read"  # the page's link is read once per tab, then the page writes it
+CHOICES = {"arch": ARCHS, "dataset": DATASETS, "g_loss": G_LOSSES, "device": DEVICES, "precision": PRECISIONS}
+
+GROUPS: dict[str, tuple[str, ...]] = {
+    "Model": ("arch", "latent_dim", "g_width", "d_width", "leaky_slope", "bn_momentum"),
+    "Optimisation": ("lr_g", "lr_d", "beta1", "beta2", "batch_size", "d_steps"),
+    "Losses": ("g_loss", "label_smoothing", "d_pretrain_steps"),
+    "Data": ("dataset", "download"),
+    "Run": ("iterations", "epochs", "seconds", "seed", "device", "precision", "sample_every", "n_samples",
+            "log_every"),
+}
+# Not on the form: data_dir and checkpoint_every are the server's business (the page saves every run at its end).
+FORM_FIELDS = tuple(name for group in GROUPS.values() for name in group)
+
+# What each knob does to the game: appended to the core's one-line help in the tooltips.
+TEACHING = {
+    "latent_dim": "More numbers in z give G more room for variety; very few (2-5) make the latent space easy to map.",
+    "lr_g": "How big the forger's steps are. Too big and G overshoots; too small and D runs away with the game.",
+    "lr_d": "How fast the detective learns. Much larger than lr_g and D wins: its accuracy sticks at 100 % and G "
+            "stops learning.",
+    "beta1": "Momentum carries old gradients into new steps; in a two-player game it makes the players circle "
+             "each other, which is why GANs use 0.5.",
+    "batch_size": "Bigger batches give smoother gradients and steadier curves, but fewer updates per second.",
+    "d_steps": "k > 1 lets D catch up before each G move (seed 000's algorithm); too many and D wins outright.",
+    "g_loss": "Early on D(G(z)) ≈ 0. There log(1 − D) is flat, so G gets almost no gradient; −log D is steep there. "
+              "See the 'Why −log D?' chart.",
+    "label_smoothing": "Real targets of 0.9 instead of 1 stop D from becoming over-confident, so G keeps a gradient.",
+    "d_pretrain_steps": "A head start for D: it first learns real digits vs noise (seed 002).",
+    "leaky_slope": "A leaky ReLU lets a little gradient through negative inputs, so no unit goes silent.",
+    "bn_momentum": "How fast BatchNorm's running statistics (used to draw the samples) follow the training batches.",
+    "seed": "The same seed gives the same run: use it to compare one change at a time.",
+    "precision": "bf16 halves the arithmetic's cost on CPUs and GPUs that support it; results differ slightly.",
+}
+
+_FLOAT_FORMATS = {"lr_g": "%.1e", "lr_d": "%.1e", "beta2": "%.4f"}
+_STEPS = {"lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.05, "beta2": 0.001, "label_smoothing": 0.05, "leaky_slope": 0.01,
+          "bn_momentum": 0.05, "epochs": 1.0, "seconds": 30.0}
+_TYPES = typing.get_type_hints(Config)
+
+
+def widget_key(name: str) -> str:
+    return f"cfg.{name}"
+
+
+def help_text(name: str) -> str:
+    teaching = TEACHING.get(name)
+    return field_help()[name] + (f"\n\n{teaching}" if teaching else "")
+
+
+def current_config() -> Config:
+    if TRAIN_CONFIG not in st.session_state:
+        st.session_state[TRAIN_CONFIG] = next(iter(LESSONS.values())).config
+        st.session_state[PRESET_KEY] = next(iter(LESSONS))
+    return st.session_state[TRAIN_CONFIG]
+
+
+def apply_config(config: Config) -> None:
+    """Make `config` the current one and put its values into the widgets."""
+    st.session_state[TRAIN_CONFIG] = config
+    for name in FORM_FIELDS:
+        st.session_state[widget_key(name)] = getattr(config, name)
+
+
+def on_preset_change() -> None:
+    apply_config(lesson(st.session_state[PRESET_KEY]).config)
+
+
+def render_preset_picker() -> None:
+    current_config()
+    st.selectbox("Preset", list(LESSONS), key=PRESET_KEY, on_change=on_preset_change,
+                 format_func=lambda slug: LESSONS[slug].name,
+                 help="The seed defaults, and lessons that show a failure on purpose.")
+    st.caption(LESSONS[st.session_state[PRESET_KEY]].summary)
+
+
+def render_form_fields(hidden: frozenset[str] = frozenset()) -> None:
+    """The grouped widgets (inside the caller's st.form); hidden fields keep their current values."""
+    config = current_config()
+    groups = {title: [n for n in names if n not in hidden] for title, names in GROUPS.items()}
+    groups = {title: names for title, names in groups.items() if names}
+    for tab, (title, names) in zip(st.tabs(list(groups)), groups.items()):
+        with tab:
+            cols = st.columns(3)
+            for i, name in enumerate(names):
+                with cols[i % 3]:
+                    _field_widget(name, getattr(config, name))
+
+
+def _field_widget(name: str, value) -> None:
+    key = widget_key(name)
+    if key not in st.session_state:
+        st.session_state[key] = value
+    label = name.replace("_", " ")
+    kind = _TYPES[name]
+    if name in CHOICES:
+        st.selectbox(label, CHOICES[name], key=key, help=help_text(name))
+    elif kind is bool:
+        st.toggle(label, key=key, help=help_text(name))
+    elif kind in (int, int | None):
+        st.number_input(label, step=1, min_value=None, key=key, help=help_text(name),
+                        placeholder="not set" if kind is not int else None)
+    else:
+        st.number_input(label, step=_STEPS.get(name, 0.1), key=key, help=help_text(name),
+                        format=_FLOAT_FORMATS.get(name, "%g"), placeholder="not set")
+
+
+def config_from_form() -> Config:
+    """The form's values on top of the current config; raises ConfigError with the core's message."""
+    config = current_config()
+    values = {name: st.session_state[widget_key(name)] for name in FORM_FIELDS if widget_key(name) in st.session_state}
+    for name, value in values.items():
+        if _TYPES[name] in (float, float | None) and isinstance(value, int) and not isinstance(value, bool):
+            values[name] = float(value)
+    return config.replace(**values).validate()
+
+
+# ---------------------------------------------------------------------------------------------- share links
+def link_params(config: Config, preset_slug: str, hide: tuple[str, ...] = ()) -> dict[str, str]:
+    """Query parameters that rebuild `config`: the preset, the fields that differ from it, the hidden controls."""
+    base = lesson(preset_slug).config
+    params = {"preset": preset_slug}
+    for field in dataclasses.fields(Config):
+        value = getattr(config, field.name)
+        if field.name in FORM_FIELDS and value != getattr(base, field.name):
+            params[field.name] = "" if value is None else str(value)
+    if hide:
+        params["hide"] = ",".join(hide)
+    return params
+
+
+def config_from_params(params: Mapping[str, str]) -> tuple[str, Config, frozenset[str], list[str]]:
+    """(preset slug, config, hidden fields, problems) from a link; bad parts are reported and ignored."""
+    problems = []
+    slug = params.get("preset", next(iter(LESSONS)))
+    if slug not in LESSONS:
+        problems.append(f"unknown preset {slug!r}")
+        slug = next(iter(LESSONS))
+    config = lesson(slug).config
+    for name in FORM_FIELDS:
+        if name not in params:
+            continue
+        try:
+            config = config.replace(**{name: _parse(name, params[name])}).validate()
+        except (ValueError, ConfigError) as err:
+            problems.append(f"{name}={params[name]!r}: {err}")
+    hidden = _field_list(params.get("hide", ""), problems)
+    if "show" in params:  # a lesson about one knob: everything else is hidden
+        hidden |= frozenset(FORM_FIELDS) - _field_list(params["show"], problems)
+    return slug, config, hidden, problems
+
+
+def _field_list(text: str, problems: list[str]) -> frozenset[str]:
+    names = {n.strip() for n in text.split(",") if n.strip()}
+    unknown = names - set(FORM_FIELDS)
+    if unknown:
+        problems.append(f"unknown control(s) {', '.join(sorted(unknown))}")
+    return frozenset(names & set(FORM_FIELDS))
+
+
+def _parse(name: str, text: str):
+    kind = _TYPES[name]
+    if text == "" and kind in (int | None, float | None):
+        return None
+    if kind is bool:
+        if text.lower() not in ("true", "false", "1", "0"):
+            raise ValueError("expected true or false")
+        return text.lower() in ("true", "1")
+    if kind in (int, int | None):
+        return int(text)
+    if kind in (float, float | None):
+        return float(text)
+    return text
+
+
+def read_link_once() -> None:
+    """On a tab's first visit, open the set-up its link describes."""
+    if st.session_state.get(LINK_READ_KEY):
+        return
+    st.session_state[LINK_READ_KEY] = True
+    if not st.query_params:
+        return
+    slug, config, hidden, problems = config_from_params(st.query_params.to_dict())
+    st.session_state[PRESET_KEY] = slug
+    apply_config(config)
+    st.session_state[HIDDEN_KEY] = hidden
+    if problems:
+        st.warning("Parts of this link were ignored: " + "; ".join(problems))
+
+
+def write_link(config: Config, hide: tuple[str, ...] = ()) -> None:
+    """Keep the address bar in step with the form, so copying it shares the set-up."""
+    params = link_params(config, st.session_state.get(PRESET_KEY, next(iter(LESSONS))), hide)
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+
+
+def hidden_fields() -> frozenset[str]:
+    return st.session_state.get(HIDDEN_KEY, frozenset())
