@@ -155,6 +155,20 @@ def score_generator(G: nn.Module, n: int = SCORE_SAMPLES, seed: int = 0) -> Qual
         G.train(was_training)
 
 
+@torch.inference_mode()
+def conditional_accuracy(G: nn.Module, n: int = SCORE_SAMPLES, seed: int = 0) -> float:
+    """For a conditional G: the fraction of `n` samples the classifier reads as the digit G was asked for."""
+    device = next(G.parameters()).device
+    z, labels = (t.to(device) for t in G.sample_inputs(n, torch.Generator().manual_seed(seed)))
+    was_training = G.training
+    G.eval()
+    try:
+        predicted, _ = classify(G(z, labels).float())
+    finally:
+        G.train(was_training)
+    return (predicted == labels.cpu()).double().mean().item()
+
+
 def recognised_classes(images: torch.Tensor, min_share: float = COVERAGE_THRESHOLD) -> int:
     """How many digits hold at least `min_share` of the samples *recognisably* (confidence >= 0.9).
 

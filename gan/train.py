@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from gan.checkpoint import load_weights
-from gan.config import Config
+from gan.config import CONDITIONAL_ARCHS, Config
 from gan.data import IndexSampler, load_images, to_training_tensor
 from gan.device import resolve_device
 from gan.imaging import to_uint8
@@ -81,12 +81,19 @@ class Record:
 class GANTrainer:
     """Owns one run: the two networks, their optimisers, the data on the device, and the run's history."""
 
-    def __init__(self, config: Config, images: np.ndarray | None = None, device: torch.device | str | None = None):
+    def __init__(self, config: Config, images: np.ndarray | None = None, device: torch.device | str | None = None,
+                 labels: np.ndarray | None = None):
         self.config = config.validate()
         self.device = torch.device(device) if device is not None else resolve_device(config.device)
+        self.conditional = config.arch in CONDITIONAL_ARCHS
         if images is None:
-            images, _ = load_images(config.dataset, config.data_dir, download=config.download)
+            images, labels = load_images(config.dataset, config.data_dir, download=config.download)
+        if self.conditional and labels is None:
+            raise ValueError(f"the {config.arch} GAN is told which digit to draw: it needs the images' labels")
         self.real = to_training_tensor(images, self.device)  # (N, 1, 28, 28) in [-1, 1], on the device
+        # (N,) int64 on the device; only conditional GANs use them
+        self.real_labels = torch.tensor(np.asarray(labels), dtype=torch.long, device=self.device) \
+            if self.conditional else None
         if len(self.real) < config.batch_size:
             raise ValueError(f"batch_size {config.batch_size} is larger than the dataset ({len(self.real)} images)")
 
@@ -95,10 +102,13 @@ class GANTrainer:
         self.D = build_discriminator(config).to(self.device)
         self.opt_g = self._adam(self.G, config.lr_g)
         self.opt_d = self._adam(self.D, config.lr_d)
-        self.rng = torch.Generator(device=self.device).manual_seed(config.seed)  # noise and data order
-        self.sampler = IndexSampler(len(self.real), config.batch_size, self.rng, self.device)
+        self.rng = torch.Generator(device=self.device).manual_seed(config.seed)  # noise
+        # The data order has a generator of its own: two runs with the same seed see the same batches in the same
+        # order whatever their architecture draws from `rng` (the Compare page's races rely on it).
+        self.data_rng = torch.Generator(device=self.device).manual_seed(config.seed)
+        self.sampler = IndexSampler(len(self.real), config.batch_size, self.data_rng, self.device)
         cpu_rng = torch.Generator().manual_seed(config.seed)  # fixed noise: the same on every device
-        self.fixed_inputs = tuple(t.to(self.device) for t in self.G.sample_inputs(config.n_samples, cpu_rng))
+        self.fixed_inputs = tuple(t.to(self.device) for t in self._fixed_inputs(config.n_samples, cpu_rng))
 
         self.iteration = 0
         self.elapsed = 0.0
@@ -135,31 +145,35 @@ class GANTrainer:
     def d_step(self, keep_fake_for_g: bool = False) -> None:
         """(1) Update D: maximise log D(x) + log(1 - D(G(z))) on one real and one fake batch."""
         cfg = self.config
-        x = self.real[self.sampler.next()]
+        index = self.sampler.next()
+        x, real_condition = self.real[index], self._condition(index)
         z = self.G.sample_inputs(cfg.batch_size, self.rng, self.device)
+        fake_condition = z[1:]  # a conditional G's labels: D judges each fake against the digit it was asked for
         with torch.set_grad_enabled(keep_fake_for_g), self._autocast:
             fake = self.G(*z)
         with self._autocast:
-            d_real = self.D(x).float()  # separate passes: BatchNorm sees all-real, then all-fake batches
-            d_fake = self.D(fake.detach()).float()
+            d_real = self.D(x, *real_condition).float()  # separate passes: BatchNorm sees all-real, then all-fake
+            d_fake = self.D(fake.detach(), *fake_condition).float()
         loss = discriminator_loss(d_real, d_fake, cfg.label_smoothing)
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_d.step()
-        self._pending_fake = fake if keep_fake_for_g else None
+        self._pending_fake = (fake, fake_condition) if keep_fake_for_g else None
         self._accumulate_d(loss, d_real, d_fake)
 
     def g_step(self) -> None:
         """(2) Update G: make D call its fakes real, with D frozen."""
-        fake = self._pending_fake
+        pending = self._pending_fake
         self._pending_fake = None
-        if fake is None:
+        if pending is None:
+            z = self.G.sample_inputs(self.config.batch_size, self.rng, self.device)
             with self._autocast:
-                fake = self.G(*self.G.sample_inputs(self.config.batch_size, self.rng, self.device))
+                pending = self.G(*z), z[1:]
+        fake, fake_condition = pending
         self.D.requires_grad_(False)
         try:
             with self._autocast:
-                d_fake = self.D(fake).float()
+                d_fake = self.D(fake, *fake_condition).float()
             loss = generator_loss(d_fake, self.config.g_loss)
             self.opt_g.zero_grad(set_to_none=True)
             loss.backward()
@@ -180,10 +194,11 @@ class GANTrainer:
     def pretrain_d(self, steps: int) -> None:
         """Seed 002: teach D real digits vs uniform noise before the game starts."""
         for _ in range(steps):
-            x = self.real[self.sampler.next()]
+            index = self.sampler.next()
+            x, condition = self.real[index], self._condition(index)
             noise = torch.rand(x.shape, generator=self.rng, device=self.device) * 2 - 1
             with self._autocast:
-                d_real, d_fake = self.D(x).float(), self.D(noise).float()
+                d_real, d_fake = self.D(x, *condition).float(), self.D(noise, *condition).float()
             loss = discriminator_loss(d_real, d_fake, self.config.label_smoothing)
             self.opt_d.zero_grad(set_to_none=True)
             loss.backward()
@@ -326,7 +341,7 @@ class GANTrainer:
             "elapsed": self.elapsed,
             "d_steps": self.d_steps,
             "pretrained": self.pretrained,
-            "sampler": self.sampler.state_dict(),
+            "sampler": self.sampler.state_dict(),  # holds data_rng's state
             "rng": self.rng.get_state(),
             "fixed_inputs": list(self.fixed_inputs),
             "history": self.history,
@@ -345,7 +360,7 @@ class GANTrainer:
         self.elapsed = float(state["elapsed"])
         self.d_steps = int(state["d_steps"])
         self.pretrained = bool(state["pretrained"])
-        self.sampler.load_state_dict(state["sampler"])
+        self.sampler.load_state_dict(state["sampler"])  # restores data_rng (older checkpoints: a copy of rng)
         self.rng.set_state(state["rng"].cpu())
         self.fixed_inputs = tuple(t.to(self.device) for t in state["fixed_inputs"])
         self.history = {k: list(v) for k, v in state["history"].items()}
@@ -379,6 +394,16 @@ class GANTrainer:
         # fused Adam: one kernel for all parameters instead of a loop of small ops (the MLP GAN is overhead-bound)
         fused = self.device.type in ("cpu", "cuda")
         return torch.optim.Adam(net.parameters(), lr=lr, betas=(cfg.beta1, cfg.beta2), fused=fused)
+
+    def _condition(self, index: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """What D is told besides the image: the real digits' labels for a conditional GAN, nothing otherwise."""
+        return (self.real_labels[index],) if self.conditional else ()
+
+    def _fixed_inputs(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, ...]:
+        """The fixed noise batch; a conditional G gets one row per digit, so the live grid reads 0 to 9."""
+        if self.conditional:
+            return self.G.grid_inputs(max(1, n // 10), generator)
+        return self.G.sample_inputs(n, generator)
 
     def _accumulate_d(self, loss: torch.Tensor, d_real: torch.Tensor, d_fake: torch.Tensor) -> None:
         acc_real, acc_fake = discriminator_accuracy(d_real.detach(), d_fake.detach())

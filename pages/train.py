@@ -178,6 +178,9 @@ def live_view() -> None:
     left.plotly_chart(charts.quality_figure(snap.quality), key="chart.quality", width="stretch")
     latest = snap.quality[-1]["class_histogram"] if snap.quality else None
     right.plotly_chart(charts.histogram_figure(latest), key="chart.hist", width="stretch")
+    if snap.quality and "label_accuracy" in snap.quality[-1]:
+        right.metric("Samples the classifier reads as the digit G was asked for",
+                     f"{snap.quality[-1]['label_accuracy']:.0%}", help="Chance is 10 %.")
     render_why_log_d(snap)
 
 

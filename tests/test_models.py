@@ -50,3 +50,23 @@ def test_widths_latent_size_and_slope_are_configurable():
     assert D.net[1].negative_slope == 0.3
     mlp = build_generator(preset("mlp", g_width=32))
     assert [m.out_features for m in mlp.net if isinstance(m, torch.nn.Linear)] == [32, 64, 128, 784]
+
+
+def test_cgan_matches_chapter_8_and_conditions_both_players_on_the_label():
+    cfg = preset("cgan")
+    G, D = build_generator(cfg), build_discriminator(cfg)
+    # ch. 4 generator + a 10x100 embedding; 64-64-128 discriminator + a 10x784 embedding (trainable, as Keras counts)
+    assert (count_parameters(G), count_parameters(D)) == (1_636_737 + 1_000, 122_273)
+    z, labels = G.sample_inputs(6, torch.Generator().manual_seed(0))
+    assert z.shape == (6, 100) and labels.dtype == torch.long and 0 <= labels.min() and labels.max() <= 9
+    x = G.eval()(z, labels)
+    assert x.shape == (6, 1, 28, 28) and D(x, labels).shape == (6,)
+    # the label changes what G draws from the same z, and what D thinks of the same image
+    assert not torch.allclose(G(z, (labels + 1) % 10), x)
+    assert not torch.allclose(D.eval()(x, (labels + 1) % 10), D(x, labels))
+
+
+def test_cgan_live_grid_has_one_row_per_digit():
+    G = build_generator(preset("cgan"))
+    z, labels = G.grid_inputs(per_class=10, generator=torch.Generator().manual_seed(0))
+    assert labels.view(10, 10).tolist() == [[d] * 10 for d in range(10)]

@@ -165,3 +165,11 @@ def training_gate():
     from ui.session import training_gate
 
     return training_gate()
+
+
+def test_the_conditional_gan_trains_from_the_train_page_with_a_row_per_digit():
+    at = open_page("pages/train.py", preset="cgan", iterations="60", g_width="32", d_width="8", batch_size="16")
+    button(at, "Start").click().run()
+    poll(at, lambda at: "Finished" in status_text(at))
+    assert any("asked for" in m.label for m in at.metric)
+    assert at.image[0].proto.imgs[0].caption.startswith("Fixed noise")

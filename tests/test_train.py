@@ -151,3 +151,18 @@ def test_a_single_d_or_g_step_carries_the_other_players_numbers_over(digits):
     after_g = trainer.flush()
     assert after_d.g_loss == first.g_loss and after_d.d_loss != first.d_loss
     assert after_g.d_loss == after_d.d_loss and after_g.g_loss != after_d.g_loss
+
+
+def test_conditional_gan_trains_both_players_and_needs_labels(digits):
+    from gan.data import load_images
+
+    images, labels = load_images("mnist-embedded")
+    cfg = tiny_config("dcgan").replace(arch="cgan", d_width=8, n_samples=20)
+    trainer = GANTrainer(cfg, images=images[:512], labels=labels[:512])
+    g_before, d_before = params(trainer.G), params(trainer.D)
+    records = list(trainer.run())
+    assert changed(g_before, trainer.G) and changed(d_before, trainer.D)
+    assert records[-1].iteration == cfg.iterations
+    assert trainer.fixed_inputs[1].tolist() == [d for d in range(10) for _ in range(2)]  # a row per digit
+    with pytest.raises(ValueError, match="needs the images' labels"):
+        GANTrainer(cfg, images=images[:512])

@@ -10,7 +10,7 @@ import streamlit as st
 
 from gan.config import Config
 from gan.gate import TrainingGate, default_slots
-from gan.quality import score_generator
+from gan.quality import conditional_accuracy, score_generator
 from gan.runner import TrainingRunner
 from gan.runs import new_run_dir, save_run
 from gan.train import GANTrainer
@@ -73,12 +73,20 @@ def score_every(config: Config) -> int:
     return 300 if config.arch == "mlp" else 50
 
 
+def live_scores(trainer: GANTrainer) -> dict:
+    """The quality point the Train page plots; a conditional GAN also says how often it draws the digit asked for."""
+    scores = asdict(score_generator(trainer.G))
+    if trainer.conditional:
+        scores["label_accuracy"] = conditional_accuracy(trainer.G)
+    return scores
+
+
 def start_training(name: str, config: Config, label: str) -> TrainingRunner:
     """Start a background run of `config` owned by this tab under `name`; it is saved under runs_dir() when it ends."""
     runner = TrainingRunner(
         lambda: GANTrainer(config),
         gate=training_gate(),
-        scorer=lambda trainer: asdict(score_generator(trainer.G)),
+        scorer=live_scores,
         score_every=score_every(config),
         on_end=lambda state: str(save_run(state, new_run_dir(runs_dir(), label)).parent),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from torch import nn
 
 from gan.config import Config
+from gan.models.cgan import CGANDiscriminator, CGANGenerator
 from gan.models.common import IMAGE_SHAPE, count_parameters
 from gan.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from gan.models.mlp import MLPDiscriminator, MLPGenerator
@@ -15,6 +16,8 @@ def build_generator(cfg: Config) -> nn.Module:
         return MLPGenerator(cfg.latent_dim, cfg.g_width, cfg.leaky_slope, cfg.bn_momentum)
     if cfg.arch == "dcgan":
         return DCGANGenerator(cfg.latent_dim, cfg.g_width, cfg.leaky_slope, cfg.bn_momentum)
+    if cfg.arch == "cgan":
+        return CGANGenerator(cfg.latent_dim, cfg.g_width, cfg.leaky_slope, cfg.bn_momentum)
     raise ValueError(f"unknown arch {cfg.arch!r}")
 
 
@@ -23,8 +26,11 @@ def build_discriminator(cfg: Config) -> nn.Module:
         return MLPDiscriminator(cfg.d_width, cfg.leaky_slope)
     if cfg.arch == "dcgan":
         return DCGANDiscriminator(cfg.d_width, cfg.leaky_slope, cfg.bn_momentum)
+    if cfg.arch == "cgan":
+        return CGANDiscriminator(cfg.d_width, cfg.leaky_slope, cfg.bn_momentum)
     raise ValueError(f"unknown arch {cfg.arch!r}")
 
 
 __all__ = ["IMAGE_SHAPE", "build_generator", "build_discriminator", "count_parameters",
-           "MLPGenerator", "MLPDiscriminator", "DCGANGenerator", "DCGANDiscriminator"]
+           "MLPGenerator", "MLPDiscriminator", "DCGANGenerator", "DCGANDiscriminator",
+           "CGANGenerator", "CGANDiscriminator"]
