@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--checkpoint", required=True, help="a checkpoint written by 'train' (or a bundled one)")
     sample.add_argument("--n", type=_positive_int, default=64, help="how many images (default 64)")
     sample.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    sample.add_argument("--digit", type=int, choices=range(10), metavar="0-9",
+                        help="conditional GANs only: draw this digit (default: every digit, at random)")
     sample.add_argument("--out", required=True, help="FILE.npy: float32 (N,1,28,28) in [-1,1]; FILE.png: a grid")
     sample.add_argument("--device", choices=DEVICES, default="cpu")
     return parser
@@ -168,6 +170,10 @@ def run_sample(args: argparse.Namespace) -> int:
     rng = torch.Generator().manual_seed(args.seed)
     with torch.inference_mode():
         inputs = [t.to(args.device) for t in G.sample_inputs(args.n, rng)]
+        if args.digit is not None:
+            if len(inputs) < 2:
+                raise UsageError(f"--digit needs a conditional GAN; this checkpoint is a {state['config'].arch}")
+            inputs[1] = torch.full_like(inputs[1], args.digit)
         images = torch.cat([G(*[t[i:i + 512] for t in inputs]) for i in range(0, args.n, 512)]).float().cpu()
     if out.suffix == ".npy":
         buf = io.BytesIO()

@@ -61,3 +61,21 @@ def test_module_entry_point_prints_help():
     result = subprocess.run([sys.executable, "-m", "gan", "train", "--help"], cwd=ROOT, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0 and "--label-smoothing" in result.stdout and "--resume" in result.stdout
+
+
+def test_a_conditional_gan_trains_and_samples_the_asked_digit(tmp_path):
+    out = tmp_path / "cgan"
+    assert main(["train", "--arch", "cgan", "--iters", "3", "--g-width", "16", "--d-width", "8", "--batch-size", "8",
+                 "--no-progress", "--out", str(out)]) == 0
+    assert main(["sample", "--checkpoint", str(out / "checkpoint.pt"), "--n", "5", "--digit", "7",
+                 "--out", str(tmp_path / "sevens.npy")]) == 0
+    assert np.load(tmp_path / "sevens.npy").shape == (5, 1, 28, 28)
+
+
+def test_digit_is_refused_for_an_unconditional_gan(tmp_path, capsys):
+    out = tmp_path / "mlp"
+    assert main(["train", "--arch", "mlp", "--iters", "2", "--g-width", "16", "--d-width", "16", "--no-progress",
+                 "--out", str(out)]) == 0
+    assert main(["sample", "--checkpoint", str(out / "checkpoint.pt"), "--digit", "3",
+                 "--out", str(tmp_path / "x.npy")]) == 2
+    assert "conditional" in capsys.readouterr().err
