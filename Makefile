@@ -25,6 +25,9 @@ test: $(VENV)/.installed-dev
 bench: $(VENV)/.installed
 	$(PY) -m gan.bench
 
+pretrained: $(VENV)/.installed
+	$(PY) scripts/build_pretrained.py
+
 classifier: $(VENV)/.installed
 	$(PY) -m gan.quality --retrain
 

@@ -10,6 +10,8 @@ st.set_page_config(page_title="GAN Arena", page_icon=":material/sports_kabaddi:"
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
+    st.Page("pages/explorer.py", title="Latent Explorer", icon=":material/explore:", url_path="explorer"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare:", url_path="compare"),
 ]
 
 page = st.navigation(PAGES)

@@ -167,12 +167,67 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--arch", choices=("mlp", "dcgan"), action="append", help="default: both")
     parser.add_argument("--digits-budget", type=float, default=150.0,
                         help="training seconds allowed per loop in the time-to-digits race (0 skips it)")
+    parser.add_argument("--latency", action="store_true",
+                        help="only time one Latent Explorer slider move per bundled generator (CPU), then exit")
     args = parser.parse_args(argv)
+    if args.latency:
+        latency_table()
+        return
     device = resolve_device(args.device)
     print(f"device: {describe_device(device)}; torch {torch.__version__}")
     speed_table(device, args.seconds, tuple(args.arch or ("mlp", "dcgan")))
     if args.digits_budget > 0:
         digits_table(device, args.digits_budget)
+
+
+
+def slider_latency(path, frames: int = 10, repeats: int = 50) -> dict[str, float]:
+    """Milliseconds of one Latent Explorer slider move on the CPU, as the page computes it.
+
+    One move = the image at t and the strip of `frames` frames in one forward pass (with a direction offset),
+    the nearest of the 5,000 embedded digits, and the classifier's label. Loading the model, finding the
+    directions and loading the digits happen once per process (cached in the app) and are timed apart.
+    Returns median and 90th-percentile ms of a move, and the one-off costs in ms.
+    """
+    from gan.latent import explore, latent, load_generator, nearest_real, principal_directions, real_digits
+    from gan.quality import classify, load_classifier
+
+    started = time.perf_counter()
+    G, _ = load_generator(path)
+    loaded = time.perf_counter()
+    found = principal_directions(G, k=5)
+    found_at = time.perf_counter()
+    real_digits(), load_classifier("cpu")
+    z0, z1 = latent(G, 1), latent(G, 2)
+    offset = found.offset([1.0, -0.5, 0.0, 0.0, 0.0])
+
+    def move(t: float) -> None:
+        frame = explore(G, z0, z1, t, frames, "slerp", offset)
+        nearest_real(frame.image)
+        classify(frame.image)
+
+    for t in (0.1, 0.2, 0.3):  # warm-up
+        move(t)
+    times = []
+    for i in range(repeats):
+        begun = time.perf_counter()
+        move(i / repeats)
+        times.append((time.perf_counter() - begun) * 1000)
+    times = torch.tensor(times)
+    return {"median_ms": times.median().item(), "p90_ms": times.quantile(0.9).item(),
+            "load_ms": (loaded - started) * 1000, "directions_ms": (found_at - loaded) * 1000}
+
+
+def latency_table(frames: int = 10) -> None:
+    from gan.latent import bundled_generators
+
+    print(f"Latent Explorer, one slider move on the CPU ({torch.get_num_threads()} threads): image at t + strip of "
+          f"{frames} frames in one forward pass, nearest real digit, classifier label")
+    print(f"{'generator':34s} {'median':>8s} {'p90':>8s} {'load':>8s} {'directions':>11s}")
+    for name, path in bundled_generators().items():
+        r = slider_latency(path, frames)
+        print(f"{name:34s} {r['median_ms']:6.1f}ms {r['p90_ms']:6.1f}ms {r['load_ms']:6.0f}ms "
+              f"{r['directions_ms']:9.0f}ms", flush=True)
 
 
 if __name__ == "__main__":

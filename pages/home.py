@@ -37,6 +37,10 @@ cols = st.columns(4)
 LINKS = [
     ("pages/train.py", "Train", ":material/model_training:",
      "Pick a preset, press Start, and watch the two networks fight, live."),
+    ("pages/explorer.py", "Latent Explorer", ":material/explore:",
+     "Walk through a trained generator's latent space with sliders: no training needed."),
+    ("pages/compare.py", "Compare", ":material/compare:",
+     "Race an MLP GAN against a DCGAN on the same data, seed and budget, and see which draws better digits."),
 ]
 for col, (page, label, icon, text) in zip(cols, LINKS):
     with col:

@@ -1,0 +1,249 @@
+"""Walking a generator's latent space: lerp / slerp, interpolation strips, GANSpace directions, nearest real digit.
+
+Everything here is pure and seeded: no UI, no global RNG. The Latent Explorer page and `python -m gan.bench
+--latency` call the same functions.
+
+GANSpace (Härkönen et al., 2020, "GANSpace: Discovering Interpretable GAN Controls"): sample many z, record an
+early layer's activations y = f(z), run PCA on y, and regress z on the PCA coordinates. Each regression row is a
+direction in z that moves the early features along one principal component; the first few tend to control
+coarse properties (stroke width, slant, which digit).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from gan.checkpoint import CheckpointError, generator_from_checkpoint, load_checkpoint
+from gan.data import load_images, to_training_tensor
+
+PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "assets" / "pretrained"
+BUNDLED = {  # display name -> file under assets/pretrained/ (built by `make pretrained`)
+    "MLP GAN (seed 001)": "mlp.pt",
+    "DCGAN (GANs in Action, ch. 4)": "dcgan.pt",
+}
+MODES = ("slerp", "lerp")
+SLERP_PARALLEL_EPS = 1e-4  # sin(angle) below this: the endpoints are (anti)parallel and slerp falls back to lerp
+
+
+def bundled_generators() -> dict[str, Path]:
+    """The pretrained generators shipped in assets/pretrained/: display name -> checkpoint path."""
+    return {name: PRETRAINED_DIR / file for name, file in BUNDLED.items()}
+
+
+def load_generator(source, device: torch.device | str = "cpu") -> tuple[nn.Module, dict]:
+    """A checkpoint (path or binary file object) -> (generator in eval mode, the checkpoint's state).
+
+    Raises CheckpointError, with a message for a user, for anything that is not a GAN Arena checkpoint holding
+    an unconditional generator.
+    """
+    state = load_checkpoint(source, map_location="cpu")
+    if not isinstance(state.get("generator"), dict):
+        name = getattr(source, "name", None) or str(source)
+        raise CheckpointError(f"{name} is a GAN Arena checkpoint without generator weights")
+    G = generator_from_checkpoint(state, device).requires_grad_(False)
+    if len(G.sample_inputs(1)) != 1:
+        raise CheckpointError("the Latent Explorer handles generators that take z alone, not (z, y)")
+    return G, state
+
+
+# ------------------------------------------------------------------------------------------ interpolation
+def latent(G: nn.Module, seed: int) -> torch.Tensor:
+    """The z (latent_dim,) that `seed` names: z ~ N(0, I) from torch.Generator().manual_seed(seed), on the CPU."""
+    return torch.randn(G.latent_dim, generator=torch.Generator().manual_seed(seed))
+
+
+def lerp(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor | float) -> torch.Tensor:
+    """Straight line: z0 (D,), z1 (D,), t (T,) or a float -> (T, D) (or (D,) for a float t)."""
+    t = torch.as_tensor(t, dtype=z0.dtype, device=z0.device)
+    return z0 + t.unsqueeze(-1) * (z1 - z0)  # a float t broadcasts as (1,) * (D,) -> (D,)
+
+
+def slerp(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor | float) -> torch.Tensor:
+    """Spherical interpolation along the great circle from z0 to z1: (D,), (D,), t (T,) or a float -> (T, D).
+
+    With |z0| = |z1| every point keeps that norm. Falls back to lerp for (anti)parallel endpoints, where the
+    great circle is undefined (and lerp and slerp agree in the parallel case anyway).
+    """
+    t = torch.as_tensor(t, dtype=z0.dtype, device=z0.device)
+    if t.ndim == 0:
+        return slerp(z0, z1, t.unsqueeze(0))[0]
+    cos = torch.dot(z0, z1) / (z0.norm() * z1.norm()).clamp_min(torch.finfo(z0.dtype).tiny)
+    omega = torch.arccos(cos.clamp(-1.0, 1.0))
+    sin = torch.sin(omega)
+    if sin < SLERP_PARALLEL_EPS:
+        return lerp(z0, z1, t)
+    w0 = (torch.sin((1 - t) * omega) / sin).unsqueeze(-1)
+    w1 = (torch.sin(t * omega) / sin).unsqueeze(-1)
+    return w0 * z0 + w1 * z1  # (T, 1) * (D,) -> (T, D)
+
+
+def interpolate_latents(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor | float, mode: str) -> torch.Tensor:
+    """lerp or slerp by name."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)} (got {mode!r})")
+    return (slerp if mode == "slerp" else lerp)(z0, z1, t)
+
+
+@torch.inference_mode()
+def generate(G: nn.Module, z: torch.Tensor) -> torch.Tensor:
+    """z (B, D) -> images (B, 1, 28, 28) float32 in [-1, 1] on the CPU, in one forward pass in eval mode."""
+    G.eval()
+    device = next(G.parameters()).device
+    return G(z.to(device)).float().cpu()
+
+
+@torch.inference_mode()
+def interpolate(G: nn.Module, z0: torch.Tensor, z1: torch.Tensor, steps: int, mode: str = "slerp",
+                offset: torch.Tensor | None = None) -> torch.Tensor:
+    """The walk from z0 to z1 in `steps` frames (t = 0 .. 1): images (steps, 1, 28, 28) in [-1, 1].
+
+    `offset` (D,) is added to every frame (an edit along directions).
+    """
+    if steps < 2:
+        raise ValueError(f"steps must be >= 2 (got {steps})")
+    z = interpolate_latents(z0, z1, torch.linspace(0, 1, steps), mode)
+    return generate(G, z if offset is None else z + offset)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One slider move's worth of images: the image at t and the whole strip, from one forward pass."""
+
+    z: torch.Tensor
+    """(D,) the latent at t, offset included."""
+    image: torch.Tensor
+    """(1, 1, 28, 28) in [-1, 1]: G(z)."""
+    strip: torch.Tensor
+    """(steps, 1, 28, 28) in [-1, 1]: the walk from A to B, offset included."""
+
+
+def explore(G: nn.Module, z0: torch.Tensor, z1: torch.Tensor, t: float, steps: int, mode: str = "slerp",
+            offset: torch.Tensor | None = None) -> Frame:
+    """The image at t and the strip of `steps` frames in one batched forward pass (what a slider move renders)."""
+    ts = torch.cat([torch.tensor([t]), torch.linspace(0, 1, steps)])  # (1 + steps,)
+    z = interpolate_latents(z0, z1, ts, mode)
+    if offset is not None:
+        z = z + offset
+    images = generate(G, z)
+    return Frame(z=z[0], image=images[:1], strip=images[1:])
+
+
+# ------------------------------------------------------------------------------------------ GANSpace directions
+@dataclass(frozen=True)
+class LatentDirections:
+    """Principal directions of a generator's early features, mapped back to z (GANSpace)."""
+
+    directions: torch.Tensor
+    """(k, D) unit vectors in z, ordered by the variance of the principal component they move."""
+    stds: torch.Tensor
+    """(k,) standard deviation of each principal coordinate over random z (in the layer's units)."""
+    steps: torch.Tensor
+    """(k,) length in z of a one-standard-deviation move of each principal coordinate (stds x regression norm);
+    a slider in standard deviations s moves z by s x steps[i] along directions[i]. 1 for a linear layer."""
+    explained: torch.Tensor
+    """(k,) fraction of the layer's total variance that each component explains."""
+    layer: str
+    """Name of the hooked module."""
+
+    def offset(self, amounts: torch.Tensor | list[float]) -> torch.Tensor:
+        """Slider values (k,) in standard deviations -> the z offset (D,) they add up to."""
+        amounts = torch.as_tensor(amounts, dtype=self.directions.dtype)
+        return (amounts * self.steps) @ self.directions
+
+
+def early_layer(G: nn.Module) -> tuple[str, nn.Module]:
+    """The layer GANSpace hooks: the DCGAN's `project` Linear, else the generator's first Linear (the MLP's)."""
+    named = dict(G.named_modules())
+    if isinstance(named.get("project"), nn.Linear):
+        return "project", named["project"]
+    for name, module in named.items():
+        if isinstance(module, nn.Linear):
+            return name, module
+    raise ValueError(f"{type(G).__name__} has no Linear layer to take principal directions from")
+
+
+@torch.inference_mode()
+def principal_directions(G: nn.Module, k: int = 5, n: int = 5000, seed: int = 0) -> LatentDirections:
+    """GANSpace: PCA of the early layer's activations over `n` random z, regressed back onto z.
+
+    y = layer(z) (n, M) is centred; randomised PCA (torch.pca_lowrank, seeded) gives the top-k components V
+    (M, k) and coordinates x = y V (n, k); least squares x U ≈ z (U (k, D)) maps a unit move of each coordinate
+    to a move in z. The directions are U's rows, normalised.
+    """
+    if not 1 <= k <= G.latent_dim:
+        raise ValueError(f"k must be in 1..latent_dim={G.latent_dim} (got {k})")
+    G.eval()
+    name, layer = early_layer(G)
+    device = next(G.parameters()).device
+    z = torch.randn(n, G.latent_dim, generator=torch.Generator().manual_seed(seed))
+    captured: list[torch.Tensor] = []
+    handle = layer.register_forward_hook(lambda module, args, out: captured.append(out.detach().float()))
+    try:
+        for chunk in z.split(1000):
+            layer(chunk.to(device))  # only the hooked layer runs: it is the first one z meets
+    finally:
+        handle.remove()
+    y = torch.cat(captured).flatten(1).cpu()  # (n, M)
+    y -= y.mean(dim=0)  # in place: y is n x 12,544 floats for the DCGAN
+    total_variance = y.square().sum() / (n - 1)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)  # pca_lowrank draws its random projection from the global RNG
+        _, s, v = torch.pca_lowrank(y, q=min(k + 10, *y.shape), center=False, niter=4)
+    v = v[:, :k]  # (M, k)
+    x = y @ v  # (n, k) principal coordinates
+    del y
+    z_centred = z - z.mean(dim=0)
+    u = torch.linalg.lstsq(x, z_centred).solution  # (k, D): z ≈ x U
+    norms = u.norm(dim=1)
+    stds = s[:k] / (n - 1) ** 0.5
+    return LatentDirections(directions=u / norms.unsqueeze(1), stds=stds, steps=stds * norms,
+                            explained=stds.square() / total_variance, layer=name)
+
+
+# ------------------------------------------------------------------------------------------ nearest real digit
+@dataclass(frozen=True)
+class RealDigits:
+    """The embedded training digits, flattened for nearest-neighbour search in pixel space."""
+
+    images: torch.Tensor
+    """(N, 1, 28, 28) float32 in [-1, 1]."""
+    labels: torch.Tensor
+    """(N,) int64."""
+    flat: torch.Tensor
+    """(N, 784) the images flattened."""
+    sq_norms: torch.Tensor
+    """(N,) |x|^2 of each image, for |a - x|^2 = |a|^2 - 2 a.x + |x|^2."""
+
+
+@functools.lru_cache(maxsize=1)
+def real_digits() -> RealDigits:
+    """The 5,000 embedded digits, loaded once per process (shared: do not modify)."""
+    images, labels = load_images("mnist-embedded")
+    x = to_training_tensor(images, "cpu")
+    flat = x.flatten(1)
+    return RealDigits(images=x, labels=torch.from_numpy(labels.copy()), flat=flat, sq_norms=flat.square().sum(1))
+
+
+def nearest_real(images: torch.Tensor, reals: RealDigits | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Nearest training digit of each image by L2 distance in pixel space ([-1, 1] scale).
+
+    images (B, 1, 28, 28) -> (indices int64 (B,), distances float32 (B,)), one matrix product for the batch.
+    """
+    reals = reals or real_digits()
+    a = images.detach().float().cpu().flatten(1)  # (B, 784)
+    sq = a.square().sum(1, keepdim=True) - 2 * a @ reals.flat.T + reals.sq_norms  # (B, N)
+    best, index = sq.min(dim=1)
+    return index, best.clamp_min(0).sqrt()
+
+
+def raw_offset(latent_dim: int, offsets: dict[int, float]) -> torch.Tensor:
+    """{dimension: value} -> a z offset (latent_dim,) that moves only those dimensions."""
+    offset = torch.zeros(latent_dim)
+    for d, value in offsets.items():
+        offset[d] = value
+    return offset

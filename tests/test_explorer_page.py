@@ -1,0 +1,164 @@
+"""AppTest of the Latent Explorer: a new user opens it, moves sliders, and digits morph, with no training first."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gan.checkpoint import save_checkpoint
+from gan.train import GANTrainer
+
+APP = "../app.py"  # AppTest resolves paths against this file
+TIMEOUT = 60
+PAGE = "pages/explorer.py"
+
+
+@pytest.fixture(autouse=True)
+def isolated_runs(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAN_ARENA_RUNS_DIR", str(tmp_path / "runs"))
+
+
+def open_explorer(**state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def generated(at: AppTest) -> str:
+    """URL of the image G(z) at t (media URLs are content hashes: a new image gets a new URL)."""
+    return next(image for image in at.image if image.captions[0].startswith("G(z) at t")).value[0]
+
+
+def strip(at: AppTest) -> str:
+    return next(image for image in at.image if image.captions[0].startswith("The walk")).value[0]
+
+
+def slider(at: AppTest, key: str):
+    return at.slider(key=key)
+
+
+def rerun(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_bundled_generator_loads_and_shows_everything():
+    at = open_explorer()
+    assert not at.error
+    assert any("MLP GAN" in m.value and "FID" in m.value for m in at.markdown)
+    captions = [image.captions[0] for image in at.image]
+    assert any(c.startswith("G(z) at t = 0.50") for c in captions)
+    assert any(c.startswith("Nearest training digit") for c in captions)
+    assert any(c.startswith("The walk from A (seed 1) to B (seed 2)") for c in captions)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Classifier says"] in [str(d) for d in range(10)]
+    assert metrics["Confidence"].endswith("%")
+    assert [s.key for s in at.slider if s.key.startswith("explorer.pc")] == [f"explorer.pc{i}" for i in range(5)]
+    assert at.download_button(key="explorer.gif").label == "Download the walk as a GIF"
+
+
+def test_moving_t_changes_the_image_but_not_the_strip():
+    at = open_explorer()
+    image, walk = generated(at), strip(at)
+    slider(at, "explorer.t").set_value(0.1)
+    rerun(at)
+    assert generated(at) != image
+    assert strip(at) == walk
+    assert any(image.captions[0].startswith("G(z) at t = 0.10") for image in at.image)
+
+
+def test_slerp_and_lerp_differ():
+    at = open_explorer()
+    assert at.radio(key="explorer.mode").value == "slerp"
+    slerp_image, slerp_strip = generated(at), strip(at)
+    at.radio(key="explorer.mode").set_value("lerp")
+    rerun(at)
+    assert generated(at) != slerp_image and strip(at) != slerp_strip
+    assert any("|z|" in image.captions[0] for image in at.image)
+
+
+def test_direction_and_raw_sliders_edit_the_image():
+    at = open_explorer()
+    image = generated(at)
+    slider(at, "explorer.pc0").set_value(2.0)
+    rerun(at)
+    edited = generated(at)
+    assert edited != image
+    at.button(key="explorer.reset_pcs").click()
+    rerun(at)
+    assert slider(at, "explorer.pc0").value == 0.0 and generated(at) == image
+    at.radio(key="explorer.edit_mode").set_value("Raw dimensions")
+    rerun(at)
+    slider(at, "explorer.dim0").set_value(-3.0)
+    rerun(at)
+    assert generated(at) != image
+
+
+def test_grid_cell_picks_an_endpoint():
+    at = open_explorer()
+    at.button(key="explorer.pick_a0").click()
+    rerun(at)
+    assert at.number_input(key="explorer.seed_a").value == 100
+    at.button(key="explorer.pick_b3").click()
+    rerun(at)
+    assert at.number_input(key="explorer.seed_b").value == 103
+    assert any(c.captions[0].startswith("The walk from A (seed 100) to B (seed 103)") for c in at.image)
+
+
+def test_the_bundled_dcgan_loads_and_morphs():
+    at = open_explorer()
+    at.selectbox(key="explorer.bundled").set_value("DCGAN (GANs in Action, ch. 4)")
+    rerun(at)
+    assert not at.error and any("DCGAN" in m.value for m in at.markdown)
+    image = generated(at)
+    slider(at, "explorer.t").set_value(0.9)
+    rerun(at)
+    assert generated(at) != image
+
+
+def test_a_bad_upload_shows_a_clear_error():
+    at = open_explorer(**{"explorer.source": "Upload"})
+    at.file_uploader(key="explorer.upload").upload("broken.pt", b"these bytes are no checkpoint")
+    rerun(at)
+    assert len(at.error) == 1
+    message = at.error[0].value
+    assert message.startswith("Cannot explore this file") and "broken.pt" in message
+    assert not at.image  # nothing to explore
+
+
+def test_a_good_upload_and_a_saved_run_load(tmp_path, tiny, digits):
+    trainer = GANTrainer(tiny("dcgan", iterations=2), images=digits, device="cpu")
+    for _ in trainer.run():
+        pass
+    runs = tmp_path / "runs"
+    checkpoint = save_checkpoint(trainer.state_dict(), runs / "tiny-dcgan" / "checkpoint.pt")
+    at = open_explorer(**{"explorer.source": "Upload"})
+    at.file_uploader(key="explorer.upload").upload("tiny.pt", checkpoint.read_bytes())
+    rerun(at)
+    assert not at.error and generated(at)
+    at.segmented_control(key="explorer.source").set_value("Saved run")
+    rerun(at)
+    assert at.selectbox(key="explorer.run").value.name == "tiny-dcgan"
+    assert not at.error and generated(at)
+
+
+def test_the_walk_exports_as_an_animated_gif(tiny):
+    import io
+
+    import torch
+    from PIL import Image
+
+    from gan.models import build_generator
+    from ui.explorer import walk_gif
+
+    torch.manual_seed(0)
+    G = build_generator(tiny("dcgan")).eval()
+    data = walk_gif(G, 1, 2, "slerp", None, frames=12)
+    with Image.open(io.BytesIO(data)) as gif:
+        assert gif.format == "GIF" and gif.n_frames == 12 and gif.size == (28 * 6, 28 * 6)

@@ -1,0 +1,218 @@
+"""gan/latent.py: lerp and slerp, strips, GANSpace directions, nearest real digit, the bundled generators."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import torch
+from torch import nn
+
+from gan.checkpoint import CheckpointError
+from gan.latent import (LatentDirections, bundled_generators, early_layer, explore, generate, interpolate,
+                        interpolate_latents, latent, lerp, load_generator, nearest_real, principal_directions,
+                        raw_offset, real_digits, slerp)
+from gan.models import build_generator
+
+D = 100
+
+
+def gaussian_pair(seed: int = 0, dim: int = D) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(dim, generator=g), torch.randn(dim, generator=g)
+
+
+def tiny_generator(tiny, arch: str) -> nn.Module:
+    torch.manual_seed(0)
+    return build_generator(tiny(arch)).eval()
+
+
+# ------------------------------------------------------------------------------------------ lerp / slerp
+@pytest.mark.parametrize("interp", [lerp, slerp])
+def test_endpoints_and_shapes(interp):
+    z0, z1 = gaussian_pair()
+    path = interp(z0, z1, torch.linspace(0, 1, 7))
+    assert path.shape == (7, D)
+    torch.testing.assert_close(path[0], z0)
+    torch.testing.assert_close(path[-1], z1)
+    assert interp(z0, z1, 0.25).shape == (D,)  # a float t gives one vector
+    torch.testing.assert_close(interp(z0, z1, 0.25), interp(z0, z1, torch.tensor([0.25]))[0])
+
+
+def test_slerp_keeps_the_norm_of_equal_norm_endpoints():
+    z0, z1 = gaussian_pair()
+    z1 = z1 / z1.norm() * z0.norm()
+    norms = slerp(z0, z1, torch.linspace(0, 1, 11)).norm(dim=1)
+    torch.testing.assert_close(norms, torch.full_like(norms, z0.norm().item()))
+
+
+def test_lerp_midpoint_shrinks_gaussian_latents_and_slerp_does_not():
+    z0, z1 = gaussian_pair(dim=400)
+    lerp_mid, slerp_mid = lerp(z0, z1, 0.5).norm(), slerp(z0, z1, 0.5).norm()
+    ends = (z0.norm() + z1.norm()) / 2
+    assert lerp_mid < 0.8 * ends  # about 1/sqrt(2) for nearly orthogonal endpoints
+    assert slerp_mid > 0.95 * ends
+    assert not torch.allclose(lerp(z0, z1, 0.5), slerp(z0, z1, 0.5))
+
+
+def test_slerp_moves_at_a_constant_angular_speed():
+    z0, z1 = gaussian_pair()
+    z0, z1 = z0 / z0.norm(), z1 / z1.norm()  # on the unit sphere: equal angles between successive frames
+    path = slerp(z0, z1, torch.linspace(0, 1, 5))
+    angles = [torch.arccos(torch.dot(a, b) / (a.norm() * b.norm())) for a, b in zip(path[:-1], path[1:])]
+    torch.testing.assert_close(torch.stack(angles), torch.full((4,), angles[0].item()))
+
+
+@pytest.mark.parametrize("factor", [2.0, -3.0, 1.0])
+def test_slerp_falls_back_to_lerp_for_parallel_endpoints(factor):
+    z0, _ = gaussian_pair()
+    z1 = factor * z0
+    t = torch.linspace(0, 1, 5)
+    path = slerp(z0, z1, t)
+    assert torch.isfinite(path).all()
+    torch.testing.assert_close(path, lerp(z0, z1, t))
+
+
+def test_interpolate_latents_rejects_unknown_mode():
+    z0, z1 = gaussian_pair()
+    with pytest.raises(ValueError, match="mode"):
+        interpolate_latents(z0, z1, 0.5, "cubic")
+
+
+# ------------------------------------------------------------------------------------------ strips
+@pytest.mark.parametrize("arch", ["mlp", "dcgan"])
+def test_interpolation_strip_and_frame(tiny, arch):
+    G = tiny_generator(tiny, arch)
+    z0, z1 = latent(G, 1), latent(G, 2)
+    strip = interpolate(G, z0, z1, 6, "slerp")
+    assert strip.shape == (6, 1, 28, 28) and strip.min() >= -1 and strip.max() <= 1
+    torch.testing.assert_close(strip[0], generate(G, z0[None])[0])
+    frame = explore(G, z0, z1, 1.0, 6, "slerp")
+    assert frame.image.shape == (1, 1, 28, 28) and frame.strip.shape == (6, 1, 28, 28)
+    torch.testing.assert_close(frame.image[0], frame.strip[-1], atol=1e-5, rtol=0)  # one batch, same result
+    torch.testing.assert_close(frame.strip, strip, atol=1e-5, rtol=0)
+    moved = explore(G, z0, z1, 1.0, 6, "slerp", offset=raw_offset(G.latent_dim, {0: 3.0}))
+    torch.testing.assert_close(moved.z, z1 + raw_offset(G.latent_dim, {0: 3.0}))
+    assert not torch.allclose(moved.image, frame.image)
+
+
+def test_latent_is_seeded():
+    G = nn.Module()
+    G.latent_dim = 16
+    torch.testing.assert_close(latent(G, 5), latent(G, 5))
+    assert not torch.equal(latent(G, 5), latent(G, 6))
+
+
+def test_raw_offset():
+    offset = raw_offset(6, {1: 2.0, 4: -1.5})
+    torch.testing.assert_close(offset, torch.tensor([0.0, 2.0, 0.0, 0.0, -1.5, 0.0]))
+
+
+# ------------------------------------------------------------------------------------------ directions
+class LinearThenNet(nn.Module):
+    """A stand-in generator whose first Linear stretches z[0] most, then z[1]: PC1 must be z[0], PC2 z[1]."""
+
+    def __init__(self, latent_dim: int = 8):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.first = nn.Linear(latent_dim, 32)
+        scales = torch.tensor([10.0, 5.0] + [1.0] * (latent_dim - 2))
+        rotation, _ = torch.linalg.qr(torch.randn(32, latent_dim, generator=torch.Generator().manual_seed(3)))
+        with torch.no_grad():
+            self.first.weight.copy_(rotation * scales)  # orthonormal columns times scales: W^T W = diag(scales^2)
+            self.first.bias.fill_(0.5)
+        self.rest = nn.Tanh()
+
+    def forward(self, z):
+        return self.rest(self.first(z))
+
+
+def test_principal_directions_recover_the_stretched_dimensions():
+    found = principal_directions(LinearThenNet(), k=3, n=4000)
+    assert found.layer == "first"
+    assert abs(found.directions[0, 0]) > 0.99 and abs(found.directions[1, 1]) > 0.99
+    torch.testing.assert_close(found.stds[:2], torch.tensor([10.0, 5.0]), rtol=0.05, atol=0)
+    torch.testing.assert_close(found.steps, torch.ones(3), rtol=0.05, atol=0)  # linear layer: 1 sd ≈ 1 in z
+    assert found.explained[0] > found.explained[1] > found.explained[2]
+
+
+@pytest.mark.parametrize("arch, layer", [("mlp", "net.0"), ("dcgan", "project")])
+def test_principal_directions_of_both_architectures(tiny, arch, layer):
+    G = tiny_generator(tiny, arch)
+    assert early_layer(G)[0] == layer
+    found = principal_directions(G, k=4, n=600)
+    assert isinstance(found, LatentDirections) and found.layer == layer
+    assert found.directions.shape == (4, G.latent_dim)
+    torch.testing.assert_close(found.directions.norm(dim=1), torch.ones(4))
+    assert (found.stds[:-1] >= found.stds[1:]).all() and (found.stds > 0).all()
+    assert 0 < found.explained.sum() <= 1 + 1e-5
+    again = principal_directions(G, k=4, n=600)
+    torch.testing.assert_close(again.directions, found.directions)  # seeded, also inside pca_lowrank
+    torch.testing.assert_close(found.offset([0.0] * 4), torch.zeros(G.latent_dim))
+    torch.testing.assert_close(found.offset([2.0, 0, 0, 0]), 2 * found.steps[0] * found.directions[0])
+
+
+def test_principal_directions_move_the_hooked_layer_along_its_component(tiny):
+    G = tiny_generator(tiny, "dcgan")
+    found = principal_directions(G, k=2, n=2000)
+    z = latent(G, 0)
+    with torch.no_grad():
+        before = G.project(z)
+        after_first = G.project(z + found.offset([1.0, 0.0]))
+        after_second = G.project(z + found.offset([0.0, 1.0]))
+    # One standard deviation of PC1 is a bigger move of the layer than one of PC2 (the stds are sorted)
+    assert (after_first - before).norm() > (after_second - before).norm()
+
+
+def test_principal_directions_check_k(tiny):
+    with pytest.raises(ValueError, match="k must be"):
+        principal_directions(tiny_generator(tiny, "mlp"), k=0)
+
+
+# ------------------------------------------------------------------------------------------ nearest real digit
+def test_nearest_real_finds_the_digit_itself():
+    reals = real_digits()
+    assert reals.images.shape == (5000, 1, 28, 28)
+    picks = torch.tensor([0, 1234, 4999])
+    noisy = (reals.images[picks] + 0.01 * torch.randn(3, 1, 28, 28, generator=torch.Generator().manual_seed(0)))
+    index, distance = nearest_real(noisy)
+    assert index.tolist() == picks.tolist()
+    assert distance.shape == (3,) and (distance < 0.5).all()
+    index, distance = nearest_real(reals.images[picks])
+    assert index.tolist() == picks.tolist() and (distance < 1e-2).all()
+
+
+def test_nearest_real_matches_a_brute_force_search():
+    reals = real_digits()
+    queries = torch.rand(4, 1, 28, 28, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    index, distance = nearest_real(queries)
+    brute = torch.cdist(queries.flatten(1), reals.flat).min(dim=1)
+    assert index.tolist() == brute.indices.tolist()
+    torch.testing.assert_close(distance, brute.values, rtol=1e-4, atol=1e-3)
+
+
+# ------------------------------------------------------------------------------------------ loading
+@pytest.mark.parametrize("name", list(bundled_generators()))
+def test_bundled_generators_load_and_are_light(name):
+    path = bundled_generators()[name]
+    assert path.stat().st_size < 4 * 2**20
+    G, state = load_generator(path)
+    assert state["config"].arch in name.lower()
+    assert state["quality"]["classes_covered"] == 10
+    assert set(state["history"]) >= {"iteration", "d_loss", "g_loss"}
+    assert all(p.dtype == torch.float32 for p in G.parameters())  # stored in fp16, explored in fp32
+    images = generate(G, torch.stack([latent(G, s) for s in range(4)]))
+    assert images.shape == (4, 1, 28, 28) and torch.isfinite(images).all()
+
+
+def test_load_generator_rejects_bad_files(tmp_path):
+    junk = io.BytesIO(b"not a checkpoint at all")
+    junk.name = "junk.pt"
+    with pytest.raises(CheckpointError, match="junk.pt"):
+        load_generator(junk)
+    with pytest.raises(CheckpointError, match="no such file"):
+        load_generator(tmp_path / "missing.pt")
+    weightless = tmp_path / "weightless.pt"
+    torch.save({"format": "gan-arena-checkpoint", "version": 1, "config": {"arch": "mlp"}}, weightless)
+    with pytest.raises(CheckpointError, match="without generator weights"):
+        load_generator(weightless)

@@ -1,0 +1,225 @@
+"""The Latent Explorer's widgets and caches: choosing a generator, endpoints, direction sliders, the walk's GIF.
+
+Every function here draws widgets and returns plain values (or a loaded generator); the maths is in gan/latent.py.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+import torch
+from torch import nn
+
+from gan.checkpoint import CheckpointError
+from gan.imaging import gif_bytes, grid_array, grid_image
+from gan.latent import (LatentDirections, bundled_generators, generate, interpolate, latent, load_generator,
+                        principal_directions)
+from gan.runs import list_runs
+from ui.session import runs_dir
+
+# st.session_state keys of this page, all prefixed "explorer." so that pages never collide.
+SOURCE = "explorer.source"
+BUNDLED = "explorer.bundled"
+RUN = "explorer.run"
+UPLOAD = "explorer.upload"
+SEED_A = "explorer.seed_a"
+SEED_B = "explorer.seed_b"
+GRID_PAGE = "explorer.grid_page"
+T = "explorer.t"
+MODE = "explorer.mode"
+FRAMES = "explorer.frames"
+EDIT_MODE = "explorer.edit_mode"
+DIMS = "explorer.dims"
+
+
+def pc_key(i: int) -> str:
+    return f"explorer.pc{i}"
+
+
+def dim_key(d: int) -> str:
+    return f"explorer.dim{d}"
+
+
+SOURCES = ("Bundled", "Saved run", "Upload")
+EDIT_MODES = ("Principal directions", "Raw dimensions")
+N_DIRECTIONS = 5
+GRID_CELLS = 12
+GRID_COLUMNS = 4
+SLIDER_RANGE = 3.0  # direction sliders span +-3 standard deviations
+DIRECTION_SAMPLES = 5000  # random z behind the PCA
+
+
+@dataclass(frozen=True)
+class LoadedGenerator:
+    """A generator ready to explore, and what the page says about it."""
+
+    G: nn.Module
+    key: str
+    """Identifies the weights (path and mtime, or the upload's id): the cache key of everything derived."""
+    label: str
+    state: dict
+    """The checkpoint without its weights: config, iteration, history, and quality for the bundled ones."""
+
+
+# ------------------------------------------------------------------------------------------ caches
+@st.cache_resource(show_spinner="Loading the generator…", max_entries=8)
+def _load_file(path: str, mtime: float) -> tuple[nn.Module, dict]:
+    """Loaded once per process per file version (mtime in the key: a re-saved run reloads)."""
+    G, state = load_generator(path)
+    return G, _summary(state)
+
+
+@st.cache_resource(show_spinner="Loading the generator…", max_entries=4)
+def _load_upload(file_id: str, _data) -> tuple[nn.Module, dict]:
+    G, state = load_generator(_data)
+    return G, _summary(state)
+
+
+@st.cache_resource(show_spinner="Finding principal directions (PCA of 5,000 random z)…", max_entries=8)
+def directions(key: str, _G: nn.Module) -> LatentDirections:
+    return principal_directions(_G, k=min(N_DIRECTIONS, _G.latent_dim), n=DIRECTION_SAMPLES)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _grid_images(key: str, _G: nn.Module, seeds: tuple[int, ...]) -> list:
+    images = generate(_G, torch.stack([latent(_G, s) for s in seeds]))
+    return [grid_array(image.unsqueeze(0), scale=3, padding=0) for image in images]
+
+
+def _summary(state: dict) -> dict:
+    return {k: v for k, v in state.items() if k in ("config", "iteration", "history", "quality")}
+
+
+# ------------------------------------------------------------------------------------------ choosing G
+def generator_picker() -> LoadedGenerator | None:
+    """Source radio + the matching selector. None (after saying why) when there is nothing to explore."""
+    source = st.segmented_control("Generator", SOURCES, default=SOURCES[0], key=SOURCE) or SOURCES[0]
+    try:
+        if source == "Bundled":
+            choices = bundled_generators()
+            name = st.selectbox("Pretrained generator", list(choices), key=BUNDLED)
+            path = choices[name]
+            if not path.exists():
+                st.error(f"{path} is missing. Rebuild the bundled generators with `make pretrained`.")
+                return None
+            return _from_file(path, name)
+        if source == "Saved run":
+            runs = list_runs(runs_dir())
+            if not runs:
+                st.info("No saved runs yet: train one on the Train page, or pick a bundled generator.")
+                return None
+            run = st.selectbox("Saved run", runs, format_func=lambda r: r.name, key=RUN)
+            return _from_file(run.path, run.name)
+        upload = st.file_uploader("GAN Arena checkpoint (.pt)", type=["pt"], key=UPLOAD)
+        if upload is None:
+            st.info("Upload a `checkpoint.pt` written by the Train page or `python -m gan train`.")
+            return None
+        data = io.BytesIO(upload.getvalue())
+        data.name = upload.name  # load_checkpoint names the file in its messages
+        G, state = _load_upload(upload.file_id, data)
+        return LoadedGenerator(G, f"upload:{upload.file_id}", upload.name, state)
+    except CheckpointError as err:
+        st.error(f"Cannot explore this file: {err}")
+        return None
+
+
+def _from_file(path: Path, label: str) -> LoadedGenerator:
+    mtime = path.stat().st_mtime
+    G, state = _load_file(str(path), mtime)
+    return LoadedGenerator(G, f"{path}:{mtime}", label, state)
+
+
+def describe(loaded: LoadedGenerator) -> str:
+    """One line about the generator: architecture, training, and its quality when known."""
+    cfg = loaded.state["config"]
+    iterations = loaded.state.get("iteration", 0)
+    text = f"**{loaded.label}**: {cfg.arch.upper()}, latent {cfg.latent_dim}, {iterations:,} iterations"
+    quality = loaded.state.get("quality")
+    if quality:
+        text += (f"; classifier FID {quality['fid']:.1f}, {quality['recognisable']:.0%} recognisable, "
+                 f"{quality['classes_covered']}/10 digits")
+    return text
+
+
+# ------------------------------------------------------------------------------------------ endpoints
+def _default(key: str, value) -> None:
+    """A widget's starting value, set through session state (so callbacks may change it without a warning)."""
+    st.session_state.setdefault(key, value)
+
+
+def _pick(key: str, seed: int) -> None:
+    st.session_state[key] = seed
+
+
+def _next_grid() -> None:
+    st.session_state[GRID_PAGE] = st.session_state.get(GRID_PAGE, 0) + 1
+
+
+def endpoint_inputs() -> tuple[int, int]:
+    """Seeds of A and B (z ~ N(0, I) drawn from each seed)."""
+    _default(SEED_A, 1)
+    _default(SEED_B, 2)
+    left, right = st.columns(2)
+    seed_a = left.number_input("A: seed", 0, 2**31 - 1, step=1, key=SEED_A)
+    seed_b = right.number_input("B: seed", 0, 2**31 - 1, step=1, key=SEED_B)
+    return int(seed_a), int(seed_b)
+
+
+def grid_picker(loaded: LoadedGenerator) -> None:
+    """A random grid of samples; each cell's A / B button makes it that endpoint."""
+    page = st.session_state.get(GRID_PAGE, 0)
+    seeds = tuple(range(100 + page * GRID_CELLS, 100 + (page + 1) * GRID_CELLS))
+    cells = _grid_images(loaded.key, loaded.G, seeds)
+    columns = st.columns(GRID_COLUMNS)
+    for i, (seed, cell) in enumerate(zip(seeds, cells)):
+        with columns[i % len(columns)]:
+            st.image(cell, caption=f"seed {seed}", output_format="PNG")
+            a, b = st.columns(2, gap=None)
+            a.button("A", key=f"explorer.pick_a{i}", on_click=_pick, args=(SEED_A, seed), width="stretch",
+                     help=f"Make seed {seed} endpoint A")
+            b.button("B", key=f"explorer.pick_b{i}", on_click=_pick, args=(SEED_B, seed), width="stretch",
+                     help=f"Make seed {seed} endpoint B")
+    st.button("New grid", key="explorer.new_grid", on_click=_next_grid, icon=":material/casino:")
+
+
+# ------------------------------------------------------------------------------------------ edits
+def _reset(keys: list[str]) -> None:
+    for key in keys:
+        st.session_state[key] = 0.0
+
+
+def direction_sliders(found: LatentDirections) -> list[float]:
+    """One slider per principal direction, in standard deviations of its principal coordinate."""
+    keys = [pc_key(i) for i in range(len(found.directions))]
+    amounts = []
+    for i, key in enumerate(keys):
+        _default(key, 0.0)
+        amounts.append(st.slider(
+            f"PC{i + 1} ({found.explained[i]:.0%} of the variance)", -SLIDER_RANGE, SLIDER_RANGE, step=0.1,
+            key=key, help=f"Moves z along the direction that shifts the generator's `{found.layer}` layer along "
+                          f"its principal component {i + 1}; in standard deviations over random z."))
+    st.button("Reset directions", key="explorer.reset_pcs", on_click=_reset, args=(keys,))
+    return amounts
+
+
+def raw_sliders(latent_dim: int) -> dict[int, float]:
+    """Sliders on individual latent dimensions the user picks: {dimension: offset added to z}."""
+    dims = st.multiselect("Dimensions of z", list(range(latent_dim)), default=list(range(min(4, latent_dim))),
+                          max_selections=8, key=DIMS)
+    offsets = {}
+    for d in dims:
+        _default(dim_key(d), 0.0)
+        offsets[d] = st.slider(f"z[{d}] offset", -SLIDER_RANGE, SLIDER_RANGE, step=0.1, key=dim_key(d))
+    st.button("Reset dimensions", key="explorer.reset_dims", on_click=_reset, args=([dim_key(d) for d in dims],))
+    return offsets
+
+
+# ------------------------------------------------------------------------------------------ export
+def walk_gif(G: nn.Module, seed_a: int, seed_b: int, mode: str, offset: torch.Tensor | None,
+             frames: int = 24) -> bytes:
+    """The walk A -> B as a looping GIF (built only when the download button is pressed)."""
+    images = interpolate(G, latent(G, seed_a), latent(G, seed_b), frames, mode, offset)
+    return gif_bytes([grid_image(image.unsqueeze(0), scale=6) for image in images], duration_ms=80)
