@@ -1,0 +1,228 @@
+"""Compare: race two GAN configurations on the same digits, seed and budget, live; or compare two saved generators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from gan.config import ConfigError
+from gan.imaging import grid_array
+from gan.race import contender_from_checkpoint, same_noise_samples, verdict
+from gan.race_runner import RaceSnapshot, SideSnapshot
+from ui import compare as figures
+from ui.compare_form import (
+    ERROR,
+    LIVE,
+    MODE,
+    SEEN_STATUS,
+    SIDES,
+    X_AXIS,
+    budget_ui,
+    checkpoint_picker,
+    init_race_state,
+    noise_seed_input,
+    quality,
+    race_picker,
+    race_runner,
+    race_setup,
+    side_ui,
+    start_race,
+)
+from ui.session import run_through_entrypoint
+
+MODES = ("Race two configurations", "Two saved generators")
+GRID_SCALE = 3  # 28-px digits enlarged for a projector
+STATUS_TEXT = {"queued": "Waiting for a free training slot", "starting": "Building both sides",
+               "running": "Racing", "finished": "Finished", "stopped": "Stopped", "failed": "Failed"}
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+# ------------------------------------------------------------------------------------------ button callbacks
+def on_start() -> None:
+    try:
+        labels, configs, budget = race_setup()
+    except ConfigError as err:
+        st.session_state[ERROR] = str(err)
+        return
+    st.session_state[ERROR] = None
+    st.session_state[X_AXIS] = "elapsed" if budget.unit == "seconds" else "iteration"
+    start_race(labels, configs, budget)
+
+
+def on_stop() -> None:
+    race_runner().stop(wait=5.0)
+
+
+# ------------------------------------------------------------------------------------------ the race
+def render_setup(snap: RaceSnapshot | None) -> None:
+    active = snap is not None and snap.active
+    top_left, top_right = st.columns([3, 1], gap="large")
+    with top_left:
+        race_picker()
+    with top_right:
+        st.button("Start race" if not active else "Restart race", type="primary", on_click=on_start,
+                  width="stretch", icon=":material/sports_score:", help="Train both sides with the set-up below.")
+        st.button("Stop", on_click=on_stop, disabled=not active, width="stretch", icon=":material/stop:")
+    with st.expander("Set-up: the budget, the shared data and the two sides", expanded=snap is None,
+                     icon=":material/tune:"):
+        budget_ui()
+        columns = st.columns(2, gap="large")
+        for column, side in zip(columns, SIDES):
+            with column:
+                st.markdown(f"**Side {side.upper()}**")
+                side_ui(side)
+    try:
+        race_setup()
+        st.session_state[ERROR] = None
+    except ConfigError as err:
+        st.session_state[ERROR] = str(err)
+    if st.session_state.get(ERROR):
+        st.error(f"Cannot start: {st.session_state[ERROR]}", icon=":material/error:")
+
+
+def live_view() -> None:
+    r = race_runner()
+    if r is None:
+        st.info("Press **Start race**: both sides train on the same digits, in the same order, for the same budget, "
+                "and their samples of the same noise appear side by side.", icon=":material/info:")
+        return
+    snap = r.snapshot()
+    if not snap.active and st.session_state.get(SEEN_STATUS) != snap.status:  # just ended: redraw the page once
+        st.session_state[SEEN_STATUS] = snap.status
+        st.rerun()
+    render_status(snap)
+    if not snap.sides:
+        return
+    for column, side in zip(st.columns(2, gap="large"), snap.sides):
+        with column:
+            render_side(side)
+    x = st.session_state.get(X_AXIS, "elapsed")
+    curves = [(s.label, s.records) for s in snap.sides]
+    scores = [(s.label, s.quality) for s in snap.sides]
+    left, right = st.columns(2, gap="medium")
+    left.plotly_chart(figures.fid_overlay(scores, x), key="compare.chart.fid", width="stretch")
+    right.plotly_chart(figures.recognisable_overlay(scores, x), key="compare.chart.recognisable", width="stretch")
+    left, right = st.columns(2, gap="medium")
+    left.plotly_chart(figures.loss_overlay(curves, x), key="compare.chart.loss", width="stretch")
+    right.plotly_chart(figures.accuracy_overlay(curves, x), key="compare.chart.acc", width="stretch")
+    if snap.verdict:
+        render_verdict(snap)
+
+
+def render_status(snap: RaceSnapshot) -> None:
+    text = STATUS_TEXT[snap.status]
+    if snap.status == "queued" and snap.queue_position:
+        text += f": you are number {snap.queue_position} in line"
+    parts = [text]
+    if snap.budget:
+        parts.append(snap.budget)
+    parts.append(f"{_duration(snap.wall_elapsed)} on the clock")
+    st.progress(min(1.0, snap.progress), text=" · ".join(parts))
+    if snap.status == "failed":
+        st.error(snap.error, icon=":material/error:")
+    elif snap.error:
+        st.warning(snap.error)
+
+
+def render_side(side: SideSnapshot) -> None:
+    st.subheader(side.label + (" ✓" if side.done and not side.error else ""))
+    metrics = st.columns(4)
+    metrics[0].metric("Iterations", f"{side.iteration:,}")
+    metrics[1].metric("it/s", f"{side.its_per_sec:,.1f}", help="Iterations per second of training, on average.")
+    metrics[2].metric("Trained", _duration(side.elapsed), help="Seconds of training so far (scoring excluded).")
+    metrics[3].metric("Params", f"{(side.params_g + side.params_d) / 1e6:.1f} M",
+                      help=f"generator {side.params_g:,} + discriminator {side.params_d:,}")
+    if side.samples is not None:
+        latest = side.quality[-1] if side.quality else None
+        caption = f"{side.arch.upper()}, fixed noise, iteration {side.iteration:,}"
+        if latest:
+            caption += f" · classifier FID {latest['fid']:.0f} at iteration {latest['iteration']:,}"
+        st.image(grid_array(side.samples, scale=GRID_SCALE), output_format="PNG", width="stretch", caption=caption)
+    if side.error:
+        st.error(side.error, icon=":material/error:")
+
+
+def render_verdict(snap: RaceSnapshot) -> None:
+    st.subheader("Verdict")
+    if snap.status == "stopped":
+        st.caption("Stopped early: these are the numbers of the moment it stopped.")
+    labels = figures.unique_labels([c.label for c in snap.contenders])
+    render_table(snap.contenders, snap.verdict, labels)
+    if snap.saved_to:
+        names = " and ".join(f"**{Path(p).name}**" for p in snap.saved_to)
+        st.success(f"Saved as {names}: compare them again under *{MODES[1]}*, or open them in the Latent Explorer.",
+                   icon=":material/save:")
+
+
+def render_table(contenders, rows, labels) -> None:
+    text = figures.headline(contenders)
+    if text:
+        st.markdown(f"#### {text}")
+    st.table(figures.verdict_table(rows, labels))
+    histograms = [(label, c.quality.class_histogram if c.quality else None) for label, c in zip(labels, contenders)]
+    st.plotly_chart(figures.histogram_pair(histograms), key="compare.chart.hist", width="stretch")
+
+
+def race_section() -> None:
+    init_race_state()
+    r = race_runner()
+    snap = r.snapshot() if r is not None else None
+    st.session_state[SEEN_STATUS] = snap.status if snap else None
+    render_setup(snap)
+    polling = snap is not None and snap.active
+    left, right = st.columns([3, 1])
+    left.radio("Curves against", list(figures.X_AXES), format_func=figures.X_AXES.get, horizontal=True, key=X_AXIS,
+               help="Training time is the fair clock of a race by time; iterations that of a race by iterations.")
+    if polling:
+        right.toggle("Live updates", value=True, key=LIVE,
+                     help="Turn off to study a chart (zoom, hover) while the race goes on in the background.")
+        polling = st.session_state[LIVE]
+    st.fragment(live_view, run_every=1.0 if polling else None)()
+
+
+# ------------------------------------------------------------------------------------------ two checkpoints
+def checkpoints_section() -> None:
+    loaded = []
+    for column, side in zip(st.columns(2, gap="large"), SIDES):
+        with column:
+            st.markdown(f"**Side {side.upper()}**")
+            loaded.append(checkpoint_picker(side))
+    if None in loaded:
+        return
+    seed = noise_seed_input()
+    if loaded[0].G.latent_dim != loaded[1].G.latent_dim:
+        st.caption("The two latent sizes differ, so the grids cannot show the same z; both come from the same seed.")
+    labels = figures.unique_labels([x.label for x in loaded])
+    contenders = [contender_from_checkpoint(label, x.state, quality(x.key, x.G)) for label, x in zip(labels, loaded)]
+    for column, x, c in zip(st.columns(2, gap="large"), loaded, contenders):
+        with column:
+            st.subheader(c.label)
+            metrics = st.columns(3)
+            metrics[0].metric("Iterations", f"{c.iteration:,}")
+            metrics[1].metric("Training time", "—" if c.elapsed is None else _duration(c.elapsed))
+            metrics[2].metric("Generator parameters", f"{c.params_g / 1e6:.2f} M")
+            st.image(grid_array(same_noise_samples(x.G, 64, seed), scale=GRID_SCALE), output_format="PNG",
+                     width="stretch", caption=f"{c.config.arch.upper()}, noise seed {seed}")
+    st.subheader("Verdict")
+    render_table(contenders, verdict(*contenders), labels)
+    curves = [(label, figures.history_records(x.state.get("history", {}))) for label, x in zip(labels, loaded)]
+    left, right = st.columns(2, gap="medium")
+    left.plotly_chart(figures.loss_overlay(curves, "iteration"), key="compare.ckpt.loss", width="stretch")
+    right.plotly_chart(figures.accuracy_overlay(curves, "iteration"), key="compare.ckpt.acc", width="stretch")
+
+
+# ------------------------------------------------------------------------------------------ the page
+run_through_entrypoint()
+st.title("Compare")
+st.caption("Two GANs, the same digits in the same order, the same seed and the same budget: which one draws "
+           "better digits, and at what cost?")
+mode = st.segmented_control("What to compare", MODES, default=MODES[0], key=MODE) or MODES[0]
+if mode == MODES[0]:
+    race_section()
+else:
+    checkpoints_section()
