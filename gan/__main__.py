@@ -17,13 +17,25 @@ import numpy as np
 import torch
 
 from gan.checkpoint import CheckpointError, generator_from_checkpoint, load_checkpoint
-from gan.config import ARCHS, DATASETS, DEVICES, G_LOSSES, PRECISIONS, Config, ConfigError, field_help, preset
+from gan.config import (
+    ARCHS,
+    DATASETS,
+    DEVICES,
+    G_LOSSES,
+    NOISE_ARCHS,
+    PRECISIONS,
+    Config,
+    ConfigError,
+    field_help,
+    preset,
+)
 from gan.data import DatasetUnavailable
 from gan.device import describe_device
 from gan.fileio import write_bytes_atomic
 from gan.imaging import grid_image, png_bytes
 from gan.runs import save_run
 from gan.train import GANTrainer, Record, TrainingDiverged
+from gan.trainers import build_trainer, live_grid_columns, trainer_from_checkpoint
 
 CHOICES = {"arch": ARCHS, "dataset": DATASETS, "g_loss": G_LOSSES, "device": DEVICES, "precision": PRECISIONS}
 FLAG_ALIASES = {"iterations": ("--iters", "--iterations")}
@@ -113,16 +125,17 @@ def run_train(args: argparse.Namespace) -> int:
         budget = {n: getattr(args, n) for n in RESUMABLE if getattr(args, n) is not None}
         if {"iterations", "epochs", "seconds"} & set(budget):
             budget = {"iterations": None, "epochs": None, "seconds": None, **budget}
-        trainer = GANTrainer.from_checkpoint(state, **budget)
+        trainer = trainer_from_checkpoint(state, **budget)
     else:
-        trainer = GANTrainer(config_from_args(args))
+        trainer = build_trainer(config_from_args(args))
     print(f"GAN Arena · {trainer.config.arch} · {describe_device(trainer.device)} · writing to {out}/", flush=True)
     bar = _progress_bar(trainer, disabled=args.no_progress)
     try:
         for record in trainer.run():
             _report(bar, trainer, record)
             if record.samples is not None:
-                _write_image(out / f"samples_{record.iteration:06d}.png", record.samples)
+                _write_image(out / f"samples_{record.iteration:06d}.png", record.samples,
+                             live_grid_columns(trainer.config, len(record.samples)))
             if trainer.config.checkpoint_every and record.iteration % trainer.config.checkpoint_every == 0:
                 save_run(trainer.state_dict(), out)
     except TrainingDiverged as err:
@@ -156,8 +169,8 @@ def _report(bar, trainer: GANTrainer, record: Record) -> None:
                         f"fake {record.d_acc_fake:.0%}", refresh=False)
 
 
-def _write_image(path: Path, samples: torch.Tensor) -> None:
-    write_bytes_atomic(path, png_bytes(grid_image(samples)))
+def _write_image(path: Path, samples: torch.Tensor, nrow: int | None = None) -> None:
+    write_bytes_atomic(path, png_bytes(grid_image(samples, nrow=nrow)))
 
 
 # ---------------------------------------------------------------------------------------------------- sample
@@ -166,6 +179,8 @@ def run_sample(args: argparse.Namespace) -> int:
     if out.suffix not in (".npy", ".png"):
         raise UsageError(f"--out must end in .npy or .png (got {out.name})")
     state = load_checkpoint(args.checkpoint)
+    if state["config"].arch not in NOISE_ARCHS:
+        raise UsageError(f"sample draws from noise; a {state['config'].arch} translates images (see its progress.gif)")
     G = generator_from_checkpoint(state, args.device)
     rng = torch.Generator().manual_seed(args.seed)
     with torch.inference_mode():

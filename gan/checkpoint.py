@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from gan.config import Config, ConfigError
+from gan.config import NOISE_ARCHS, Config, ConfigError
 from gan.fileio import atomic_path
 from gan.models import build_generator
 
@@ -61,6 +61,9 @@ def load_checkpoint(source, map_location: str | torch.device = "cpu") -> dict:
 def generator_from_checkpoint(state: dict, device: str | torch.device = "cpu") -> nn.Module:
     """Rebuild the checkpoint's generator in eval mode, in float32 (bundled ones may be stored in half)."""
     cfg: Config = state["config"]
+    if cfg.arch not in NOISE_ARCHS:
+        raise CheckpointError(f"this is a {cfg.arch} checkpoint: its generators translate images instead of drawing "
+                              "from noise, so it cannot be sampled, explored or raced")
     G = build_generator(cfg)
     weights = {k: v.float() if v.is_floating_point() else v for k, v in state["generator"].items()}
     load_weights(G, weights, cfg, "generator")

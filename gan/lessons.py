@@ -56,6 +56,14 @@ LESSONS: dict[str, Lesson] = {
         config=preset("cgan", iterations=CGAN_ITERATIONS, sample_every=DCGAN_SAMPLE_EVERY).validate(),
         focus=(),
     ),
+    "cyclegan": Lesson(
+        name="CycleGAN — plain ↔ thick digits (ch. 9)",
+        summary=("Two generators learn to translate plain digits into thick ones and back, from unpaired examples. "
+                 "Each column shows a digit A, its thick version A → B, and the round trip A → B → A: the cycle "
+                 "loss makes the round trip give the digit back."),
+        config=preset("cyclegan").validate(),
+        focus=(),
+    ),
     # Measured (seed 0): D(G(z)) at 0.005 by iteration 300 and "g_stalls" from 300 to the end of 1,500-iteration
     # test runs; the samples stay noise. The same config with g_loss 'non-saturating' recovers by iteration 500.
     # Adam rescales small gradients, so the minimax loss alone does not stall this MLP (it trains like the preset):

@@ -65,18 +65,20 @@ class TrainingRunner:
     idle_timeout: stop when nobody has called `snapshot()` or `touch()` for this many seconds (a closed tab).
     on_end: optional `on_end(state) -> str` called in the thread once a run that trained has ended (finished,
     stopped or diverged) with `checkpoint_state()`; it saves the run and returns where, shown as `saved_to`.
+    config: optional, kept as `self.config` for the UI (which settings this run has).
     """
 
     def __init__(self, make_trainer: Callable[[], GANTrainer], *, gate=None,
                  scorer: Callable[[GANTrainer], dict[str, Any]] | None = None, score_every: int = 500,
                  idle_timeout: float = 120.0, start_paused: bool = False,
-                 on_end: Callable[[dict], str] | None = None):
+                 on_end: Callable[[dict], str] | None = None, config: Any = None):
         self._make_trainer = make_trainer
         self._gate = gate
         self._scorer = scorer
         self._score_every = score_every
         self._idle_timeout = idle_timeout
         self._on_end = on_end
+        self.config = config  # what the run was started with, for the UI (the trainer is built in the thread)
         self._lock = threading.Lock()
         self._commands: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._stop = threading.Event()

@@ -10,6 +10,7 @@ from gan.config import Config, ConfigError
 from gan.diagnose import diagnose
 from gan.imaging import grid_array, grid_image, png_bytes
 from gan.runner import RunnerSnapshot, TrainingRunner
+from gan.trainers import live_grid_columns
 from ui import charts
 from ui.session import TRAIN_CONFIG, TRAIN_SEEN_STATUS, run_through_entrypoint, session_slot, start_training
 from ui.train_form import (
@@ -24,7 +25,6 @@ from ui.train_form import (
 )
 
 RUNNER = "train"  # this page's runner in the tab's session slot
-RUN_CONFIG_KEY = "train.run_config"
 ERROR_KEY = "train.error"
 FOLLOW_KEY = "train.follow"
 TIMELINE_KEY = "train.timeline"
@@ -42,7 +42,8 @@ def runner() -> TrainingRunner | None:
 
 def run_config() -> Config:
     """The config the current run was started with (the form may have moved on since)."""
-    return st.session_state.get(RUN_CONFIG_KEY) or current_config()
+    r = runner()
+    return r.config if r is not None and r.config is not None else current_config()
 
 
 def _duration(seconds: float) -> str:
@@ -59,7 +60,6 @@ def on_start() -> None:
         return
     st.session_state[ERROR_KEY] = None
     st.session_state[FOLLOW_KEY] = True
-    st.session_state[RUN_CONFIG_KEY] = config
     for key in ("live.lr_g", "live.lr_d", "live.d_steps"):  # the live knobs start from the new run's values
         st.session_state.pop(key, None)
     start_training(RUNNER, config, label=config.arch)
@@ -174,6 +174,14 @@ def live_view() -> None:
     left, right = st.columns(2, gap="medium")
     left.plotly_chart(charts.accuracy_figure(snap.records, snap.events), key="chart.acc", width="stretch")
     right.plotly_chart(charts.d_output_figure(snap.records, snap.events), key="chart.dout", width="stretch")
+    if run_config().arch == "cyclegan":  # a translator: its score is how well A -> B -> A gives A back
+        st.plotly_chart(charts.reconstruction_figure(snap.quality), key="chart.cycle", width="stretch")
+        return
+    render_quality(snap)
+    render_why_log_d(snap)
+
+
+def render_quality(snap: RunnerSnapshot) -> None:
     left, right = st.columns(2, gap="medium")
     left.plotly_chart(charts.quality_figure(snap.quality), key="chart.quality", width="stretch")
     latest = snap.quality[-1]["class_histogram"] if snap.quality else None
@@ -181,7 +189,6 @@ def live_view() -> None:
     if snap.quality and "label_accuracy" in snap.quality[-1]:
         right.metric("Samples the classifier reads as the digit G was asked for",
                      f"{snap.quality[-1]['label_accuracy']:.0%}", help="Chance is 10 %.")
-    render_why_log_d(snap)
 
 
 def render_status(snap: RunnerSnapshot) -> None:
@@ -206,13 +213,15 @@ def render_status(snap: RunnerSnapshot) -> None:
 
 
 def render_alerts(snap: RunnerSnapshot) -> None:
-    for alert in diagnose(snap.records, snap.quality, g_loss=run_config().g_loss):
+    digit_scores = snap.quality if run_config().arch != "cyclegan" else None
+    for alert in diagnose(snap.records, digit_scores, g_loss=run_config().g_loss):
         show = st.error if alert.severity == "error" else st.warning
         show(f"**{alert.title}.** {alert.explanation}\n\n**Try:** {alert.fix}", icon=":material/school:")
 
 
 def render_samples(r: TrainingRunner, snap: RunnerSnapshot) -> None:
     iterations, grids = r.timeline()
+    columns = live_grid_columns(run_config(), len(grids[-1]) if grids else 0)
     if not grids:
         if snap.samples is not None:
             st.image(grid_array(snap.samples, scale=GRID_SCALE), output_format="PNG", width="stretch")
@@ -222,8 +231,10 @@ def render_samples(r: TrainingRunner, snap: RunnerSnapshot) -> None:
     if st.session_state[FOLLOW_KEY] or st.session_state.get(TIMELINE_KEY, 0) > last:
         st.session_state[TIMELINE_KEY] = last
     index = st.session_state[TIMELINE_KEY]
-    st.image(grid_array(grids[index], scale=GRID_SCALE), output_format="PNG", width="stretch",
-             caption=f"Fixed noise, iteration {iterations[index]:,}")
+    what = ("Rows: plain digits A, translated to thick (A → B), and back (A → B → A)"
+            if run_config().arch == "cyclegan" else "Fixed noise")
+    st.image(grid_array(grids[index], nrow=columns, scale=GRID_SCALE), output_format="PNG", width="stretch",
+             caption=f"{what}, iteration {iterations[index]:,}")
     if last > 0:
         st.slider("Timeline", 0, last, key=TIMELINE_KEY, on_change=on_timeline_move,
                   help="Scrub back through earlier snapshots of the same noise.")

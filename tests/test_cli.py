@@ -79,3 +79,12 @@ def test_digit_is_refused_for_an_unconditional_gan(tmp_path, capsys):
     assert main(["sample", "--checkpoint", str(out / "checkpoint.pt"), "--digit", "3",
                  "--out", str(tmp_path / "x.npy")]) == 2
     assert "conditional" in capsys.readouterr().err
+
+
+def test_a_cyclegan_trains_from_the_cli_and_sample_says_why_it_cannot(tmp_path, capsys):
+    out = tmp_path / "cycle"
+    assert main(["train", "--arch", "cyclegan", "--iters", "3", "--batch-size", "8", "--sample-every", "3",
+                 "--no-progress", "--out", str(out)]) == 0
+    assert (out / "checkpoint.pt").exists() and (out / "samples_000003.png").exists()
+    assert main(["sample", "--checkpoint", str(out / "checkpoint.pt"), "--out", str(tmp_path / "x.npy")]) == 2
+    assert "translates images" in capsys.readouterr().err

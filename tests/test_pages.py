@@ -173,3 +173,12 @@ def test_the_conditional_gan_trains_from_the_train_page_with_a_row_per_digit():
     poll(at, lambda at: "Finished" in status_text(at))
     assert any("asked for" in m.label for m in at.metric)
     assert at.image[0].proto.imgs[0].caption.startswith("Fixed noise")
+
+
+def test_the_cyclegan_trains_from_the_train_page_with_its_triplets_and_cycle_error():
+    at = open_page("pages/train.py", preset="cyclegan", iterations="30", sample_every="10", batch_size="8")
+    button(at, "Start").click().run()
+    poll(at, lambda at: "Finished" in status_text(at))
+    assert "A → B → A" in at.image[0].proto.imgs[0].caption
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert any("Cycle reconstruction" in t for t in titles)

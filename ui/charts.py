@@ -120,6 +120,15 @@ def quality_figure(quality: Sequence[dict], revision: str = "live") -> go.Figure
     return _layout(fig, "Sample quality (bundled digit classifier)", "classifier FID", revision=revision)
 
 
+def reconstruction_figure(points: Sequence[dict], revision: str = "live") -> go.Figure:
+    """A CycleGAN's cycle consistency: how far A -> B -> A (and B -> A -> B) land from where they started."""
+    traces = [("cycle_error_a", "A → B → A", COLORS["real"]), ("cycle_error_b", "B → A → B", COLORS["fake"])]
+    fig = series_figure(points, traces, title="Cycle reconstruction error (lower is better)",
+                        yaxis="mean |x − round trip|", revision=revision)
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
 def histogram_figure(histogram: Sequence[float] | None, revision: str = "live") -> go.Figure:
     """Which digits the classifier sees in the samples: a healthy run fills all ten bars."""
     shares = np.zeros(10) if histogram is None else np.asarray(histogram, dtype=np.float64)

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from gan.checkpoint import CheckpointError, generator_from_checkpoint, load_checkpoint
-from gan.config import ARCHS, DATASETS, G_LOSSES, PRECISIONS, Config, ConfigError, field_help
+from gan.config import DATASETS, G_LOSSES, NOISE_ARCHS, PRECISIONS, Config, ConfigError, field_help
 from gan.quality import QualityScore, score_generator
 from gan.race import BUDGET_UNITS, RACES, Race, RaceBudget, base_config
 from gan.race_runner import RaceRunner
@@ -137,7 +137,7 @@ def budget_ui() -> RaceBudget:
 def side_ui(side: str) -> None:
     """One side's name, architecture and key fields."""
     st.text_input("Name", key=side_key(side, "label"), max_chars=40)
-    st.selectbox("Architecture", ARCHS, key=side_key(side, "arch"), on_change=_on_arch_change, args=(side,),
+    st.selectbox("Architecture", NOISE_ARCHS, key=side_key(side, "arch"), on_change=_on_arch_change, args=(side,),
                  help=field_help()["arch"] + " Changing it loads that architecture's defaults below.")
     left, right = st.columns(2)
     help_ = field_help()

@@ -14,6 +14,7 @@ from gan.quality import conditional_accuracy, score_generator
 from gan.runner import TrainingRunner
 from gan.runs import new_run_dir, save_run
 from gan.train import GANTrainer
+from gan.trainers import build_trainer
 
 
 
@@ -74,7 +75,14 @@ def score_every(config: Config) -> int:
 
 
 def live_scores(trainer: GANTrainer) -> dict:
-    """The quality point the Train page plots; a conditional GAN also says how often it draws the digit asked for."""
+    """The quality point the Train page plots; a conditional GAN also says how often it draws the digit asked for.
+
+    A CycleGAN translates images instead of drawing from noise: its point is the cycle reconstruction error.
+    """
+    if trainer.config.arch == "cyclegan":
+        from gan.cyclegan import cycle_scores
+
+        return cycle_scores(trainer)
     scores = asdict(score_generator(trainer.G))
     if trainer.conditional:
         scores["label_accuracy"] = conditional_accuracy(trainer.G)
@@ -84,11 +92,12 @@ def live_scores(trainer: GANTrainer) -> dict:
 def start_training(name: str, config: Config, label: str) -> TrainingRunner:
     """Start a background run of `config` owned by this tab under `name`; it is saved under runs_dir() when it ends."""
     runner = TrainingRunner(
-        lambda: GANTrainer(config),
+        lambda: build_trainer(config),
         gate=training_gate(),
         scorer=live_scores,
         score_every=score_every(config),
         on_end=lambda state: str(save_run(state, new_run_dir(runs_dir(), label)).parent),
+        config=config,
     )
     return session_slot().replace(name, runner).start()
 

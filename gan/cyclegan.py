@@ -1,0 +1,470 @@
+"""CycleGAN (GANs in Action, ch. 9) at digit scale: unpaired translation between plain and thick-stroke digits.
+
+Two generators (G_AB: A -> B, G_BA: B -> A) and two PatchGAN discriminators (D_A, D_B) play two least-squares
+games at once; the cycle loss |A - G_BA(G_AB(A))| and the identity loss |A - G_BA(A)| keep the translation from
+inventing a different digit. `CycleGANTrainer` has GANTrainer's public interface, so `TrainingRunner`, the CLI and
+the pages drive it unchanged: `G` is G_AB and `D` is D_B, the pair that makes the A -> B translation shown live.
+
+The two domains come from the embedded digits: the set is shuffled with the seed and split in halves; the first
+half is domain A as it is, the second half becomes domain B (thickened, or inverted). No digit appears in both,
+so the pairs are never seen: that is the point of a CycleGAN.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import math
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gan.checkpoint import load_weights
+from gan.config import Config
+from gan.data import IndexSampler, load_images, to_training_tensor
+from gan.device import resolve_device
+from gan.imaging import to_uint8
+from gan.losses import least_squares_discriminator_loss
+from gan.models.common import keras_init
+from gan.train import GOOD_STATE_EVERY_S, MAX_SNAPSHOTS, METRICS, Record, TrainingDiverged
+
+DOMAINS = ("thick", "inverted")
+N_HELD = 64  # images per domain in the fixed batch that measures the cycle reconstruction error
+
+
+# ---------------------------------------------------------------------- the two domains
+def make_domains(images: np.ndarray, seed: int, kind: str = "thick") -> tuple[np.ndarray, np.ndarray]:
+    """Split uint8 (N, 28, 28) digits into two unpaired domains, each uint8 (N // 2, 28, 28).
+
+    A: the first half of a seeded shuffle, unchanged. B: the second half, transformed by `kind`:
+    'thick' dilates the strokes (a 3x3 grey max filter), 'inverted' draws white on black as black on white.
+    """
+    if kind not in DOMAINS:
+        raise ValueError(f"domain must be one of {', '.join(DOMAINS)} (got {kind!r})")
+    images = np.asarray(images)
+    if len(images) < 2:
+        raise ValueError(f"a CycleGAN needs at least 2 images to split into two domains (got {len(images)})")
+    order = np.random.default_rng(seed).permutation(len(images))
+    half = len(images) // 2
+    domain_a = images[order[:half]].astype(np.uint8)
+    other = images[order[half:2 * half]]
+    if kind == "thick":
+        x = torch.from_numpy(other.astype(np.float32) / 255.0).unsqueeze(1)  # (n, 1, 28, 28) in [0, 1]
+        x = F.max_pool2d(x, 3, stride=1, padding=1)  # grey dilation: every stroke grows a pixel on each side
+        domain_b = (x.squeeze(1) * 255.0).round().clamp(0, 255).to(torch.uint8).numpy()
+    else:
+        domain_b = 255 - other.astype(np.uint8)
+    return domain_a, domain_b
+
+
+# ---------------------------------------------------------------------- the networks
+class UNetGenerator(nn.Module):
+    """The book's U-Net, two levels deep for 28x28: conv 28 -> 14 -> 7, transposed conv 7 -> 14 -> 28 with skips.
+
+    Down blocks are conv, LeakyReLU, InstanceNorm (the book's `conv2d`); up blocks are transposed conv, ReLU,
+    InstanceNorm, then concatenation with the down block of the same size (the book's `deconv2d`).
+    """
+
+    def __init__(self, width: int = 16):
+        super().__init__()
+        w = width
+        self.down1 = nn.Sequential(nn.Conv2d(1, w, 4, 2, 1), nn.LeakyReLU(0.2),  # (B, 1, 28, 28) -> (B, w, 14, 14)
+                                   nn.InstanceNorm2d(w, affine=True))
+        self.down2 = nn.Sequential(nn.Conv2d(w, 2 * w, 4, 2, 1), nn.LeakyReLU(0.2),  # -> (B, 2w, 7, 7)
+                                   nn.InstanceNorm2d(2 * w, affine=True))
+        self.up1 = nn.Sequential(nn.ConvTranspose2d(2 * w, w, 4, 2, 1), nn.ReLU(),  # -> (B, w, 14, 14)
+                                 nn.InstanceNorm2d(w, affine=True))
+        self.up2 = nn.Sequential(nn.ConvTranspose2d(2 * w, w, 4, 2, 1), nn.ReLU(),  # (B, 2w, 14, 14) -> (B, w, 28, 28)
+                                 nn.InstanceNorm2d(w, affine=True))
+        self.to_image = nn.Sequential(nn.Conv2d(w, 1, 3, 1, 1), nn.Tanh())  # -> (B, 1, 28, 28) in [-1, 1]
+        keras_init(self)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        d1 = self.down1(x)
+        d2 = self.down2(d1)
+        u1 = torch.cat((self.up1(d2), d1), dim=1)  # skip: (B, 2w, 14, 14)
+        return self.to_image(self.up2(u1))
+
+
+class PatchDiscriminator(nn.Module):
+    """PatchGAN: conv 28 -> 14 -> 7, then a 3x3 conv to one least-squares score per 7x7 patch (no sigmoid).
+
+    Each score judges an overlapping patch of the input (receptive field 16 px), so D rates local stroke texture,
+    which is what tells thick digits from thin ones.
+    """
+
+    def __init__(self, width: int = 16):
+        super().__init__()
+        w = width
+        self.net = nn.Sequential(
+            nn.Conv2d(1, w, 4, 2, 1), nn.LeakyReLU(0.2),  # (B, 1, 28, 28) -> (B, w, 14, 14); no norm, as the book
+            nn.Conv2d(w, 2 * w, 4, 2, 1), nn.LeakyReLU(0.2), nn.InstanceNorm2d(2 * w, affine=True),  # -> (B, 2w, 7, 7)
+            nn.Conv2d(2 * w, 1, 3, 1, 1),  # -> (B, 1, 7, 7) patch scores; 1 = real, 0 = fake
+        )
+        keras_init(self)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+# ---------------------------------------------------------------------- the trainer
+class CycleGANTrainer:
+    """Owns one CycleGAN run: four networks, two optimisers, both domains on the device, and the run's history.
+
+    lambda_cycle: weight of the cycle L1 loss (book: 10). lambda_id: weight of the identity L1 loss (book: 1, a
+    tenth of lambda_cycle). domain: how domain B is made from the digits ('thick' or 'inverted'). g_width, d_width:
+    filters of the first conv of each generator and discriminator (doubled once). n_fixed: A inputs shown live.
+    `images`/`labels` as for GANTrainer; labels are not used (the translation is told nothing about the digit).
+    """
+
+    conditional = False
+
+    def __init__(self, config: Config, images: np.ndarray | None = None, labels: np.ndarray | None = None,
+                 device: torch.device | str | None = None, lambda_cycle: float = 10.0, lambda_id: float = 1.0,
+                 domain: str = "thick", g_width: int = 16, d_width: int = 16, n_fixed: int = 8):
+        self.config = config.validate()
+        for name, value in (("lambda_cycle", lambda_cycle), ("lambda_id", lambda_id)):
+            if not (math.isfinite(value) and 0 <= value <= 1000):
+                raise ValueError(f"{name} must be in [0, 1000] (got {value!r})")
+        for name, value, low in (("g_width", g_width, 4), ("d_width", d_width, 4), ("n_fixed", n_fixed, 1)):
+            if not (isinstance(value, int) and low <= value <= 1024):
+                raise ValueError(f"{name} must be an integer in [{low}, 1024] (got {value!r})")
+        self.hparams = dict(lambda_cycle=float(lambda_cycle), lambda_id=float(lambda_id), domain=domain,
+                            g_width=g_width, d_width=d_width, n_fixed=n_fixed)
+        self.lambda_cycle, self.lambda_id = float(lambda_cycle), float(lambda_id)
+        self.device = torch.device(device) if device is not None else resolve_device(config.device)
+        if images is None:
+            images, _ = load_images(config.dataset, config.data_dir, download=config.download)
+        domain_a, domain_b = make_domains(images, config.seed, domain)
+        self.real_a = to_training_tensor(domain_a, self.device)  # (N/2, 1, 28, 28) in [-1, 1]
+        self.real_b = to_training_tensor(domain_b, self.device)
+        if len(self.real_a) < config.batch_size:
+            raise ValueError(f"batch_size {config.batch_size} is larger than each domain ({len(self.real_a)} images)")
+
+        torch.manual_seed(config.seed)  # the weights' initialisation
+        self.G_AB = UNetGenerator(g_width).to(self.device)
+        self.G_BA = UNetGenerator(g_width).to(self.device)
+        self.D_A = PatchDiscriminator(d_width).to(self.device)
+        self.D_B = PatchDiscriminator(d_width).to(self.device)
+        self.G, self.D = self.G_AB, self.D_B  # GANTrainer's names: the A -> B translation and its judge
+        fused = self.device.type in ("cpu", "cuda")
+        betas = (config.beta1, config.beta2)
+        self.opt_g = torch.optim.Adam(itertools.chain(self.G_AB.parameters(), self.G_BA.parameters()),
+                                      lr=config.lr_g, betas=betas, fused=fused)
+        self.opt_d = torch.optim.Adam(itertools.chain(self.D_A.parameters(), self.D_B.parameters()),
+                                      lr=config.lr_d, betas=betas, fused=fused)
+        # Each domain is drawn in its own order: A's batch never tells which B images it goes with.
+        self.sampler_a = IndexSampler(len(self.real_a), config.batch_size,
+                                      torch.Generator(device=self.device).manual_seed(config.seed), self.device)
+        self.sampler_b = IndexSampler(len(self.real_b), config.batch_size,
+                                      torch.Generator(device=self.device).manual_seed(config.seed + 1), self.device)
+        cpu_rng = torch.Generator().manual_seed(config.seed)  # fixed batches: the same on every device
+        self.fixed_a = self.real_a[torch.randperm(len(self.real_a), generator=cpu_rng)[:n_fixed].to(self.device)]
+        self.held_a = self.real_a[torch.randperm(len(self.real_a), generator=cpu_rng)[:N_HELD].to(self.device)]
+        self.held_b = self.real_b[torch.randperm(len(self.real_b), generator=cpu_rng)[:N_HELD].to(self.device)]
+
+        self.iteration = 0
+        self.elapsed = 0.0
+        self.d_steps = config.d_steps
+        self.history: dict[str, list[float]] = {k: [] for k in ("iteration", "epoch", *METRICS, "its_per_sec")}
+        self.reconstruction_history: list[dict[str, float]] = []
+        self.events: list[dict] = []
+        self.snapshot_iterations: list[int] = []
+        self.snapshots: list[torch.Tensor] = []  # uint8 (3 * n_fixed, 1, 28, 28) each
+        # The "Why -log D?" panel shows sigmoid(last_fake_logits); these are logit(D_B's mean patch score per fake),
+        # so the panel shows the least-squares scores themselves (clamped into (0, 1)).
+        self.last_fake_logits = torch.empty(0)
+        self.log_every = config.log_every or (1 if self.device.type == "cpu" else 25)
+        self._pending: tuple[torch.Tensor, ...] | None = None
+        self._reset_window()
+        self.good_state_every_s = GOOD_STATE_EVERY_S
+        self._good_state_taken = -math.inf
+        self.take_snapshot()
+
+    @classmethod
+    def from_checkpoint(cls, state: dict, images: np.ndarray | None = None,
+                        device: torch.device | str | None = None, **budget) -> CycleGANTrainer:
+        """Resume a checkpoint's run; `budget` may change only how long it runs and how often it reports."""
+        allowed = {"iterations", "epochs", "seconds", "sample_every", "log_every", "checkpoint_every", "device"}
+        if set(budget) - allowed:
+            raise ValueError(f"a resumed run keeps its hyperparameters; only {', '.join(sorted(allowed))} may change")
+        config = state["config"]
+        config = (config if isinstance(config, Config) else Config.from_dict(config)).replace(**budget)
+        trainer = cls(config, images=images, device=device, **state["cyclegan"])
+        trainer.load_state_dict(state)
+        return trainer
+
+    # ------------------------------------------------------------------ the players' moves
+    def _batches(self) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.real_a[self.sampler_a.next()], self.real_b[self.sampler_b.next()]
+
+    def d_step(self, keep_fake_for_g: bool = False) -> None:
+        """(1) Update D_A and D_B: least squares, real patches to 1, translated patches to 0 (book step 1)."""
+        a, b = self._batches()
+        with torch.set_grad_enabled(keep_fake_for_g):
+            fake_b, fake_a = self.G_AB(a), self.G_BA(b)  # (B, 1, 28, 28) each
+        # Real and fake in one pass each: InstanceNorm normalises every image alone, so batching them changes
+        # nothing but the number of (overhead-bound) small ops.
+        d_real_a, d_fake_a = self.D_A(torch.cat((a, fake_a.detach()))).chunk(2)  # (B, 1, 7, 7) patch scores each
+        d_real_b, d_fake_b = self.D_B(torch.cat((b, fake_b.detach()))).chunk(2)
+        loss_d_a = least_squares_discriminator_loss(d_real_a, d_fake_a)  # ½ mse(real, 1) + ½ mse(fake, 0)
+        loss_d_b = least_squares_discriminator_loss(d_real_b, d_fake_b)
+        loss = 0.5 * (loss_d_a + loss_d_b)  # the book's d_loss: the mean of both discriminators' losses
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_d.step()
+        # G is unchanged until the G step, so these fakes (and their graphs) are what it would compute again.
+        self._pending = (a, b, fake_a, fake_b) if keep_fake_for_g else None
+        d_real = torch.cat((d_real_a, d_real_b)).detach()
+        d_fake = torch.cat((d_fake_a, d_fake_b)).detach()
+        self._d_sum += torch.stack((loss.detach(), (d_real > 0.5).float().mean(), (d_fake < 0.5).float().mean(),
+                                    d_real.clamp(0, 1).mean(), d_fake.clamp(0, 1).mean()))
+        self._d_count += 1
+
+    def g_step(self) -> None:
+        """(2) Update G_AB and G_BA together: adversarial + lambda_cycle * cycle + lambda_id * identity (step 2)."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            a, b = self._batches()
+            fake_b, fake_a = self.G_AB(a), self.G_BA(b)
+        else:
+            a, b, fake_a, fake_b = pending
+        self.D_A.requires_grad_(False)
+        self.D_B.requires_grad_(False)
+        try:
+            d_fake_b, d_fake_a = self.D_B(fake_b), self.D_A(fake_a)
+            loss_adv = F.mse_loss(d_fake_b, torch.ones_like(d_fake_b)) + F.mse_loss(d_fake_a, torch.ones_like(d_fake_a))
+            # One pass per generator (per-image InstanceNorm again): G_BA sees [G_AB(a); a], G_AB sees [G_BA(b); b]
+            rec_a, same_a = self.G_BA(torch.cat((fake_b, a))).chunk(2)
+            rec_b, same_b = self.G_AB(torch.cat((fake_a, b))).chunk(2)
+            loss_cycle = F.l1_loss(rec_a, a) + F.l1_loss(rec_b, b)  # A -> B -> A and B -> A -> B
+            loss_id = F.l1_loss(same_a, a) + F.l1_loss(same_b, b)  # a translator leaves its own domain alone
+            loss = loss_adv + self.lambda_cycle * loss_cycle + self.lambda_id * loss_id
+            self.opt_g.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt_g.step()
+        finally:
+            self.D_A.requires_grad_(True)
+            self.D_B.requires_grad_(True)
+        score = d_fake_b.detach().mean(dim=(1, 2, 3)).clamp(1e-4, 1 - 1e-4)  # (B,) D_B's mean score per fake
+        self.last_fake_logits = torch.logit(score)
+        self._g_sum += loss.detach()
+        self._g_count += 1
+
+    def iteration_step(self) -> None:
+        """One iteration of the book's algorithm: d_steps updates of both Ds, then one update of both Gs."""
+        for k in range(self.d_steps):
+            self.d_step(keep_fake_for_g=k == self.d_steps - 1)
+        self.g_step()
+        self.iteration += 1
+
+    # ------------------------------------------------------------------ the run
+    def iteration_budget(self) -> int | None:
+        return self.config.iterations_for(len(self.real_a))
+
+    def finished(self) -> bool:
+        budget = self.iteration_budget()
+        if budget is not None and self.iteration >= budget:
+            return True
+        return self.config.seconds is not None and self.elapsed >= self.config.seconds
+
+    def progress(self) -> float:
+        """Fraction of the budget done, in [0, 1]."""
+        parts = []
+        budget = self.iteration_budget()
+        if budget:
+            parts.append(self.iteration / budget)
+        if self.config.seconds:
+            parts.append(self.elapsed / self.config.seconds)
+        return min(1.0, max(parts)) if parts else 0.0
+
+    def run(self) -> Iterator[Record]:
+        """Train until the budget is spent, yielding a Record every `log_every` iterations (as GANTrainer.run)."""
+        while not self.finished():
+            started = time.perf_counter()
+            self.iteration_step()
+            done = self.finished()
+            record = None
+            if done or self.iteration % self.log_every == 0:
+                record = self.flush()
+            if record is not None and (done or self.iteration % self.config.sample_every == 0):
+                record.samples = self.take_snapshot()
+            self.elapsed += time.perf_counter() - started
+            if record is not None:
+                record.elapsed = self.elapsed
+                yield record
+
+    def flush(self) -> Record | None:
+        """Read the window's sums back, append them to the history; raise TrainingDiverged on NaN or inf."""
+        if self._d_count == 0 and self._g_count == 0:
+            return None
+        d = (self._d_sum / max(self._d_count, 1)).tolist()
+        g_loss = (self._g_sum / max(self._g_count, 1)).item()
+        seconds = time.perf_counter() - self._window_started
+        iters = self.iteration - self._window_iteration
+        values = dict(zip(METRICS, (d[0], g_loss, d[1], d[2], d[3], d[4])))
+        missing = (() if self._d_count else ("d_loss", "d_acc_real", "d_acc_fake", "d_real", "d_fake")) + (
+            () if self._g_count else ("g_loss",))
+        for key in missing:  # a D-only or G-only single step: the other player's numbers carry over
+            values[key] = self.history[key][-1] if self.history[key] else 0.0
+        if not all(math.isfinite(v) for v in values.values()):
+            raise TrainingDiverged(self.iteration, self._good_state["iteration"], values)
+        record = Record(iteration=self.iteration, epoch=self.iteration / self.sampler_a.batches_per_epoch,
+                        its_per_sec=iters / seconds if seconds > 0 else 0.0, elapsed=self.elapsed, **values)
+        for key, value in record.metrics().items():
+            if key in self.history:
+                self.history[key].append(value)
+        self._reset_window()
+        return record
+
+    # ------------------------------------------------------------------ live changes
+    def set_lr(self, lr_g: float | None = None, lr_d: float | None = None) -> None:
+        """Change learning rates between iterations (both Gs share lr_g, both Ds lr_d); logged as events."""
+        for name, value, opt in (("lr_g", lr_g, self.opt_g), ("lr_d", lr_d, self.opt_d)):
+            if value is None:
+                continue
+            if not (math.isfinite(value) and 0 < value <= 1):
+                raise ValueError(f"{name} must be in (0, 1] (got {value!r})")
+            old = opt.param_groups[0]["lr"]
+            if value != old:
+                for group in opt.param_groups:
+                    group["lr"] = value
+                self.events.append({"iteration": self.iteration, "name": name, "old": old, "new": value})
+
+    def set_d_steps(self, d_steps: int) -> None:
+        if not (isinstance(d_steps, int) and 1 <= d_steps <= 100):
+            raise ValueError(f"d_steps must be an integer in [1, 100] (got {d_steps!r})")
+        if d_steps != self.d_steps:
+            self.events.append({"iteration": self.iteration, "name": "d_steps", "old": self.d_steps,
+                                "new": d_steps})
+            self.d_steps = d_steps
+
+    @property
+    def lr_g(self) -> float:
+        return self.opt_g.param_groups[0]["lr"]
+
+    @property
+    def lr_d(self) -> float:
+        return self.opt_d.param_groups[0]["lr"]
+
+    # ------------------------------------------------------------------ samples
+    @torch.inference_mode()
+    def sample_fixed(self) -> torch.Tensor:
+        """A -> B -> A for the fixed A inputs: (3k, 1, 28, 28) in [-1, 1]; with nrow=k the rows read A, G_AB(A),
+        G_BA(G_AB(A)). InstanceNorm keeps no running statistics, so no train/eval switch is needed."""
+        fake_b = self.G_AB(self.fixed_a)
+        return torch.cat((self.fixed_a, fake_b, self.G_BA(fake_b))).float().cpu()
+
+    @torch.inference_mode()
+    def cycle_errors(self) -> dict[str, float]:
+        """Mean |A - G_BA(G_AB(A))| and |B - G_AB(G_BA(B))| on the fixed held batches, in [-1, 1] pixel units."""
+        error_a = (self.G_BA(self.G_AB(self.held_a)) - self.held_a).abs().mean()
+        error_b = (self.G_AB(self.G_BA(self.held_b)) - self.held_b).abs().mean()
+        return {"cycle_error_a": error_a.item(), "cycle_error_b": error_b.item()}
+
+    def take_snapshot(self) -> torch.Tensor:
+        """Sample the fixed A -> B -> A triplets, measure the cycle errors, and remember this state as good."""
+        samples = self.sample_fixed()
+        if not self.reconstruction_history or self.reconstruction_history[-1]["iteration"] != self.iteration:
+            self.reconstruction_history.append({"iteration": self.iteration, **self.cycle_errors()})
+        self.snapshot_iterations.append(self.iteration)
+        self.snapshots.append(to_uint8(samples))
+        if len(self.snapshots) > MAX_SNAPSHOTS:  # keep the first and the newest, thin out the middle
+            keep = sorted(set(np.linspace(0, len(self.snapshots) - 1, MAX_SNAPSHOTS // 2 + 1).round().astype(int)))
+            self.snapshot_iterations = [self.snapshot_iterations[i] for i in keep]
+            self.snapshots = [self.snapshots[i] for i in keep]
+        if time.perf_counter() - self._good_state_taken >= self.good_state_every_s:
+            self._remember_good_state()
+        return samples
+
+    # ------------------------------------------------------------------ checkpoint state
+    def state_dict(self) -> dict:
+        """Everything needed to resume this run; tensors and plain containers only (weights_only-safe).
+
+        'generator' and 'discriminator' hold G_AB and D_B, under GANTrainer's keys; 'cyclegan' holds the
+        constructor's hyperparameters, which `from_checkpoint` passes back.
+        """
+        return {
+            "config": self.config.to_dict(),
+            "cyclegan": dict(self.hparams),
+            "generator": self.G_AB.state_dict(),
+            "generator_ba": self.G_BA.state_dict(),
+            "discriminator": self.D_B.state_dict(),
+            "discriminator_a": self.D_A.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "iteration": self.iteration,
+            "elapsed": self.elapsed,
+            "d_steps": self.d_steps,
+            "pretrained": True,
+            "sampler_a": self.sampler_a.state_dict(),
+            "sampler_b": self.sampler_b.state_dict(),
+            "fixed_a": self.fixed_a.cpu(),
+            "held_a": self.held_a.cpu(),
+            "held_b": self.held_b.cpu(),
+            "history": self.history,
+            "reconstruction_history": self.reconstruction_history,
+            "events": self.events,
+            "snapshot_iterations": self.snapshot_iterations,
+            "snapshots": torch.stack(self.snapshots) if self.snapshots else torch.empty(0, dtype=torch.uint8),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Continue a saved run: same weights, optimiser moments, data order, fixed batches and history."""
+        for net, key, which in ((self.G_AB, "generator", "generator A->B"), (self.G_BA, "generator_ba",
+                                "generator B->A"), (self.D_B, "discriminator", "discriminator B"),
+                                (self.D_A, "discriminator_a", "discriminator A")):
+            load_weights(net, state[key], self.config, which)
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.iteration = int(state["iteration"])
+        self.elapsed = float(state["elapsed"])
+        self.d_steps = int(state["d_steps"])
+        self.sampler_a.load_state_dict(state["sampler_a"])
+        self.sampler_b.load_state_dict(state["sampler_b"])
+        self.fixed_a = state["fixed_a"].to(self.device)
+        self.held_a = state["held_a"].to(self.device)
+        self.held_b = state["held_b"].to(self.device)
+        self.history = {k: list(v) for k, v in state["history"].items()}
+        self.reconstruction_history = [dict(r) for r in state["reconstruction_history"]]
+        self.events = [dict(e) for e in state["events"]]
+        self.snapshot_iterations = list(state["snapshot_iterations"])
+        self.snapshots = list(state["snapshots"].unbind(0)) if len(state["snapshots"]) else []
+        self._pending = None
+        self._reset_window()
+        self._remember_good_state()
+
+    def good_state(self) -> dict:
+        """The last state known to have finite metrics (what a diverged run keeps), with its snapshots."""
+        state = dict(self._good_state)
+        keep = [i for i, it in enumerate(self.snapshot_iterations) if it <= state["iteration"]]
+        state["snapshot_iterations"] = [self.snapshot_iterations[i] for i in keep]
+        state["snapshots"] = (torch.stack([self.snapshots[i] for i in keep]) if keep
+                              else torch.empty(0, dtype=torch.uint8))
+        return state
+
+    def _remember_good_state(self) -> None:
+        state = {k: v for k, v in self.state_dict().items() if k not in ("snapshots", "snapshot_iterations")}
+        self._good_state = copy.deepcopy(state)
+        self._good_state_taken = time.perf_counter()
+
+    def _reset_window(self) -> None:
+        self._d_sum = torch.zeros(5, device=self.device)
+        self._g_sum = torch.zeros((), device=self.device)
+        self._d_count = 0
+        self._g_count = 0
+        self._window_iteration = self.iteration
+        self._window_started = time.perf_counter()
+
+
+def cycle_scores(trainer: CycleGANTrainer) -> dict[str, float]:
+    """The live quality point for `TrainingRunner(scorer=...)`: the cycle errors on the held batches (G(z)-based
+    scores such as `gan.quality.live_scores` do not apply: a CycleGAN's generators take images, not noise)."""
+    return trainer.cycle_errors()
+
+
+__all__ = ["DOMAINS", "CycleGANTrainer", "PatchDiscriminator", "UNetGenerator", "cycle_scores", "make_domains"]
