@@ -16,9 +16,9 @@ from typing import Any
 
 from gan.data import DATASETS
 
-ARCHS = ("mlp", "dcgan", "cgan", "cyclegan")
+ARCHS = ("mlp", "dcgan", "cgan", "sgan", "cyclegan")
 CONDITIONAL_ARCHS = ("cgan",)  # the players are told which digit: the data needs labels
-NOISE_ARCHS = ("mlp", "dcgan", "cgan")  # generators that draw from noise z (the explorer, the race, sampling)
+NOISE_ARCHS = ("mlp", "dcgan", "cgan", "sgan")  # generators that draw from noise z (the explorer, sampling)
 G_LOSSES = ("non-saturating", "minimax")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("fp32", "bf16")
@@ -33,8 +33,8 @@ class Config:
     """One GAN run. Field docstrings double as the help text of the CLI and the Train page."""
 
     arch: str = "mlp"
-    """Architecture: 'mlp' (seed 001), 'dcgan' (GANs in Action, ch. 4), 'cgan' (conditional, ch. 8) or 'cyclegan'
-    (plain <-> thick digits, ch. 9)."""
+    """Architecture: 'mlp' (seed 001), 'dcgan' (GANs in Action, ch. 4), 'cgan' (conditional, ch. 8), 'sgan'
+    (semi-supervised, ch. 7) or 'cyclegan' (plain <-> thick digits, ch. 9)."""
     dataset: str = "mnist-embedded"
     """Training images: the 5,000 embedded MNIST digits (offline), full MNIST or Fashion-MNIST."""
     data_dir: str = "data"
@@ -210,6 +210,9 @@ _PRESETS: dict[str, dict[str, Any]] = {
     "cgan": dict(arch="cgan", latent_dim=100, g_width=256, d_width=64, leaky_slope=0.01, bn_momentum=0.1,
                  batch_size=32, lr_g=1e-3, lr_d=1e-3, beta1=0.9, iterations=12_000, sample_every=1000,
                  n_samples=100),
+    # Chapter 7's notebook: the ch. 4 generator, a D with a 10-class head, batch 32, 8,000 iterations, 100 labels.
+    "sgan": dict(arch="sgan", latent_dim=100, g_width=256, d_width=32, leaky_slope=0.01, bn_momentum=0.1,
+                 batch_size=32, lr_g=1e-3, lr_d=1e-3, beta1=0.9, iterations=8_000, sample_every=800),
     # Chapter 9 at digit scale: U-Net and PatchGAN nets 16 filters wide, batch 16 instead of the book's 1 for speed;
     # n_samples is the number of A -> B -> A triplets shown.
     "cyclegan": dict(arch="cyclegan", g_width=16, d_width=16, batch_size=16, lr_g=2e-4, lr_d=2e-4, beta1=0.5,

@@ -1,7 +1,7 @@
 """One door to every trainer: `build_trainer(config)` picks the class the architecture needs.
 
-GANTrainer serves the GANs that draw from noise (MLP, DCGAN, conditional); CycleGANTrainer translates between two
-domains of digits. Both offer the interface gan.runner.TrainingRunner drives, so the pages and the CLI need not
+GANTrainer serves the GANs that draw from noise (MLP, DCGAN, conditional); SGANTrainer adds a digit classifier
+trained on 100 labels; CycleGANTrainer translates between two domains of digits. Both offer the interface gan.runner.TrainingRunner drives, so the pages and the CLI need not
 know which one runs.
 """
 
@@ -18,6 +18,10 @@ def build_trainer(config: Config, **kwargs):
 
         return CycleGANTrainer(config, g_width=config.g_width, d_width=config.d_width, n_fixed=config.n_samples,
                                **kwargs)
+    if config.arch == "sgan":
+        from gan.sgan import SGANTrainer
+
+        return SGANTrainer(config, **kwargs)
     return GANTrainer(config, **kwargs)
 
 
@@ -27,6 +31,10 @@ def trainer_from_checkpoint(state: dict, **kwargs):
         from gan.cyclegan import CycleGANTrainer
 
         return CycleGANTrainer.from_checkpoint(state, **kwargs)
+    if state["config"].arch == "sgan":
+        from gan.sgan import SGANTrainer
+
+        return SGANTrainer.from_checkpoint(state, **kwargs)
     return GANTrainer.from_checkpoint(state, **kwargs)
 
 

@@ -177,8 +177,21 @@ def live_view() -> None:
     if run_config().arch == "cyclegan":  # a translator: its score is how well A -> B -> A gives A back
         st.plotly_chart(charts.reconstruction_figure(snap.quality), key="chart.cycle", width="stretch")
         return
+    if run_config().arch == "sgan":
+        render_semi_supervised(r)
     render_quality(snap)
     render_why_log_d(snap)
+
+
+def render_semi_supervised(r: TrainingRunner) -> None:
+    """Ch. 7's lesson: D's class head, helped by the game, beats the same net trained on the 100 labels alone."""
+    points = list(getattr(r.trainer, "classifier_history", []))  # only ever appended to: a copy is safe
+    left, right = st.columns([3, 1], gap="medium")
+    left.plotly_chart(charts.semi_supervised_figure(points), key="chart.sgan", width="stretch")
+    if points:
+        gap = points[-1]["sgan_accuracy"] - points[-1]["baseline_accuracy"]
+        right.metric("SGAN accuracy on 1,000 unseen digits", f"{points[-1]['sgan_accuracy']:.1%}",
+                     delta=f"{gap * 100:+.1f} points vs 100 labels alone")
 
 
 def render_quality(snap: RunnerSnapshot) -> None:

@@ -88,3 +88,11 @@ def test_a_cyclegan_trains_from_the_cli_and_sample_says_why_it_cannot(tmp_path, 
     assert (out / "checkpoint.pt").exists() and (out / "samples_000003.png").exists()
     assert main(["sample", "--checkpoint", str(out / "checkpoint.pt"), "--out", str(tmp_path / "x.npy")]) == 2
     assert "translates images" in capsys.readouterr().err
+
+
+def test_the_semi_supervised_gan_trains_from_the_cli_and_samples(tmp_path):
+    out = tmp_path / "sgan"
+    assert main(["train", "--arch", "sgan", "--iters", "2", "--g-width", "16", "--d-width", "8",
+                 "--no-progress", "--out", str(out)]) == 0
+    assert main(["sample", "--checkpoint", str(out / "checkpoint.pt"), "--n", "3",
+                 "--out", str(tmp_path / "s.npy")]) == 0

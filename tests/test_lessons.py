@@ -6,7 +6,7 @@ import pytest
 from gan.config import Config, preset
 from gan.lessons import LESSONS, Lesson, lesson
 
-SEED_LESSONS = ("mlp", "dcgan", "cgan", "cyclegan")
+SEED_LESSONS = ("mlp", "dcgan", "cgan", "sgan", "cyclegan")
 FAILURE_LESSONS = ("saturating", "strong-d", "mode-collapse", "label-smoothing")
 BUDGET = {"iterations", "sample_every"}  # how long a lesson runs and how often it draws, not what it teaches
 CONFIG_FIELDS = {f.name for f in fields(Config)}
@@ -40,7 +40,7 @@ def test_the_seed_lessons_are_the_presets():
 @pytest.mark.parametrize("slug", LESSONS)
 def test_every_lesson_fits_a_lesson_on_a_cpu(slug):
     config = lesson(slug).config
-    its_per_sec = {"mlp": 140, "dcgan": 7, "cgan": 20, "cyclegan": 20}[config.arch]  # fp32 on this project's reference CPU
+    its_per_sec = {"mlp": 140, "dcgan": 7, "cgan": 20, "sgan": 10, "cyclegan": 20}[config.arch]  # fp32 on this project's reference CPU
     assert config.iterations * config.d_steps / its_per_sec <= 4 * 60
     assert config.iterations // config.sample_every >= 10  # a timeline worth scrubbing
 
@@ -63,5 +63,5 @@ def test_the_failure_lessons_turn_the_knobs_their_names_promise():
 
 
 def test_an_unknown_slug_names_the_slugs():
-    with pytest.raises(ValueError, match="unknown lesson 'wgan'.*mlp, dcgan, cgan, cyclegan, saturating, strong-d"):
+    with pytest.raises(ValueError, match="unknown lesson 'wgan'.*mlp, dcgan, cgan, sgan, cyclegan, saturating, strong-d"):
         lesson("wgan")

@@ -9,10 +9,11 @@ from gan.models import build_discriminator, build_generator, count_parameters
 SEED_PARAMETERS = {
     "mlp": (1_489_936, 533_505),  # seed 001
     "dcgan": (1_636_737, 95_105),  # GANs in Action, ch. 4
+    "sgan": (1_636_737, 113_546),  # ch. 7: the ch. 4 generator, a D with a 10-class head
 }
 
 
-@pytest.mark.parametrize("arch", ["mlp", "dcgan"])
+@pytest.mark.parametrize("arch", ["mlp", "dcgan", "sgan"])
 def test_seed_architectures_have_the_books_parameter_counts(arch):
     cfg = preset(arch)
     assert (count_parameters(build_generator(cfg)), count_parameters(build_discriminator(cfg))) == \

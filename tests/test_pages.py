@@ -182,3 +182,12 @@ def test_the_cyclegan_trains_from_the_train_page_with_its_triplets_and_cycle_err
     assert "A → B → A" in at.image[0].proto.imgs[0].caption
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
     assert any("Cycle reconstruction" in t for t in titles)
+
+
+def test_the_semi_supervised_gan_shows_its_classifier_against_the_labels_only_baseline():
+    at = open_page("pages/train.py", preset="sgan", iterations="4", sample_every="2", g_width="16", d_width="8")
+    button(at, "Start").click().run()
+    poll(at, lambda at: "Finished" in status_text(at))
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert any("Held-out accuracy" in t for t in titles)
+    assert any("unseen digits" in m.label for m in at.metric)

@@ -129,6 +129,14 @@ def reconstruction_figure(points: Sequence[dict], revision: str = "live") -> go.
     return fig
 
 
+def semi_supervised_figure(points: Sequence[dict], revision: str = "live") -> go.Figure:
+    """The semi-supervised GAN's classifier against the same network trained on the 100 labels alone."""
+    traces = [("sgan_accuracy", "SGAN: 100 labels + unlabelled digits + fakes", COLORS["real"]),
+              ("baseline_accuracy", "the same D on the 100 labels alone", COLORS["fake"])]
+    return series_figure(points, traces, title="Held-out accuracy (1,000 digits never trained on)",
+                         yaxis="accuracy", yrange=(0, 1), revision=revision)
+
+
 def histogram_figure(histogram: Sequence[float] | None, revision: str = "live") -> go.Figure:
     """Which digits the classifier sees in the samples: a healthy run fills all ten bars."""
     shares = np.zeros(10) if histogram is None else np.asarray(histogram, dtype=np.float64)

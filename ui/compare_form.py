@@ -24,6 +24,7 @@ from gan.race_runner import RaceRunner
 from gan.runs import list_runs, new_run_dir, save_run
 from ui.session import runs_dir, session_slot, training_gate
 
+RACE_ARCHS = tuple(a for a in NOISE_ARCHS if a != "sgan")  # a race trains plain GANTrainers
 RUNNER = "compare"  # this page's runner in the tab's session slot
 MODE = "compare.mode"
 RACE = "compare.race"
@@ -137,7 +138,7 @@ def budget_ui() -> RaceBudget:
 def side_ui(side: str) -> None:
     """One side's name, architecture and key fields."""
     st.text_input("Name", key=side_key(side, "label"), max_chars=40)
-    st.selectbox("Architecture", NOISE_ARCHS, key=side_key(side, "arch"), on_change=_on_arch_change, args=(side,),
+    st.selectbox("Architecture", RACE_ARCHS, key=side_key(side, "arch"), on_change=_on_arch_change, args=(side,),
                  help=field_help()["arch"] + " Changing it loads that architecture's defaults below.")
     left, right = st.columns(2)
     help_ = field_help()

@@ -14,7 +14,7 @@ from gan.models.mlp import MLPDiscriminator, MLPGenerator
 def build_generator(cfg: Config) -> nn.Module:
     if cfg.arch == "mlp":
         return MLPGenerator(cfg.latent_dim, cfg.g_width, cfg.leaky_slope, cfg.bn_momentum)
-    if cfg.arch == "dcgan":
+    if cfg.arch in ("dcgan", "sgan"):  # the semi-supervised GAN keeps the ch. 4 generator
         return DCGANGenerator(cfg.latent_dim, cfg.g_width, cfg.leaky_slope, cfg.bn_momentum)
     if cfg.arch == "cgan":
         return CGANGenerator(cfg.latent_dim, cfg.g_width, cfg.leaky_slope, cfg.bn_momentum)
@@ -28,6 +28,10 @@ def build_discriminator(cfg: Config) -> nn.Module:
         return DCGANDiscriminator(cfg.d_width, cfg.leaky_slope, cfg.bn_momentum)
     if cfg.arch == "cgan":
         return CGANDiscriminator(cfg.d_width, cfg.leaky_slope, cfg.bn_momentum)
+    if cfg.arch == "sgan":
+        from gan.sgan import SGANDiscriminator  # lazy: gan.sgan builds on gan.train, which imports this module
+
+        return SGANDiscriminator(cfg.d_width, cfg.leaky_slope, cfg.bn_momentum)
     raise ValueError(f"unknown arch {cfg.arch!r}")
 
 
