@@ -12,11 +12,8 @@ so the pairs are never seen: that is the point of a CycleGAN.
 
 from __future__ import annotations
 
-import copy
 import itertools
 import math
-import time
-from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -27,10 +24,9 @@ from gan.checkpoint import load_weights
 from gan.config import Config
 from gan.data import IndexSampler, load_images, to_training_tensor
 from gan.device import resolve_device
-from gan.imaging import to_uint8
 from gan.losses import least_squares_discriminator_loss
 from gan.models.common import keras_init
-from gan.train import GOOD_STATE_EVERY_S, MAX_SNAPSHOTS, METRICS, Record, TrainingDiverged
+from gan.train import GOOD_STATE_EVERY_S, METRICS, TrainingLoop
 
 DOMAINS = ("thick", "inverted")
 N_HELD = 64  # images per domain in the fixed batch that measures the cycle reconstruction error
@@ -112,7 +108,7 @@ class PatchDiscriminator(nn.Module):
 
 
 # ---------------------------------------------------------------------- the trainer
-class CycleGANTrainer:
+class CycleGANTrainer(TrainingLoop):
     """Owns one CycleGAN run: four networks, two optimisers, both domains on the device, and the run's history.
 
     lambda_cycle: weight of the cycle L1 loss (book: 10). lambda_id: weight of the identity L1 loss (book: 1, a
@@ -262,94 +258,12 @@ class CycleGANTrainer:
         self.g_step()
         self.iteration += 1
 
-    # ------------------------------------------------------------------ the run
-    def iteration_budget(self) -> int | None:
-        return self.config.iterations_for(len(self.real_a))
+    # ------------------------------------------------------------------ TrainingLoop hooks
+    def _dataset_size(self) -> int:
+        return len(self.real_a)
 
-    def finished(self) -> bool:
-        budget = self.iteration_budget()
-        if budget is not None and self.iteration >= budget:
-            return True
-        return self.config.seconds is not None and self.elapsed >= self.config.seconds
-
-    def progress(self) -> float:
-        """Fraction of the budget done, in [0, 1]."""
-        parts = []
-        budget = self.iteration_budget()
-        if budget:
-            parts.append(self.iteration / budget)
-        if self.config.seconds:
-            parts.append(self.elapsed / self.config.seconds)
-        return min(1.0, max(parts)) if parts else 0.0
-
-    def run(self) -> Iterator[Record]:
-        """Train until the budget is spent, yielding a Record every `log_every` iterations (as GANTrainer.run)."""
-        while not self.finished():
-            started = time.perf_counter()
-            self.iteration_step()
-            done = self.finished()
-            record = None
-            if done or self.iteration % self.log_every == 0:
-                record = self.flush()
-            if record is not None and (done or self.iteration % self.config.sample_every == 0):
-                record.samples = self.take_snapshot()
-            self.elapsed += time.perf_counter() - started
-            if record is not None:
-                record.elapsed = self.elapsed
-                yield record
-
-    def flush(self) -> Record | None:
-        """Read the window's sums back, append them to the history; raise TrainingDiverged on NaN or inf."""
-        if self._d_count == 0 and self._g_count == 0:
-            return None
-        d = (self._d_sum / max(self._d_count, 1)).tolist()
-        g_loss = (self._g_sum / max(self._g_count, 1)).item()
-        seconds = time.perf_counter() - self._window_started
-        iters = self.iteration - self._window_iteration
-        values = dict(zip(METRICS, (d[0], g_loss, d[1], d[2], d[3], d[4])))
-        missing = (() if self._d_count else ("d_loss", "d_acc_real", "d_acc_fake", "d_real", "d_fake")) + (
-            () if self._g_count else ("g_loss",))
-        for key in missing:  # a D-only or G-only single step: the other player's numbers carry over
-            values[key] = self.history[key][-1] if self.history[key] else 0.0
-        if not all(math.isfinite(v) for v in values.values()):
-            raise TrainingDiverged(self.iteration, self._good_state["iteration"], values)
-        record = Record(iteration=self.iteration, epoch=self.iteration / self.sampler_a.batches_per_epoch,
-                        its_per_sec=iters / seconds if seconds > 0 else 0.0, elapsed=self.elapsed, **values)
-        for key, value in record.metrics().items():
-            if key in self.history:
-                self.history[key].append(value)
-        self._reset_window()
-        return record
-
-    # ------------------------------------------------------------------ live changes
-    def set_lr(self, lr_g: float | None = None, lr_d: float | None = None) -> None:
-        """Change learning rates between iterations (both Gs share lr_g, both Ds lr_d); logged as events."""
-        for name, value, opt in (("lr_g", lr_g, self.opt_g), ("lr_d", lr_d, self.opt_d)):
-            if value is None:
-                continue
-            if not (math.isfinite(value) and 0 < value <= 1):
-                raise ValueError(f"{name} must be in (0, 1] (got {value!r})")
-            old = opt.param_groups[0]["lr"]
-            if value != old:
-                for group in opt.param_groups:
-                    group["lr"] = value
-                self.events.append({"iteration": self.iteration, "name": name, "old": old, "new": value})
-
-    def set_d_steps(self, d_steps: int) -> None:
-        if not (isinstance(d_steps, int) and 1 <= d_steps <= 100):
-            raise ValueError(f"d_steps must be an integer in [1, 100] (got {d_steps!r})")
-        if d_steps != self.d_steps:
-            self.events.append({"iteration": self.iteration, "name": "d_steps", "old": self.d_steps,
-                                "new": d_steps})
-            self.d_steps = d_steps
-
-    @property
-    def lr_g(self) -> float:
-        return self.opt_g.param_groups[0]["lr"]
-
-    @property
-    def lr_d(self) -> float:
-        return self.opt_d.param_groups[0]["lr"]
+    def _batches_per_epoch(self) -> int:
+        return self.sampler_a.batches_per_epoch
 
     # ------------------------------------------------------------------ samples
     @torch.inference_mode()
@@ -366,20 +280,10 @@ class CycleGANTrainer:
         error_b = (self.G_AB(self.G_BA(self.held_b)) - self.held_b).abs().mean()
         return {"cycle_error_a": error_a.item(), "cycle_error_b": error_b.item()}
 
-    def take_snapshot(self) -> torch.Tensor:
-        """Sample the fixed A -> B -> A triplets, measure the cycle errors, and remember this state as good."""
-        samples = self.sample_fixed()
+    def _on_snapshot(self) -> None:
+        """Each snapshot also measures the cycle errors (the live reconstruction curve)."""
         if not self.reconstruction_history or self.reconstruction_history[-1]["iteration"] != self.iteration:
             self.reconstruction_history.append({"iteration": self.iteration, **self.cycle_errors()})
-        self.snapshot_iterations.append(self.iteration)
-        self.snapshots.append(to_uint8(samples))
-        if len(self.snapshots) > MAX_SNAPSHOTS:  # keep the first and the newest, thin out the middle
-            keep = sorted(set(np.linspace(0, len(self.snapshots) - 1, MAX_SNAPSHOTS // 2 + 1).round().astype(int)))
-            self.snapshot_iterations = [self.snapshot_iterations[i] for i in keep]
-            self.snapshots = [self.snapshots[i] for i in keep]
-        if time.perf_counter() - self._good_state_taken >= self.good_state_every_s:
-            self._remember_good_state()
-        return samples
 
     # ------------------------------------------------------------------ checkpoint state
     def state_dict(self) -> dict:
@@ -437,28 +341,6 @@ class CycleGANTrainer:
         self._pending = None
         self._reset_window()
         self._remember_good_state()
-
-    def good_state(self) -> dict:
-        """The last state known to have finite metrics (what a diverged run keeps), with its snapshots."""
-        state = dict(self._good_state)
-        keep = [i for i, it in enumerate(self.snapshot_iterations) if it <= state["iteration"]]
-        state["snapshot_iterations"] = [self.snapshot_iterations[i] for i in keep]
-        state["snapshots"] = (torch.stack([self.snapshots[i] for i in keep]) if keep
-                              else torch.empty(0, dtype=torch.uint8))
-        return state
-
-    def _remember_good_state(self) -> None:
-        state = {k: v for k, v in self.state_dict().items() if k not in ("snapshots", "snapshot_iterations")}
-        self._good_state = copy.deepcopy(state)
-        self._good_state_taken = time.perf_counter()
-
-    def _reset_window(self) -> None:
-        self._d_sum = torch.zeros(5, device=self.device)
-        self._g_sum = torch.zeros((), device=self.device)
-        self._d_count = 0
-        self._g_count = 0
-        self._window_iteration = self.iteration
-        self._window_started = time.perf_counter()
 
 
 def cycle_scores(trainer: CycleGANTrainer) -> dict[str, float]:

@@ -28,12 +28,25 @@ def generator_loss(d_fake: torch.Tensor, kind: str = "non-saturating") -> torch.
     - 'non-saturating': -log D(G(z)), the "-log D trick": strong gradients while D rejects the fakes.
     - 'minimax': log(1 - D(G(z))), the original game's loss, minimised by G; its gradient vanishes when
       D(G(z)) ≈ 0, which is exactly where a fresh generator starts.
+    - 'least-squares': ½ (D(G(z)) - 1)² on D's raw output (LSGAN, Mao et al. 2017); pair it with
+      `least_squares_discriminator_loss`. Its gradient grows with the distance to the target, so it never saturates.
     """
     if kind == "non-saturating":
         return F.softplus(-d_fake).mean()  # -log sigmoid(l)
     if kind == "minimax":
         return -F.softplus(d_fake).mean()  # log(1 - sigmoid(l)) = -softplus(l)
-    raise ValueError(f"g_loss must be 'non-saturating' or 'minimax' (got {kind!r})")
+    if kind == "least-squares":
+        return 0.5 * (d_fake - 1).square().mean()
+    raise ValueError(f"g_loss must be 'non-saturating', 'minimax' or 'least-squares' (got {kind!r})")
+
+
+def least_squares_discriminator_loss(d_real: torch.Tensor, d_fake: torch.Tensor,
+                                     label_smoothing: float = 0.0) -> torch.Tensor:
+    """LSGAN's discriminator loss with 0-1 targets: ½ (D(x) - (1 - smoothing))² + ½ D(G(z))², batch means.
+
+    D's output is a raw score here, not a logit: no sigmoid, and 0.5 is the boundary between "fake" and "real".
+    """
+    return 0.5 * (d_real - (1.0 - label_smoothing)).square().mean() + 0.5 * d_fake.square().mean()
 
 
 def discriminator_accuracy(d_real: torch.Tensor, d_fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
