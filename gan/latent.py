@@ -1,5 +1,8 @@
 """Walking a generator's latent space: lerp / slerp, interpolation strips, GANSpace directions, nearest real digit.
 
+Conditional generators (the CGAN: G(z, y)) are walked through their label embedding too: G.embed.weight[a] ->
+G.embed.weight[b] by lerp, rendered with G.forward_embedded, so a fixed z morphs from digit a into digit b.
+
 Everything here is pure and seeded: no UI, no global RNG. The Latent Explorer page and `python -m gan.bench
 --latency` call the same functions.
 
@@ -25,6 +28,7 @@ PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "assets" / "pretrained
 BUNDLED = {  # display name -> file under assets/pretrained/ (built by `make pretrained`)
     "MLP GAN (seed 001)": "mlp.pt",
     "DCGAN (GANs in Action, ch. 4)": "dcgan.pt",
+    "Conditional GAN (CGAN, GANs in Action, ch. 8)": "cgan.pt",
 }
 MODES = ("slerp", "lerp")
 SLERP_PARALLEL_EPS = 1e-4  # sin(angle) below this: the endpoints are (anti)parallel and slerp falls back to lerp
@@ -39,16 +43,28 @@ def load_generator(source, device: torch.device | str = "cpu") -> tuple[nn.Modul
     """A checkpoint (path or binary file object) -> (generator in eval mode, the checkpoint's state).
 
     Raises CheckpointError, with a message for a user, for anything that is not a GAN Arena checkpoint holding
-    an unconditional generator.
+    a generator that draws from noise (unconditional, or conditional on a digit).
     """
     state = load_checkpoint(source, map_location="cpu")
     if not isinstance(state.get("generator"), dict):
         name = getattr(source, "name", None) or str(source)
         raise CheckpointError(f"{name} is a GAN Arena checkpoint without generator weights")
     G = generator_from_checkpoint(state, device).requires_grad_(False)
-    if len(G.sample_inputs(1)) != 1:
-        raise CheckpointError("the Latent Explorer handles generators that take z alone, not (z, y)")
+    if is_conditional(G) and not hasattr(G, "forward_embedded"):
+        raise CheckpointError(f"{type(G).__name__} takes (z, y) but cannot be given a label embedding to morph")
     return G, state
+
+
+def is_conditional(G: nn.Module) -> bool:
+    """Whether G draws a digit it is told (inputs (z, y)) rather than from z alone (no sample_inputs: z alone)."""
+    sample_inputs = getattr(G, "sample_inputs", None)
+    return sample_inputs is not None and len(sample_inputs(1, torch.Generator())) == 2  # leaves the global RNG be
+
+
+def label_embeddings(G: nn.Module, digit_a: int, digit_b: int, t: torch.Tensor | float) -> torch.Tensor:
+    """lerp from digit_a's label embedding to digit_b's: t (T,) or a float -> (T, D) (or (D,)), on the CPU."""
+    weight = G.embed.weight.detach().float().cpu()  # (10, D)
+    return lerp(weight[digit_a], weight[digit_b], t)
 
 
 # ------------------------------------------------------------------------------------------ interpolation
@@ -90,24 +106,56 @@ def interpolate_latents(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor | fl
 
 
 @torch.inference_mode()
-def generate(G: nn.Module, z: torch.Tensor) -> torch.Tensor:
-    """z (B, D) -> images (B, 1, 28, 28) float32 in [-1, 1] on the CPU, in one forward pass in eval mode."""
+def generate(G: nn.Module, z: torch.Tensor, label_embedding: torch.Tensor | None = None) -> torch.Tensor:
+    """z (B, D) -> images (B, 1, 28, 28) float32 in [-1, 1] on the CPU, in one forward pass in eval mode.
+
+    A conditional G needs `label_embedding` ((B, D), or (D,) for all): G.forward_embedded(z, label_embedding).
+    """
     G.eval()
     device = next(G.parameters()).device
-    return G(z.to(device)).float().cpu()
+    if label_embedding is None:
+        if is_conditional(G):
+            raise ValueError("label_embedding is required for a conditional generator")
+        return G(z.to(device)).float().cpu()
+    return G.forward_embedded(z.to(device), label_embedding.to(device)).float().cpu()
+
+
+@torch.inference_mode()
+def label_morph(G: nn.Module, z: torch.Tensor, digit_a: int, digit_b: int, ts: torch.Tensor) -> torch.Tensor:
+    """A conditional G's morph from digit_a to digit_b: images (T, 1, 28, 28), one forward pass.
+
+    z (D,) stays fixed (or (T, D), one per frame); the label embedding moves by lerp, t = 0 is G(z, digit_a) and
+    t = 1 is G(z, digit_b).
+    """
+    ts = torch.as_tensor(ts, dtype=torch.float32).reshape(-1)
+    z = z.expand(len(ts), -1) if z.ndim == 1 else z  # (T, D)
+    return generate(G, z, label_embeddings(G, digit_a, digit_b, ts))
 
 
 @torch.inference_mode()
 def interpolate(G: nn.Module, z0: torch.Tensor, z1: torch.Tensor, steps: int, mode: str = "slerp",
-                offset: torch.Tensor | None = None) -> torch.Tensor:
+                offset: torch.Tensor | None = None, digits: tuple[int, int] | None = None) -> torch.Tensor:
     """The walk from z0 to z1 in `steps` frames (t = 0 .. 1): images (steps, 1, 28, 28) in [-1, 1].
 
-    `offset` (D,) is added to every frame (an edit along directions).
+    `offset` (D,) is added to every frame (an edit along directions). `digits` (a, b), for a conditional G: the
+    label embedding walks from a's to b's alongside z.
     """
     if steps < 2:
         raise ValueError(f"steps must be >= 2 (got {steps})")
-    z = interpolate_latents(z0, z1, torch.linspace(0, 1, steps), mode)
-    return generate(G, z if offset is None else z + offset)
+    return _render(G, z0, z1, torch.linspace(0, 1, steps), mode, offset, digits)[1]
+
+
+def _render(G: nn.Module, z0: torch.Tensor, z1: torch.Tensor, ts: torch.Tensor, mode: str,
+            offset: torch.Tensor | None, digits: tuple[int, int] | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(z (T, D), images (T, 1, 28, 28)) at each t, in one forward pass."""
+    z = interpolate_latents(z0, z1, ts, mode)
+    if offset is not None:
+        z = z + offset
+    if digits is None and is_conditional(G):
+        digits = (0, 0)  # a conditional G asked for no digits draws zeros (as `python -m gan.bench --latency` does)
+    if digits is None:
+        return z, generate(G, z)
+    return z, label_morph(G, z, *digits, ts)
 
 
 @dataclass(frozen=True)
@@ -123,13 +171,14 @@ class Frame:
 
 
 def explore(G: nn.Module, z0: torch.Tensor, z1: torch.Tensor, t: float, steps: int, mode: str = "slerp",
-            offset: torch.Tensor | None = None) -> Frame:
-    """The image at t and the strip of `steps` frames in one batched forward pass (what a slider move renders)."""
-    ts = torch.cat([torch.tensor([t]), torch.linspace(0, 1, steps)])  # (1 + steps,)
-    z = interpolate_latents(z0, z1, ts, mode)
-    if offset is not None:
-        z = z + offset
-    images = generate(G, z)
+            offset: torch.Tensor | None = None, digits: tuple[int, int] | None = None) -> Frame:
+    """The image at t and the strip of `steps` frames in one batched forward pass (what a slider move renders).
+
+    `digits` (a, b) for a conditional G: the label embedding moves from a's to b's with t (z0 == z1: a pure
+    digit morph at a fixed z).
+    """
+    ts = torch.cat([torch.tensor([float(t)]), torch.linspace(0, 1, steps)])  # (1 + steps,)
+    z, images = _render(G, z0, z1, ts, mode, offset, digits)
     return Frame(z=z[0], image=images[:1], strip=images[1:])
 
 
@@ -168,24 +217,29 @@ def early_layer(G: nn.Module) -> tuple[str, nn.Module]:
 
 
 @torch.inference_mode()
-def principal_directions(G: nn.Module, k: int = 5, n: int = 5000, seed: int = 0) -> LatentDirections:
+def principal_directions(G: nn.Module, k: int = 5, n: int = 5000, seed: int = 0,
+                         digit: int | None = None) -> LatentDirections:
     """GANSpace: PCA of the early layer's activations over `n` random z, regressed back onto z.
 
+    For a conditional G the early layer sees z * embed(digit), so the directions hold for `digit` (default 0).
     y = layer(z) (n, M) is centred; randomised PCA (torch.pca_lowrank, seeded) gives the top-k components V
     (M, k) and coordinates x = y V (n, k); least squares x U ≈ z (U (k, D)) maps a unit move of each coordinate
     to a move in z. The directions are U's rows, normalised.
     """
     if not 1 <= k <= G.latent_dim:
         raise ValueError(f"k must be in 1..latent_dim={G.latent_dim} (got {k})")
+    conditional = is_conditional(G)
     G.eval()
     name, layer = early_layer(G)
     device = next(G.parameters()).device
     z = torch.randn(n, G.latent_dim, generator=torch.Generator().manual_seed(seed))
+    scale = G.embed.weight[digit or 0].detach().float() if conditional else None  # (D,) on G's device
     captured: list[torch.Tensor] = []
     handle = layer.register_forward_hook(lambda module, args, out: captured.append(out.detach().float()))
     try:
         for chunk in z.split(1000):
-            layer(chunk.to(device))  # only the hooked layer runs: it is the first one z meets
+            chunk = chunk.to(device)
+            layer(chunk if scale is None else chunk * scale)  # only the hooked layer runs: the first z meets
     finally:
         handle.remove()
     y = torch.cat(captured).flatten(1).cpu()  # (n, M)

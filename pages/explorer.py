@@ -5,10 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from gan.imaging import grid_array
-from gan.latent import MODES, explore, latent, nearest_real, raw_offset, real_digits
+from gan.latent import MODES, explore, is_conditional, latent, nearest_real, raw_offset, real_digits
 from gan.quality import classify
-from ui.explorer import (EDIT_MODE, EDIT_MODES, FRAMES, MODE, T, describe, direction_sliders, directions,
-                         endpoint_inputs, generator_picker, grid_picker, raw_sliders, walk_gif)
+from ui.explorer import (EDIT_MODE, EDIT_MODES, FRAMES, MODE, T, conditional_endpoint_inputs, describe,
+                         direction_sliders, directions, endpoint_inputs, generator_picker, grid_picker, raw_sliders,
+                         walk_gif)
 from ui.session import run_through_entrypoint
 
 IMAGE_SCALE = 8  # 28 px -> 224 px, nearest neighbour
@@ -18,11 +19,15 @@ SLERP_NOTE = (
     "generator trained on live near a sphere. The straight line (lerp) between two of them cuts through the "
     "inside, where |z| ≈ 7 halfway, so midpoints can look faded or generic. slerp follows the sphere's great "
     "circle and keeps |z| near 10 all the way.")
+CONDITIONAL_NOTE = (
+    "**A conditional GAN** is told which digit to draw: G(z, y) multiplies z by the digit's learned *label "
+    "embedding*. Here t moves that embedding from A's digit to B's in a straight line, so with the same z the "
+    "style stays while the digit changes. The edits below act on z, with A's digit.")
 
 run_through_entrypoint()
 st.title("Latent Explorer")
 st.caption("A generator turns a vector z of random numbers into a digit. Move through z-space and watch the digit "
-           "morph. No training needed: two pretrained generators come with the app.")
+           "morph. No training needed: three pretrained generators come with the app.")
 
 controls, view = st.columns([2, 3], gap="large")
 with controls:
@@ -30,10 +35,15 @@ with controls:
 if loaded is None:
     st.stop()
 G = loaded.G
+conditional = is_conditional(G)
 
 with controls:
     st.markdown(describe(loaded))
-    seed_a, seed_b = endpoint_inputs()
+    if conditional:
+        seed_a, seed_b, digits = conditional_endpoint_inputs()
+        st.caption(CONDITIONAL_NOTE)
+    else:
+        (seed_a, seed_b), digits = endpoint_inputs(), None
     t = st.slider("t: from A (0) to B (1)", 0.0, 1.0, 0.5, 0.01, key=T)
     mode = st.radio("Interpolation", MODES, horizontal=True, key=MODE,
                     format_func=lambda m: {"slerp": "slerp (spherical)", "lerp": "lerp (straight line)"}[m])
@@ -41,14 +51,17 @@ with controls:
     frames = st.slider("Frames in the strip", 4, 16, 10, key=FRAMES)
     edit_mode = st.radio("Edit z along", EDIT_MODES, horizontal=True, key=EDIT_MODE)
     if edit_mode == EDIT_MODES[0]:
-        found = directions(loaded.key, G)
+        found = directions(loaded.key, G, digits[0] if digits else None)
         offset = found.offset(direction_sliders(found))
         st.caption("GANSpace (Härkönen et al., 2020): PCA of the first layer's outputs over 5,000 random z, "
                    "mapped back to z by linear regression. The top directions change the most.")
     else:
         offset = raw_offset(G.latent_dim, raw_sliders(G.latent_dim))
 
-frame = explore(G, latent(G, seed_a), latent(G, seed_b), t, frames, mode, offset)
+frame = explore(G, latent(G, seed_a), latent(G, seed_b), t, frames, mode, offset, digits)
+walk = (f"from A (seed {seed_a}) to B (seed {seed_b})" if digits is None else
+        f"from A (seed {seed_a}, digit {digits[0]}) to B (seed {seed_b}, digit {digits[1]})")
+name = f"walk_{seed_a}_{seed_b}" + ("" if digits is None else f"_digits_{digits[0]}_{digits[1]}")
 index, distance = nearest_real(frame.image)
 label, confidence = classify(frame.image)
 reals = real_digits()
@@ -56,7 +69,8 @@ reals = real_digits()
 with view:
     generated, nearest, verdict = st.columns(3)
     generated.image(grid_array(frame.image, scale=IMAGE_SCALE), output_format="PNG",
-                    caption=f"G(z) at t = {t:.2f}, |z| = {frame.z.norm():.2f}")
+                    caption=f"G(z) at t = {t:.2f}, |z| = {frame.z.norm():.2f}"
+                            + ("" if digits is None else f", label embedding {digits[0]} → {digits[1]}"))
     nearest.image(grid_array(reals.images[index], scale=IMAGE_SCALE), output_format="PNG",
                   caption=f"Nearest training digit (a {reals.labels[index].item()}), L2 distance {distance.item():.1f}")
     verdict.metric("Classifier says", str(label.item()))
@@ -64,9 +78,9 @@ with view:
     verdict.caption("Does G copy its training digits? A real digit's nearest other training digit is typically "
                     "6 to 13 away; a distance far below that (under ~3) would be a copy.")
     st.image(grid_array(frame.strip, nrow=frames, scale=STRIP_SCALE), output_format="PNG",
-             caption=f"The walk from A (seed {seed_a}) to B (seed {seed_b}), {mode}, {frames} frames")
-    st.download_button("Download the walk as a GIF", lambda: walk_gif(G, seed_a, seed_b, mode, offset),
-                       file_name=f"walk_{seed_a}_{seed_b}_{mode}.gif", mime="image/gif", on_click="ignore",
+             caption=f"The walk {walk}, {mode}, {frames} frames")
+    st.download_button("Download the walk as a GIF", lambda: walk_gif(G, seed_a, seed_b, mode, offset, digits=digits),
+                       file_name=f"{name}_{mode}.gif", mime="image/gif", on_click="ignore",
                        icon=":material/download:", key="explorer.gif")
     with st.expander("Pick A and B from a random grid", icon=":material/grid_view:"):
-        grid_picker(loaded)
+        grid_picker(loaded, digits[0] if digits else None)

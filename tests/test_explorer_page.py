@@ -162,3 +162,47 @@ def test_the_walk_exports_as_an_animated_gif(tiny):
     data = walk_gif(G, 1, 2, "slerp", None, frames=12)
     with Image.open(io.BytesIO(data)) as gif:
         assert gif.format == "GIF" and gif.n_frames == 12 and gif.size == (28 * 6, 28 * 6)
+
+
+CGAN = "Conditional GAN (CGAN, GANs in Action, ch. 8)"
+
+
+def test_the_bundled_cgan_morphs_between_digits_with_the_same_z():
+    at = open_explorer(**{"explorer.bundled": CGAN})
+    assert not at.error and any("CGAN" in m.value and "digit asked for" in m.value for m in at.markdown)
+    assert at.checkbox(key="explorer.same_z").value
+    assert at.number_input(key="explorer.seed_b").disabled  # same z: B's seed is A's
+    at.selectbox(key="explorer.digit_a").set_value(3)
+    at.selectbox(key="explorer.digit_b").set_value(8)
+    slider(at, "explorer.t").set_value(0.0)
+    rerun(at)
+    assert {m.label: m.value for m in at.metric}["Classifier says"] == "3"
+    assert any(c.captions[0].startswith("The walk from A (seed 1, digit 3) to B (seed 1, digit 8)") for c in at.image)
+    image, walk = generated(at), strip(at)
+    slider(at, "explorer.t").set_value(1.0)
+    rerun(at)
+    assert generated(at) != image and strip(at) == walk
+    assert {m.label: m.value for m in at.metric}["Classifier says"] == "8"
+    at.checkbox(key="explorer.same_z").uncheck()  # z walks to seed 2 as well
+    rerun(at)
+    assert strip(at) != walk
+    assert any(c.captions[0].startswith("The walk from A (seed 1, digit 3) to B (seed 2, digit 8)") for c in at.image)
+    slider(at, "explorer.pc0").set_value(2.0)  # directions act on z, with A's digit
+    rerun(at)
+    assert not at.error and not at.exception
+
+
+def test_the_conditional_walk_exports_as_a_gif(tiny):
+    import io
+
+    import torch
+    from PIL import Image
+
+    from gan.models import build_generator
+    from ui.explorer import walk_gif
+
+    torch.manual_seed(0)
+    G = build_generator(tiny("cgan")).eval()
+    data = walk_gif(G, 1, 1, "slerp", None, frames=6, digits=(3, 8))
+    with Image.open(io.BytesIO(data)) as gif:
+        assert gif.format == "GIF" and gif.n_frames == 6

@@ -10,8 +10,8 @@ from torch import nn
 
 from gan.checkpoint import CheckpointError
 from gan.latent import (LatentDirections, bundled_generators, early_layer, explore, generate, interpolate,
-                        interpolate_latents, latent, lerp, load_generator, nearest_real, principal_directions,
-                        raw_offset, real_digits, slerp)
+                        interpolate_latents, is_conditional, label_embeddings, label_morph, latent, lerp,
+                        load_generator, nearest_real, principal_directions, raw_offset, real_digits, slerp)
 from gan.models import build_generator
 
 D = 100
@@ -94,6 +94,50 @@ def test_interpolation_strip_and_frame(tiny, arch):
     moved = explore(G, z0, z1, 1.0, 6, "slerp", offset=raw_offset(G.latent_dim, {0: 3.0}))
     torch.testing.assert_close(moved.z, z1 + raw_offset(G.latent_dim, {0: 3.0}))
     assert not torch.allclose(moved.image, frame.image)
+
+
+# ------------------------------------------------------------------------------------------ conditional G
+def test_label_morph_goes_from_digit_a_to_digit_b(tiny):
+    G = tiny_generator(tiny, "cgan")
+    assert is_conditional(G) and not is_conditional(tiny_generator(tiny, "dcgan"))
+    z = latent(G, 1)
+    ts = torch.linspace(0, 1, 5)
+    images = label_morph(G, z, 3, 8, ts)
+    assert images.shape == (5, 1, 28, 28) and images.min() >= -1 and images.max() <= 1
+    with torch.inference_mode():
+        at_3, at_8 = G(z.expand(2, -1), torch.tensor([3, 8]))
+    torch.testing.assert_close(images[0], at_3, atol=1e-5, rtol=0)
+    torch.testing.assert_close(images[-1], at_8, atol=1e-5, rtol=0)
+    assert not torch.allclose(images[1], images[0]) and not torch.allclose(images[1], images[-1])
+    # one z per frame; and the batch gives what the frames give one at a time
+    zs = torch.stack([latent(G, s) for s in range(5)])
+    per_frame = label_morph(G, zs, 3, 8, ts)
+    assert per_frame.shape == (5, 1, 28, 28)
+    torch.testing.assert_close(per_frame[2:3], label_morph(G, zs[2], 3, 8, ts[2:3]), atol=1e-5, rtol=0)
+    weight = G.embed.weight.detach()
+    torch.testing.assert_close(label_embeddings(G, 3, 8, 0.25), 0.75 * weight[3] + 0.25 * weight[8])
+
+
+def test_explore_and_interpolate_a_conditional_generator(tiny):
+    G = tiny_generator(tiny, "cgan")
+    z = latent(G, 1)
+    with pytest.raises(ValueError, match="label_embedding"):
+        generate(G, z[None])
+    frame = explore(G, z, z, 0.0, 4, "slerp", digits=(3, 8))  # same z: a pure digit morph
+    torch.testing.assert_close(frame.strip, label_morph(G, z, 3, 8, torch.linspace(0, 1, 4)), atol=1e-5, rtol=0)
+    torch.testing.assert_close(frame.image[0], frame.strip[0], atol=1e-5, rtol=0)
+    strip = interpolate(G, z, latent(G, 2), 4, "slerp", digits=(3, 8))  # z walks too
+    torch.testing.assert_close(strip[0], frame.strip[0], atol=1e-5, rtol=0)
+    assert not torch.allclose(strip[-1], frame.strip[-1])
+    offset = raw_offset(G.latent_dim, {0: 3.0})
+    assert not torch.allclose(explore(G, z, z, 0.0, 4, "slerp", offset, (3, 8)).image, frame.image)
+    found = principal_directions(G, k=2, n=200, digit=3)
+    assert found.directions.shape == (2, G.latent_dim) and found.layer == "body.project"
+    zero = principal_directions(G, k=2, n=200)  # no digit: digit 0's
+    torch.testing.assert_close(zero.directions, principal_directions(G, k=2, n=200, digit=0).directions)
+    assert not torch.allclose(zero.directions.abs(), found.directions.abs())
+    torch.testing.assert_close(explore(G, z, z, 0.5, 4).strip, label_morph(G, z, 0, 0, torch.linspace(0, 1, 4)),
+                               atol=1e-5, rtol=0)  # no digits: zeros
 
 
 def test_latent_is_seeded():
@@ -201,7 +245,12 @@ def test_bundled_generators_load_and_are_light(name):
     assert state["quality"]["classes_covered"] == 10
     assert set(state["history"]) >= {"iteration", "d_loss", "g_loss"}
     assert all(p.dtype == torch.float32 for p in G.parameters())  # stored in fp16, explored in fp32
-    images = generate(G, torch.stack([latent(G, s) for s in range(4)]))
+    z = torch.stack([latent(G, s) for s in range(4)])
+    if is_conditional(G):
+        assert state["quality"]["conditional_accuracy"] > 0.5
+        images = label_morph(G, z, 3, 8, torch.linspace(0, 1, 4))
+    else:
+        images = generate(G, z)
     assert images.shape == (4, 1, 28, 28) and torch.isfinite(images).all()
 
 

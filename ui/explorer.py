@@ -15,8 +15,8 @@ from torch import nn
 
 from gan.checkpoint import CheckpointError
 from gan.imaging import gif_bytes, grid_array, grid_image
-from gan.latent import (LatentDirections, bundled_generators, generate, interpolate, latent, load_generator,
-                        principal_directions)
+from gan.latent import (LatentDirections, bundled_generators, generate, interpolate, label_embeddings, latent,
+                        load_generator, principal_directions)
 from gan.runs import list_runs
 from ui.session import runs_dir
 
@@ -27,6 +27,9 @@ RUN = "explorer.run"
 UPLOAD = "explorer.upload"
 SEED_A = "explorer.seed_a"
 SEED_B = "explorer.seed_b"
+DIGIT_A = "explorer.digit_a"
+DIGIT_B = "explorer.digit_b"
+SAME_Z = "explorer.same_z"
 GRID_PAGE = "explorer.grid_page"
 T = "explorer.t"
 MODE = "explorer.mode"
@@ -50,6 +53,8 @@ GRID_CELLS = 12
 GRID_COLUMNS = 4
 SLIDER_RANGE = 3.0  # direction sliders span +-3 standard deviations
 DIRECTION_SAMPLES = 5000  # random z behind the PCA
+DIGITS = tuple(range(10))
+DEFAULT_DIGITS = (3, 8)  # a conditional G's first morph
 
 
 @dataclass(frozen=True)
@@ -78,14 +83,17 @@ def _load_upload(file_id: str, _data) -> tuple[nn.Module, dict]:
     return G, _summary(state)
 
 
-@st.cache_resource(show_spinner="Finding principal directions (PCA of 5,000 random z)…", max_entries=8)
-def directions(key: str, _G: nn.Module) -> LatentDirections:
-    return principal_directions(_G, k=min(N_DIRECTIONS, _G.latent_dim), n=DIRECTION_SAMPLES)
+@st.cache_resource(show_spinner="Finding principal directions (PCA of 5,000 random z)…", max_entries=16)
+def directions(key: str, _G: nn.Module, digit: int | None = None) -> LatentDirections:
+    """`digit`: for a conditional G, the digit whose directions are found (those of endpoint A)."""
+    return principal_directions(_G, k=min(N_DIRECTIONS, _G.latent_dim), n=DIRECTION_SAMPLES, digit=digit)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _grid_images(key: str, _G: nn.Module, seeds: tuple[int, ...]) -> list:
-    images = generate(_G, torch.stack([latent(_G, s) for s in seeds]))
+def _grid_images(key: str, _G: nn.Module, seeds: tuple[int, ...], digit: int | None = None) -> list:
+    z = torch.stack([latent(_G, s) for s in seeds])
+    embedding = None if digit is None else label_embeddings(_G, digit, digit, 0.0)
+    images = generate(_G, z, embedding)
     return [grid_array(image.unsqueeze(0), scale=3, padding=0) for image in images]
 
 
@@ -141,6 +149,8 @@ def describe(loaded: LoadedGenerator) -> str:
     if quality:
         text += (f"; classifier FID {quality['fid']:.1f}, {quality['recognisable']:.0%} recognisable, "
                  f"{quality['classes_covered']}/10 digits")
+        if "conditional_accuracy" in quality:
+            text += f", {quality['conditional_accuracy']:.0%} drawn as the digit asked for"
     return text
 
 
@@ -152,6 +162,11 @@ def _default(key: str, value) -> None:
 
 def _pick(key: str, seed: int) -> None:
     st.session_state[key] = seed
+
+
+def _pick_b(seed: int) -> None:
+    st.session_state[SEED_B] = seed
+    st.session_state[SAME_Z] = False  # a conditional G's B seed counts only when z walks too
 
 
 def _next_grid() -> None:
@@ -168,11 +183,29 @@ def endpoint_inputs() -> tuple[int, int]:
     return int(seed_a), int(seed_b)
 
 
-def grid_picker(loaded: LoadedGenerator) -> None:
-    """A random grid of samples; each cell's A / B button makes it that endpoint."""
+def conditional_endpoint_inputs() -> tuple[int, int, tuple[int, int]]:
+    """For a conditional G: the digit at A and at B, and the seeds (B's = A's unless "same z" is unticked)."""
+    _default(DIGIT_A, DEFAULT_DIGITS[0])
+    _default(DIGIT_B, DEFAULT_DIGITS[1])
+    _default(SAME_Z, True)
+    _default(SEED_A, 1)
+    _default(SEED_B, 2)
+    left, right = st.columns(2)
+    digit_a = left.selectbox("A: digit", DIGITS, key=DIGIT_A)
+    digit_b = right.selectbox("B: digit", DIGITS, key=DIGIT_B)
+    same_z = st.checkbox("Same z at A and B: morph between digits with the same z", key=SAME_Z,
+                         help="t then moves only the label embedding, from A's digit to B's. Untick to walk z "
+                              "from A's seed to B's as well.")
+    seed_a = left.number_input("A: seed", 0, 2**31 - 1, step=1, key=SEED_A)
+    seed_b = right.number_input("B: seed", 0, 2**31 - 1, step=1, key=SEED_B, disabled=same_z)
+    return int(seed_a), int(seed_a if same_z else seed_b), (int(digit_a), int(digit_b))
+
+
+def grid_picker(loaded: LoadedGenerator, digit: int | None = None) -> None:
+    """A random grid of samples (of `digit`, for a conditional G); each cell's A / B button makes it that endpoint."""
     page = st.session_state.get(GRID_PAGE, 0)
     seeds = tuple(range(100 + page * GRID_CELLS, 100 + (page + 1) * GRID_CELLS))
-    cells = _grid_images(loaded.key, loaded.G, seeds)
+    cells = _grid_images(loaded.key, loaded.G, seeds, digit)
     columns = st.columns(GRID_COLUMNS)
     for i, (seed, cell) in enumerate(zip(seeds, cells)):
         with columns[i % len(columns)]:
@@ -180,7 +213,7 @@ def grid_picker(loaded: LoadedGenerator) -> None:
             a, b = st.columns(2, gap=None)
             a.button("A", key=f"explorer.pick_a{i}", on_click=_pick, args=(SEED_A, seed), width="stretch",
                      help=f"Make seed {seed} endpoint A")
-            b.button("B", key=f"explorer.pick_b{i}", on_click=_pick, args=(SEED_B, seed), width="stretch",
+            b.button("B", key=f"explorer.pick_b{i}", on_click=_pick_b, args=(seed,), width="stretch",
                      help=f"Make seed {seed} endpoint B")
     st.button("New grid", key="explorer.new_grid", on_click=_next_grid, icon=":material/casino:")
 
@@ -219,7 +252,7 @@ def raw_sliders(latent_dim: int) -> dict[int, float]:
 
 # ------------------------------------------------------------------------------------------ export
 def walk_gif(G: nn.Module, seed_a: int, seed_b: int, mode: str, offset: torch.Tensor | None,
-             frames: int = 24) -> bytes:
+             frames: int = 24, digits: tuple[int, int] | None = None) -> bytes:
     """The walk A -> B as a looping GIF (built only when the download button is pressed)."""
-    images = interpolate(G, latent(G, seed_a), latent(G, seed_b), frames, mode, offset)
+    images = interpolate(G, latent(G, seed_a), latent(G, seed_b), frames, mode, offset, digits)
     return gif_bytes([grid_image(image.unsqueeze(0), scale=6) for image in images], duration_ms=80)

@@ -29,7 +29,10 @@ class CGANGenerator(nn.Module):
         self.latent_dim = latent_dim
         self.embed = nn.Embedding(N_CLASSES, latent_dim)
         self.body = DCGANGenerator(latent_dim, width, slope, bn_momentum)
-        _keras_embedding_init(self.embed)
+        # Not Keras' U(-0.05, 0.05): G's input is z * embed(y), and at that scale the first BatchNorm's variance is of
+        # the order of its eps, z's signal drowns and D wins outright (one digit for every label). At U(-1, 1) the
+        # same CPU run covers all ten digits.
+        nn.init.uniform_(self.embed.weight, -1.0, 1.0)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         return self.body(z * self.embed(labels))  # the book's Multiply()([z, label_embedding])
