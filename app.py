@@ -12,6 +12,7 @@ PAGES = [
     st.Page("pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
     st.Page("pages/explorer.py", title="Latent Explorer", icon=":material/explore:", url_path="explorer"),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare:", url_path="compare"),
+    st.Page("pages/playground.py", title="2-D Playground", icon=":material/scatter_plot:", url_path="playground"),
 ]
 
 page = st.navigation(PAGES)

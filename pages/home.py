@@ -33,7 +33,7 @@ and draws nothing else (*mode collapse*). GAN Arena shows you both, and how to f
     )
 
 st.subheader("Where to go")
-cols = st.columns(4)
+cols = st.columns(5)
 LINKS = [
     ("pages/train.py", "Train", ":material/model_training:",
      "Pick a preset, press Start, and watch the two networks fight, live."),
@@ -41,6 +41,8 @@ LINKS = [
      "Walk through a trained generator's latent space with sliders: no training needed."),
     ("pages/compare.py", "Compare", ":material/compare:",
      "Race an MLP GAN against a DCGAN on the same data, seed and budget, and see which draws better digits."),
+    ("pages/playground.py", "2-D Playground", ":material/scatter_plot:",
+     "See the whole game in two dimensions: D's opinion of the plane, G's mesh, and the arrows pushing the fakes."),
 ]
 for col, (page, label, icon, text) in zip(cols, LINKS):
     with col:

@@ -64,7 +64,7 @@ def test_home_explains_the_game_and_links_every_page():
     assert not at.exception
     assert at.title[0].value == "GAN Arena"
     assert at.get("imgs") or at.get("image")  # the diagram
-    assert {link.proto.label for link in at.get("page_link")} >= {"Train", "Latent Explorer", "Compare"}
+    assert {link.proto.label for link in at.get("page_link")} >= {"Train", "Latent Explorer", "Compare", "2-D Playground"}
 
 
 def test_sidebar_names_the_device():

@@ -1,0 +1,221 @@
+"""2-D Playground: the whole game in one picture — real and fake points, D's map of the plane, G's manifold, and
+the arrows that push the fakes — on the same engine, controls and step modes as the Train page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from gan.config import ConfigError
+from gan.runner import RunnerSnapshot, TrainingRunner
+from gan.toy import ToyConfig, ToyTrainer, ToyView
+from ui.playground import LAYERS, distance_figure, loss_figure, plane_figure
+from ui.playground_form import (check_form, config_from_form, current_config, render_data_fields,
+                                render_model_fields, render_preset_picker, render_training_fields)
+from ui.session import run_through_entrypoint, session_slot, training_gate
+
+RUNNER = "playground"  # this page's runner in the tab's session slot
+RUN_CONFIG_KEY = "playground.run_config"
+ERROR_KEY = "playground.error"
+SEEN_STATUS_KEY = "playground.seen_status"
+LIVE_KEY = "playground.live"
+LAYERS_KEY = "playground.layers"
+# Streamlit forces a full garbage collection after every script run, fragment reruns included (the hidden option
+# runner.postScriptGC); with torch and plotly loaded it walks ~400k objects, 150-250 ms holding the GIL. Five of those
+# a second starve the training thread (~20 it/s instead of ~700), so the picture comes five times a second only on a
+# server configured with `[runner] postScriptGC = false`, and once a second otherwise (ui/playground_bench.py).
+REFRESH_S = 1.0 if st.get_option("runner.postScriptGC") else 0.2
+CURVES_REFRESH_S = 1.0  # the curves change slowly; redrawing them costs more than the plane
+STATUS_TEXT = {"queued": "Waiting for a free training slot", "starting": "Starting", "running": "Training",
+               "paused": "Paused", "finished": "Finished", "stopped": "Stopped", "diverged": "Diverged",
+               "failed": "Failed"}
+
+
+def runner() -> TrainingRunner | None:
+    return session_slot().runner(RUNNER)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def preview(config: ToyConfig) -> ToyView:
+    """The picture before training: the data, an untrained G's points and an untrained D's map."""
+    return ToyTrainer(config.replace(view_every_s=0.0)).view()
+
+
+# ------------------------------------------------------------------------------------------ button callbacks
+def on_start() -> None:
+    try:
+        config = config_from_form()
+    except ConfigError as err:
+        st.session_state[ERROR_KEY] = str(err)
+        return
+    st.session_state[ERROR_KEY] = None
+    st.session_state[RUN_CONFIG_KEY] = config
+    for key in ("playground.live.lr_g", "playground.live.lr_d", "playground.live.d_steps"):
+        st.session_state.pop(key, None)  # the live knobs start from the new run's values
+    new = TrainingRunner(lambda: ToyTrainer(config), gate=training_gate())
+    session_slot().replace(RUNNER, new).start()
+
+
+def on_pause() -> None:
+    runner().pause()
+
+
+def on_resume() -> None:
+    runner().resume()
+
+
+def on_stop() -> None:
+    runner().stop(wait=5.0)
+
+
+def on_step(kind: str) -> None:
+    runner().step(kind)
+
+
+def on_live_change(name: str) -> None:
+    value = st.session_state[f"playground.live.{name}"]
+    if name == "d_steps":
+        runner().set_d_steps(int(value))
+    else:
+        runner().set_lr(**{name: float(value)})
+
+
+# ------------------------------------------------------------------------------------------ page sections
+def render_controls(snap: RunnerSnapshot | None) -> None:
+    active = snap is not None and snap.active
+    paused = active and snap.status == "paused"
+    cols = st.columns([1.3, 1, 1, 1, 1, 1])
+    cols[0].button("Start" if not active else "Restart", type="primary", on_click=on_start, width="stretch",
+                   icon=":material/play_arrow:", help="Start a new run with the settings below.")
+    if active and not paused:
+        cols[1].button("Pause", on_click=on_pause, width="stretch", icon=":material/pause:")
+    elif paused:
+        cols[1].button("Resume", on_click=on_resume, width="stretch", icon=":material/play_arrow:")
+    cols[2].button("Stop", on_click=on_stop, disabled=not active, width="stretch",
+                   icon=":material/stop:")
+    step_help = "While paused, see each player move on its own: a D step redraws the map, a G step moves the fakes."
+    for col, (kind, label) in zip(cols[3:], (("iteration", "Step"), ("d", "Step D only"), ("g", "Step G only"))):
+        col.button(label, on_click=on_step, args=(kind,), disabled=not paused, width="stretch",
+                   help=step_help, key=f"playground.step.{kind}")
+    if active and snap.status in ("running", "paused"):
+        render_live_knobs(snap)
+
+
+def render_live_knobs(snap: RunnerSnapshot) -> None:
+    st.caption("Change while training — each change is marked on the curves:")
+    cols = st.columns(3)
+    for col, name, value in ((cols[0], "lr_g", snap.lr_g), (cols[1], "lr_d", snap.lr_d)):
+        key = f"playground.live.{name}"
+        st.session_state.setdefault(key, value)
+        col.number_input(f"{name} (live)", min_value=1e-6, max_value=1.0, step=1e-4, format="%.1e", key=key,
+                         on_change=on_live_change, args=(name,))
+    st.session_state.setdefault("playground.live.d_steps", snap.d_steps)
+    cols[2].number_input("d_steps (live)", min_value=1, max_value=100, step=1, key="playground.live.d_steps",
+                         on_change=on_live_change, args=("d_steps",))
+
+
+def render_form() -> None:
+    with st.expander("Data and noise", expanded=runner() is None, icon=":material/scatter_plot:"):
+        render_data_fields()
+    with st.expander("Models", icon=":material/account_tree:"):
+        render_model_fields()
+    with st.expander("Training", icon=":material/tune:"):
+        render_training_fields()
+    st.session_state[ERROR_KEY] = check_form()
+    if st.session_state[ERROR_KEY]:
+        st.error(f"Cannot start: {st.session_state[ERROR_KEY]}", icon=":material/error:")
+
+
+def live_view() -> None:
+    """The fast part: status, numbers and the plane, five times a second."""
+    r = runner()
+    snap = r.snapshot() if r is not None else None
+    if snap is not None and not snap.active and st.session_state.get(SEEN_STATUS_KEY) != snap.status:
+        st.session_state[SEEN_STATUS_KEY] = snap.status  # the run just ended: redraw the whole page once
+        st.rerun()
+    view = current_view(r, snap)
+    if snap is not None:
+        render_status(snap)
+    render_numbers(view, snap)
+    layers = st.session_state.get(LAYERS_KEY, LAYERS)
+    # theme=None: Streamlit's theming pass over the figure in the browser would halve the pictures per second
+    st.plotly_chart(plane_figure(view, layers), key="playground.plane", width="stretch", theme=None)
+
+
+def live_curves() -> None:
+    """The slow part: the loss and distance curves, once a second."""
+    r = runner()
+    snap = r.snapshot() if r is not None else None
+    records, events = (snap.records, snap.events) if snap is not None else ([], [])
+    st.plotly_chart(loss_figure(records, events), key="playground.losses", width="stretch")
+    st.plotly_chart(distance_figure(current_view(r, snap).metrics, events), key="playground.distance",
+                    width="stretch")
+
+
+def current_view(r: TrainingRunner | None, snap: RunnerSnapshot | None) -> ToyView:
+    """The training thread's latest picture, or (before it has one) the untrained set-up's."""
+    view = getattr(r.trainer, "latest_view", None) if r is not None else None
+    if view is not None:
+        return view
+    run_config = st.session_state.get(RUN_CONFIG_KEY) if snap is not None else None
+    try:
+        return preview(run_config or config_from_form())
+    except ConfigError:  # the form holds an impossible value (its error shows above): the last valid set-up
+        return preview(current_config())
+
+
+def render_status(snap: RunnerSnapshot) -> None:
+    text = STATUS_TEXT[snap.status]
+    if snap.status == "queued" and snap.queue_position:
+        text += f": you are number {snap.queue_position} in line"
+    budget = st.session_state[RUN_CONFIG_KEY].iterations if RUN_CONFIG_KEY in st.session_state else None
+    parts = [text, f"iteration {snap.iteration:,}" + (f" of {budget:,}" if budget else "")]
+    if snap.its_per_sec:
+        parts.append(f"{snap.its_per_sec:,.0f} it/s")
+    st.progress(min(1.0, snap.progress), text=" · ".join(parts))
+    if snap.error:
+        (st.error if snap.status in ("diverged", "failed") else st.warning)(snap.error, icon=":material/error:")
+
+
+def render_numbers(view: ToyView, snap: RunnerSnapshot | None) -> None:
+    last = snap.records[-1] if snap is not None and snap.records else None
+    cols = st.columns(4)
+    covered = int(round(view.coverage * len(view.modes)))
+    cols[0].metric("Modes covered" if view.discrete_modes else "Regions covered", f"{covered} / {len(view.modes)}",
+                   help="Modes (for datasets without separate modes: cells of the data) holding at least a tenth "
+                        "of their even share of the fakes. Mode collapse shows here as a number.")
+    cols[1].metric("JS divergence", f"{view.js:.2f} bits",
+                   help="Jensen-Shannon divergence between the real and the fake points' histograms on a grid: "
+                        "0 the same, 1 disjoint.")
+    cols[2].metric("mean D(x), real", f"{last['d_real']:.2f}" if last else "–")
+    cols[3].metric("mean D(G(z)), fake", f"{last['d_fake']:.2f}" if last else "–")
+
+
+# ------------------------------------------------------------------------------------------ the page
+run_through_entrypoint()
+st.title("2-D Playground")
+st.caption("The whole game in one picture: green points are real, orange ones are G's fakes, the background is D's "
+           "opinion of every point, the mesh is where G sends a grid of noise, and the arrows show where G's loss "
+           "pushes each fake.")
+r = runner()
+snapshot = r.snapshot() if r is not None else None
+st.session_state[SEEN_STATUS_KEY] = snapshot.status if snapshot else None
+
+top_left, top_right = st.columns([1, 2], gap="large")
+with top_left:
+    render_preset_picker()
+with top_right:
+    render_controls(snapshot)
+render_form()
+
+options = st.columns([4, 1])
+options[0].pills("Show", LAYERS, selection_mode="multi", default=list(LAYERS), key=LAYERS_KEY)
+polling = snapshot is not None and snapshot.active
+if polling:
+    options[1].toggle("Live updates", value=True, key=LIVE_KEY,
+                      help="Turn off to study the picture (zoom, hover) while training goes on in the background.")
+    polling = st.session_state[LIVE_KEY]
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    st.fragment(live_view, run_every=REFRESH_S if polling else None)()
+with right:
+    st.fragment(live_curves, run_every=CURVES_REFRESH_S if polling else None)()

@@ -1,0 +1,185 @@
+"""AppTest tests of the 2-D playground: what a teacher and a class do with it."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui.playground_form import DRAWN_KEY
+
+APP = "../app.py"  # AppTest resolves paths against this file
+PAGE = "pages/playground.py"
+TIMEOUT = 60
+
+
+@pytest.fixture(autouse=True)
+def isolated_runs(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAN_ARENA_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("GAN_ARENA_MAX_TRAININGS", "4")
+
+
+def open_playground(preset: str | None = None, **fields) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, at.exception
+    if preset is not None:
+        at.selectbox(key="playground.preset").set_value(preset).run()
+    for name, value in fields.items():
+        at.session_state[f"pg.{name}"] = value
+    if fields:
+        at.run()
+    return at
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def poll(at: AppTest, predicate, timeout: float = 60.0) -> None:
+    """Rerun the page (a browser's fragments would) until `predicate(at)` holds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        at.run()
+        assert not at.exception, at.exception
+        if predicate(at):
+            return
+        time.sleep(0.2)
+    raise AssertionError("the page did not reach the expected state in time")
+
+
+def plane(at: AppTest) -> dict:
+    """The plane figure's spec (the first chart on the page)."""
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+def trace(spec: dict, name: str) -> dict:
+    return next(t for t in spec["data"] if t.get("name") == name)
+
+
+def values(array) -> np.ndarray:
+    """A trace's x, y or z: plotly 7 sends numpy arrays base64-encoded."""
+    if isinstance(array, dict):
+        data = np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"]))
+        shape = [int(n) for n in str(array.get("shape", len(data))).split(",")]  # e.g. "48, 48"
+        return data.reshape(shape)
+    return np.asarray(array, dtype=np.float64)
+
+
+def status_text(at: AppTest) -> str:
+    return at.get("progress")[0].proto.text if at.get("progress") else ""
+
+
+def iteration(at: AppTest) -> int:
+    match = re.search(r"iteration ([\d,]+)", status_text(at))
+    return int(match.group(1).replace(",", "")) if match else -1
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_the_page_shows_the_untrained_game_on_the_ring():
+    at = open_playground()
+    assert at.selectbox(key="playground.preset").value == "ring"
+    spec = plane(at)
+    names = {t.get("name") for t in spec["data"]}
+    assert {"D(x)", "G manifold", "real", "fake G(z)", "G's push", "empty mode"} <= names
+    assert metric(at, "Modes covered").endswith("/ 8")
+    assert not at.error
+
+
+def test_a_lesson_preset_fills_the_form():
+    at = open_playground("mode-collapse")
+    assert at.number_input(key="pg.lr_g").value == pytest.approx(2e-3)
+    assert at.number_input(key="pg.lr_d").value == pytest.approx(5e-5)
+    at.selectbox(key="playground.preset").set_value("saturating").run()
+    assert at.selectbox(key="pg.g_loss").value == "minimax"
+    assert at.selectbox(key="pg.optimizer").value == "sgd"
+
+
+def test_start_trains_live_the_picture_moves_then_stop_ends_the_thread():
+    at = open_playground(iterations=10**6)
+    fake_before = values(trace(plane(at), "fake G(z)")["x"])
+    button(at, "Start").click().run()
+    poll(at, lambda at: iteration(at) >= 100 and "Iteration 0" not in plane(at)["layout"]["title"]["text"])
+    assert "Training" in status_text(at) or "Paused" in status_text(at)
+    assert not np.array_equal(values(trace(plane(at), "fake G(z)")["x"]), fake_before)
+    losses = json.loads(at.get("plotly_chart")[1].proto.spec)
+    assert len(losses["data"]) == 2  # D and G loss curves
+    button(at, "Stop").click().run()
+    poll(at, lambda at: "Stopped" in status_text(at))
+    assert button(at, "Start")  # the page was redrawn once the run ended
+
+
+def test_pause_then_step_d_only_g_only_and_both():
+    at = open_playground(iterations=10**6)
+    button(at, "Start").click().run()
+    poll(at, lambda at: iteration(at) >= 20)
+    button(at, "Pause").click().run()
+    poll(at, lambda at: "Paused" in status_text(at))
+    before = iteration(at)
+    heat, fake = values(trace(plane(at), "D(x)")["z"]), values(trace(plane(at), "fake G(z)")["x"])
+
+    button(at, "Step D only").click().run()
+    poll(at, lambda at: not np.array_equal(values(trace(plane(at), "D(x)")["z"]), heat))
+    assert np.array_equal(values(trace(plane(at), "fake G(z)")["x"]), fake)  # a D step moves D's map only
+    button(at, "Step G only").click().run()
+    poll(at, lambda at: not np.array_equal(values(trace(plane(at), "fake G(z)")["x"]), fake))
+    assert iteration(at) == before  # half-moves are not iterations
+    button(at, "Step").click().run()
+    poll(at, lambda at: iteration(at) == before + 1)
+    button(at, "Stop").click().run()
+
+
+def test_a_live_learning_rate_change_is_marked_on_the_curves():
+    at = open_playground(iterations=10**6)
+    button(at, "Start").click().run()
+    poll(at, lambda at: iteration(at) >= 20)
+    at.number_input(key="playground.live.lr_d").set_value(5e-4).run()
+    poll(at, lambda at: "lr_d" in json.dumps(json.loads(at.get("plotly_chart")[1].proto.spec)["layout"]))
+    button(at, "Stop").click().run()
+
+
+def test_a_drawn_dataset_is_what_the_game_is_played_on():
+    at = open_playground(dataset="custom")
+    at.session_state[DRAWN_KEY] = []
+    at.run()
+    assert any("points must hold" in e.value for e in at.error)  # nothing drawn yet: cannot start
+    before = status_text(at)  # AppTest's sessions share one slot: an earlier test's run may show as stopped
+    button(at, "Start").click().run()
+    assert status_text(at) == before
+
+    drawn = [(-2.0, 2.0), (-1.8, 2.0), (2.0, -2.0)]
+    at.session_state[DRAWN_KEY] = drawn
+    at.run()
+    assert not at.error
+    assert metric(at, "Points") == "3"
+    canvas = json.loads(at.get("plotly_chart")[0].proto.spec)  # the drawing canvas comes first
+    assert len(values(canvas["data"][1]["x"])) == 3
+    button(at, "Start").click().run()
+    poll(at, lambda at: iteration(at) >= 10)
+    real = np.stack([values(trace(plane_after_canvas(at), "real")[k]) for k in ("x", "y")], axis=1)
+    distances = np.linalg.norm(real[:, None] - np.array(drawn)[None], axis=-1).min(axis=1)
+    assert distances.max() < 0.6  # every real point is a drawn point plus a little noise
+    button(at, "Stop").click().run()
+
+
+def plane_after_canvas(at: AppTest) -> dict:
+    return next(spec for spec in (json.loads(c.proto.spec) for c in at.get("plotly_chart"))
+                if any(t.get("name") == "real" for t in spec["data"]))
+
+
+def test_layers_can_be_hidden():
+    at = open_playground()
+    at.session_state["playground.layers"] = ["real points", "fake points"]
+    at.run()
+    names = {t.get("name") for t in plane(at)["data"]}
+    assert names == {"real", "fake G(z)"}
