@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.session import session_slot
+from ui.session import reserve_a_core_for_the_ui, session_slot
 from ui.sidebar import render_sidebar
 
 st.set_page_config(page_title="GAN Arena", page_icon=":material/sports_kabaddi:", layout="wide")
@@ -15,6 +15,7 @@ PAGES = [
     st.Page("pages/playground.py", title="2-D Playground", icon=":material/scatter_plot:", url_path="playground"),
 ]
 
+reserve_a_core_for_the_ui()
 page = st.navigation(PAGES)
 render_sidebar()
 session_slot().heartbeat()  # here, not in a page: a page's fragment stops polling when the user switches page
