@@ -8,11 +8,20 @@ import streamlit as st
 from gan.config import ConfigError
 from gan.runner import RunnerSnapshot, TrainingRunner
 from gan.toy import ToyConfig, ToyTrainer, ToyView
+from ui.controls import forget_live_knobs, render_run_controls
 from ui.playground import LAYERS, distance_figure, loss_figure, plane_figure
-from ui.playground_form import (check_form, config_from_form, current_config, render_data_fields,
-                                render_model_fields, render_preset_picker, render_training_fields)
+from ui.playground_form import (
+    check_form,
+    config_from_form,
+    current_config,
+    render_data_fields,
+    render_model_fields,
+    render_preset_picker,
+    render_training_fields,
+)
 from ui.session import run_through_entrypoint, session_slot, training_gate
 
+STEP_HELP = "While paused, see each player move on its own: a D step redraws the map, a G step moves the fakes."
 RUNNER = "playground"  # this page's runner in the tab's session slot
 RUN_CONFIG_KEY = "playground.run_config"
 ERROR_KEY = "playground.error"
@@ -49,70 +58,12 @@ def on_start() -> None:
         return
     st.session_state[ERROR_KEY] = None
     st.session_state[RUN_CONFIG_KEY] = config
-    for key in ("playground.live.lr_g", "playground.live.lr_d", "playground.live.d_steps"):
-        st.session_state.pop(key, None)  # the live knobs start from the new run's values
+    forget_live_knobs("playground.")
     new = TrainingRunner(lambda: ToyTrainer(config), gate=training_gate())
     session_slot().replace(RUNNER, new).start()
 
 
-def on_pause() -> None:
-    runner().pause()
-
-
-def on_resume() -> None:
-    runner().resume()
-
-
-def on_stop() -> None:
-    runner().stop(wait=5.0)
-
-
-def on_step(kind: str) -> None:
-    runner().step(kind)
-
-
-def on_live_change(name: str) -> None:
-    value = st.session_state[f"playground.live.{name}"]
-    if name == "d_steps":
-        runner().set_d_steps(int(value))
-    else:
-        runner().set_lr(**{name: float(value)})
-
-
 # ------------------------------------------------------------------------------------------ page sections
-def render_controls(snap: RunnerSnapshot | None) -> None:
-    active = snap is not None and snap.active
-    paused = active and snap.status == "paused"
-    cols = st.columns([1.3, 1, 1, 1, 1, 1])
-    cols[0].button("Start" if not active else "Restart", type="primary", on_click=on_start, width="stretch",
-                   icon=":material/play_arrow:", help="Start a new run with the settings below.")
-    if active and not paused:
-        cols[1].button("Pause", on_click=on_pause, width="stretch", icon=":material/pause:")
-    elif paused:
-        cols[1].button("Resume", on_click=on_resume, width="stretch", icon=":material/play_arrow:")
-    cols[2].button("Stop", on_click=on_stop, disabled=not active, width="stretch",
-                   icon=":material/stop:")
-    step_help = "While paused, see each player move on its own: a D step redraws the map, a G step moves the fakes."
-    for col, (kind, label) in zip(cols[3:], (("iteration", "Step"), ("d", "Step D only"), ("g", "Step G only"))):
-        col.button(label, on_click=on_step, args=(kind,), disabled=not paused, width="stretch",
-                   help=step_help, key=f"playground.step.{kind}")
-    if active and snap.status in ("running", "paused"):
-        render_live_knobs(snap)
-
-
-def render_live_knobs(snap: RunnerSnapshot) -> None:
-    st.caption("Change while training — each change is marked on the curves:")
-    cols = st.columns(3)
-    for col, name, value in ((cols[0], "lr_g", snap.lr_g), (cols[1], "lr_d", snap.lr_d)):
-        key = f"playground.live.{name}"
-        st.session_state.setdefault(key, value)
-        col.number_input(f"{name} (live)", min_value=1e-6, max_value=1.0, step=1e-4, format="%.1e", key=key,
-                         on_change=on_live_change, args=(name,))
-    st.session_state.setdefault("playground.live.d_steps", snap.d_steps)
-    cols[2].number_input("d_steps (live)", min_value=1, max_value=100, step=1, key="playground.live.d_steps",
-                         on_change=on_live_change, args=("d_steps",))
-
-
 def render_form() -> None:
     with st.expander("Data and noise", expanded=runner() is None, icon=":material/scatter_plot:"):
         render_data_fields()
@@ -204,7 +155,7 @@ top_left, top_right = st.columns([1, 2], gap="large")
 with top_left:
     render_preset_picker()
 with top_right:
-    render_controls(snapshot)
+    render_run_controls(RUNNER, snapshot, on_start, prefix="playground.", step_help=STEP_HELP)
 render_form()
 
 options = st.columns([4, 1])

@@ -12,6 +12,7 @@ from gan.imaging import grid_array, grid_image, png_bytes
 from gan.runner import RunnerSnapshot, TrainingRunner
 from gan.trainers import live_grid_columns
 from ui import charts
+from ui.controls import forget_live_knobs, render_run_controls
 from ui.session import TRAIN_CONFIG, TRAIN_SEEN_STATUS, run_through_entrypoint, session_slot, start_training
 from ui.train_form import (
     FORM_FIELDS,
@@ -60,33 +61,8 @@ def on_start() -> None:
         return
     st.session_state[ERROR_KEY] = None
     st.session_state[FOLLOW_KEY] = True
-    for key in ("live.lr_g", "live.lr_d", "live.d_steps"):  # the live knobs start from the new run's values
-        st.session_state.pop(key, None)
+    forget_live_knobs("")
     start_training(RUNNER, config, label=config.arch)
-
-
-def on_pause() -> None:
-    runner().pause()
-
-
-def on_resume() -> None:
-    runner().resume()
-
-
-def on_stop() -> None:
-    runner().stop(wait=5.0)
-
-
-def on_step(kind: str) -> None:
-    runner().step(kind)
-
-
-def on_live_change(name: str) -> None:
-    value = st.session_state[f"live.{name}"]
-    if name == "d_steps":
-        runner().set_d_steps(int(value))
-    else:
-        runner().set_lr(**{name: float(value)})
 
 
 def on_timeline_move() -> None:
@@ -94,41 +70,6 @@ def on_timeline_move() -> None:
 
 
 # ------------------------------------------------------------------------------------------ page sections
-def render_controls(snap: RunnerSnapshot | None) -> None:
-    active = snap is not None and snap.active
-    paused = active and snap.status == "paused"
-    cols = st.columns([1.3, 1, 1, 1, 1, 1])
-    cols[0].button("Start" if not active else "Restart", type="primary", on_click=on_start, width="stretch",
-                   icon=":material/play_arrow:", help="Start a new run with the settings below.")
-    if active and not paused:
-        cols[1].button("Pause", on_click=on_pause, width="stretch", icon=":material/pause:")
-    elif paused:
-        cols[1].button("Resume", on_click=on_resume, width="stretch", icon=":material/play_arrow:")
-    cols[2].button("Stop", on_click=on_stop, disabled=not active, width="stretch", icon=":material/stop:")
-    step_help = "While paused, see each player move on its own."
-    for col, (kind, label) in zip(cols[3:], (("iteration", "Step"), ("d", "Step D only"), ("g", "Step G only"))):
-        col.button(label, on_click=on_step, args=(kind,), disabled=not paused, width="stretch", help=step_help,
-                   key=f"step.{kind}")
-    if active and snap.status in ("running", "paused"):
-        render_live_knobs(snap)
-
-
-def render_live_knobs(snap: RunnerSnapshot) -> None:
-    """Steer the running game; each change is marked on the curves."""
-    st.caption("Change while training — each change is marked on the curves:")
-    cols = st.columns(3)
-    for col, name, value in ((cols[0], "lr_g", snap.lr_g), (cols[1], "lr_d", snap.lr_d)):
-        key = f"live.{name}"
-        if key not in st.session_state:
-            st.session_state[key] = value
-        col.number_input(f"{name} (live)", min_value=1e-6, max_value=1.0, step=1e-4, format="%.1e", key=key,
-                         on_change=on_live_change, args=(name,))
-    if "live.d_steps" not in st.session_state:
-        st.session_state["live.d_steps"] = snap.d_steps
-    cols[2].number_input("d_steps (live)", min_value=1, max_value=100, step=1, key="live.d_steps",
-                         on_change=on_live_change, args=("d_steps",))
-
-
 def render_form() -> None:
     """The grouped knobs; the core's validation message shows right under them as soon as a value is impossible."""
     hidden = hidden_fields()
@@ -302,7 +243,7 @@ top_left, top_right = st.columns([1, 2], gap="large")
 with top_left:
     render_preset_picker()
 with top_right:
-    render_controls(snapshot)
+    render_run_controls(RUNNER, snapshot, on_start, prefix="")
 render_form()
 render_share()
 write_link(current_config(), tuple(sorted(hidden_fields() | set(st.session_state.get(SHARE_HIDE_KEY, ())))))

@@ -1,4 +1,4 @@
-"""UI overhead: `python -m ui.bench` prints iterations/s of the headless trainer and of the same run on an open Train page.
+"""UI overhead: `python -m ui.bench` prints the headless trainer's it/s and the same run's on an open Train page.
 
 The page is driven in-process by Streamlit's AppTest, which reruns the *whole* page once a second (a browser only
 reruns the live fragment), with every chart, the sample grid and the live quality score: a pessimistic stand-in
@@ -71,8 +71,8 @@ def main(argv: list[str] | None = None) -> None:
     headless = headless_its(args.arch, args.seconds)
     with_page, refresh_cost = page_its(args.arch, args.seconds)
     print(f"{args.arch} defaults, headless trainer:      {headless:8.1f} it/s")
-    print(f"{args.arch} defaults, Train page open:       {with_page:8.1f} it/s  ({with_page / headless:.0%} of headless;"
-          f" one full page refresh takes {refresh_cost * 1000:.0f} ms)")
+    print(f"{args.arch} defaults, Train page open:       {with_page:8.1f} it/s  "
+          f"({with_page / headless:.0%} of headless; one full page refresh takes {refresh_cost * 1000:.0f} ms)")
 
 
 if __name__ == "__main__":
