@@ -240,4 +240,5 @@ def preset(arch: str, **overrides: Any) -> Config:
     return Config(**{**_PRESETS[arch], **overrides})
 
 
-__all__ = ["ARCHS", "CONDITIONAL_ARCHS", "NOISE_ARCHS", "DATASETS", "G_LOSSES", "DEVICES", "PRECISIONS", "Config", "ConfigError", "field_help", "preset"]
+__all__ = ["ARCHS", "CONDITIONAL_ARCHS", "NOISE_ARCHS", "DATASETS", "G_LOSSES", "DEVICES", "PRECISIONS", "Config",
+           "ConfigError", "field_help", "preset"]

@@ -1,7 +1,8 @@
 """One door to every trainer: `build_trainer(config)` picks the class the architecture needs.
 
 GANTrainer serves the GANs that draw from noise (MLP, DCGAN, conditional); SGANTrainer adds a digit classifier
-trained on 100 labels; CycleGANTrainer translates between two domains of digits. Both offer the interface gan.runner.TrainingRunner drives, so the pages and the CLI need not
+trained on 100 labels; CycleGANTrainer translates between two domains of digits. All offer the interface
+gan.runner.TrainingRunner drives, so the pages and the CLI need not
 know which one runs.
 """
 
