@@ -26,7 +26,7 @@ from gan.data import IndexSampler, load_images, to_training_tensor
 from gan.device import resolve_device
 from gan.losses import least_squares_discriminator_loss
 from gan.models.common import keras_init
-from gan.train import GOOD_STATE_EVERY_S, METRICS, TrainingLoop
+from gan.train import METRICS, TrainingLoop
 
 DOMAINS = ("thick", "inverted")
 N_HELD = 64  # images per domain in the fixed batch that measures the cycle reconstruction error
@@ -176,20 +176,13 @@ class CycleGANTrainer(TrainingLoop):
         self.last_fake_logits = torch.empty(0)
         self.log_every = config.log_every or (1 if self.device.type == "cpu" else 25)
         self._pending: tuple[torch.Tensor, ...] | None = None
-        self._reset_window()
-        self.good_state_every_s = GOOD_STATE_EVERY_S
-        self._good_state_taken = -math.inf
-        self.take_snapshot()
+        self._start_loop()
 
     @classmethod
     def from_checkpoint(cls, state: dict, images: np.ndarray | None = None,
                         device: torch.device | str | None = None, **budget) -> CycleGANTrainer:
         """Resume a checkpoint's run; `budget` may change only how long it runs and how often it reports."""
-        allowed = {"iterations", "epochs", "seconds", "sample_every", "log_every", "checkpoint_every", "device"}
-        if set(budget) - allowed:
-            raise ValueError(f"a resumed run keeps its hyperparameters; only {', '.join(sorted(allowed))} may change")
-        config = state["config"]
-        config = (config if isinstance(config, Config) else Config.from_dict(config)).replace(**budget)
+        config = cls._resumed_config(state, budget)
         trainer = cls(config, images=images, device=device, **state["cyclegan"])
         trainer.load_state_dict(state)
         return trainer
@@ -250,13 +243,6 @@ class CycleGANTrainer(TrainingLoop):
         self.last_fake_logits = torch.logit(score)
         self._g_sum += loss.detach()
         self._g_count += 1
-
-    def iteration_step(self) -> None:
-        """One iteration of the book's algorithm: d_steps updates of both Ds, then one update of both Gs."""
-        for k in range(self.d_steps):
-            self.d_step(keep_fake_for_g=k == self.d_steps - 1)
-        self.g_step()
-        self.iteration += 1
 
     # ------------------------------------------------------------------ TrainingLoop hooks
     def _dataset_size(self) -> int:

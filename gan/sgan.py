@@ -18,7 +18,6 @@ memorises them; the unlabelled digits and the fakes teach the SGAN features that
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from contextlib import nullcontext
 
@@ -34,7 +33,7 @@ from gan.device import resolve_device
 from gan.models.common import IMAGE_SHAPE, keras_init
 from gan.models.dcgan import DCGANGenerator
 from gan.quality import held_out_mask
-from gan.train import GOOD_STATE_EVERY_S, METRICS, GANTrainer, Record
+from gan.train import METRICS, GANTrainer, Record
 
 N_CLASSES = 10
 N_LABELLED = 100  # the book's num_labeled
@@ -208,23 +207,16 @@ class SGANTrainer(GANTrainer):
         self._autocast = (torch.autocast(self.device.type, dtype=torch.bfloat16) if cfg.precision == "bf16"
                           else nullcontext())
         self._pending_fake = None
-        self._reset_window()
-        self.good_state_every_s = GOOD_STATE_EVERY_S
-        self._good_state_taken = -math.inf
         self.eval_every = eval_every
         self.classifier_history: list[dict] = []  # {iteration, sgan_accuracy, baseline_accuracy}
         self.evaluate()  # both start from the same weights: the same chance-level accuracy
-        self.take_snapshot()
+        self._start_loop()
 
     @classmethod
     def from_checkpoint(cls, state: dict, images: np.ndarray | None = None, labels: np.ndarray | None = None,
                         device: torch.device | str | None = None, **budget) -> SGANTrainer:
         """Resume a checkpoint's run; `budget` may change only how long it runs and how often it reports."""
-        allowed = {"iterations", "epochs", "seconds", "sample_every", "log_every", "checkpoint_every", "device"}
-        if set(budget) - allowed:
-            raise ValueError(f"a resumed run keeps its hyperparameters; only {', '.join(sorted(allowed))} may change")
-        config = state["config"]
-        config = (config if isinstance(config, Config) else Config.from_dict(config)).replace(**budget)
+        config = cls._resumed_config(state, budget)
         trainer = cls(config, images=images, labels=labels, device=device, n_labelled=len(state["labelled_index"]),
                       eval_every=int(state["eval_every"]))
         trainer.load_state_dict(state)

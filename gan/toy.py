@@ -34,7 +34,7 @@ from gan.config import ConfigError
 from gan.data import IndexSampler
 from gan.losses import (discriminator_accuracy, discriminator_loss, generator_loss,
                         least_squares_discriminator_loss)
-from gan.train import GOOD_STATE_EVERY_S, MAX_SNAPSHOTS, METRICS, Record, TrainingLoop
+from gan.train import MAX_SNAPSHOTS, METRICS, Record, TrainingLoop
 
 DATASETS = ("ring", "grid", "moons", "spiral", "line", "gaussian", "custom")
 Z_DISTS = ("uniform", "gaussian")
@@ -460,10 +460,7 @@ class ToyTrainer(TrainingLoop):
         self.latest_view: ToyView | None = None
         self._view_taken = -math.inf
         self._pending_fake: torch.Tensor | None = None
-        self._reset_window()
-        self.good_state_every_s = GOOD_STATE_EVERY_S
-        self._good_state_taken = -math.inf
-        self.take_snapshot()
+        self._start_loop()
         if self.view_every_s:
             self.refresh_view()
 
@@ -499,13 +496,6 @@ class ToyTrainer(TrainingLoop):
         self.last_fake_logits = d_fake.detach()
         self._g_sum += loss.detach()
         self._g_count += 1
-
-    def iteration_step(self) -> None:
-        """k D updates, then one G update."""
-        for k in range(self.d_steps):
-            self.d_step(keep_fake_for_g=k == self.d_steps - 1)
-        self.g_step()
-        self.iteration += 1
 
     # ------------------------------------------------------------------ the run (TrainingLoop does the rest)
     def run(self) -> Iterator[Record]:

@@ -97,6 +97,29 @@ class TrainingLoop:
     def _on_snapshot(self) -> None:
         """Called at each snapshot, before it is kept (CycleGAN: measure the cycle errors)."""
 
+    def _start_loop(self) -> None:
+        """The end of a subclass's __init__: an empty metric window, and snapshot 0 taken and kept as good."""
+        self._reset_window()
+        self.good_state_every_s = GOOD_STATE_EVERY_S
+        self._good_state_taken = -math.inf
+        self.take_snapshot()
+
+    @staticmethod
+    def _resumed_config(state: dict, budget: dict) -> Config:
+        """A checkpoint's config with a new budget; anything else changing is refused."""
+        allowed = {"iterations", "epochs", "seconds", "sample_every", "log_every", "checkpoint_every", "device"}
+        if set(budget) - allowed:
+            raise ValueError(f"a resumed run keeps its hyperparameters; only {', '.join(sorted(allowed))} may change")
+        config = state["config"]
+        return (config if isinstance(config, Config) else Config.from_dict(config)).replace(**budget)
+
+    def iteration_step(self) -> None:
+        """One iteration of seed 000's algorithm: k D updates, then one G update."""
+        for k in range(self.d_steps):
+            self.d_step(keep_fake_for_g=k == self.d_steps - 1)
+        self.g_step()
+        self.iteration += 1
+
     # ------------------------------------------------------------------ the run
     def iteration_budget(self) -> int | None:
         return self.config.iterations_for(self._dataset_size())
@@ -281,20 +304,13 @@ class GANTrainer(TrainingLoop):
         self._autocast = (torch.autocast(self.device.type, dtype=torch.bfloat16) if config.precision == "bf16"
                           else nullcontext())
         self._pending_fake: torch.Tensor | None = None
-        self._reset_window()
-        self.good_state_every_s = GOOD_STATE_EVERY_S
-        self._good_state_taken = -math.inf
-        self.take_snapshot()
+        self._start_loop()
 
     @classmethod
     def from_checkpoint(cls, state: dict, images: np.ndarray | None = None,
                         device: torch.device | str | None = None, **budget) -> GANTrainer:
         """Resume a checkpoint's run; `budget` may change only how long it runs and how often it reports."""
-        allowed = {"iterations", "epochs", "seconds", "sample_every", "log_every", "checkpoint_every", "device"}
-        if set(budget) - allowed:
-            raise ValueError(f"a resumed run keeps its hyperparameters; only {', '.join(sorted(allowed))} may change")
-        config = state["config"]
-        config = (config if isinstance(config, Config) else Config.from_dict(config)).replace(**budget)
+        config = cls._resumed_config(state, budget)
         trainer = cls(config, images=images, device=device)
         trainer.load_state_dict(state)
         return trainer
@@ -341,13 +357,6 @@ class GANTrainer(TrainingLoop):
         self.last_fake_logits = d_fake.detach()
         self._g_sum += loss.detach()
         self._g_count += 1
-
-    def iteration_step(self) -> None:
-        """One iteration of seed 000's algorithm: k D updates, then one G update."""
-        for k in range(self.d_steps):
-            self.d_step(keep_fake_for_g=k == self.d_steps - 1)
-        self.g_step()
-        self.iteration += 1
 
     def pretrain_d(self, steps: int) -> None:
         """Seed 002: teach D real digits vs uniform noise before the game starts."""
