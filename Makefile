@@ -1,26 +1,46 @@
 # GAN Arena. `make run` sets up .venv and starts the app; `make test` sets up and runs the whole suite.
+# Both install exactly the lock files (requirements.lock, requirements-dev.lock) with uv; `make lock` refreshes them.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+# uv itself is pinned too: a newer resolver must not change what `make lock` writes behind our backs.
+UV_VERSION := 0.13.9
 PORT ?= 8501
+# One resolution for Linux, macOS and Windows (universal markers), the fewest versions across Python releases.
+LOCK_FLAGS := --universal --fork-strategy fewest --python-version 3.11 --quiet --custom-compile-command "make lock"
+# `make lock` keeps the locked versions where they still fit; `make lock UPGRADE=1` moves to the newest.
+ifdef UPGRADE
+LOCK_FLAGS += --upgrade
+endif
 
-.PHONY: run test bench pretrained classifier clean
+.PHONY: run test lock browser bench pretrained classifier clean
 
-$(VENV)/.installed: requirements.txt
+$(UV):
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.installed: requirements.lock | $(UV)
+	$(UV) pip install --python $(PY) --quiet -r requirements.lock
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
-	$(PY) -m pip install --quiet -r requirements-dev.txt
-	touch $@
+$(VENV)/.installed-dev: requirements-dev.lock | $(UV)
+	$(UV) pip install --python $(PY) --quiet -r requirements-dev.lock
+	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev browser
 	$(PY) -m pytest
+
+# The browser tests drive the system Chromium; Playwright never downloads one of its own here.
+browser:
+	@bash scripts/ensure_chromium.sh
+
+lock: | $(UV)
+	$(UV) pip compile $(LOCK_FLAGS) pyproject.toml -o requirements.lock
+	$(UV) pip compile $(LOCK_FLAGS) --extra dev pyproject.toml -o requirements-dev.lock
 
 bench: $(VENV)/.installed
 	$(PY) -m gan.bench
