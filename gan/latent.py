@@ -290,9 +290,16 @@ def nearest_real(images: torch.Tensor, reals: RealDigits | None = None) -> tuple
     """
     reals = reals or real_digits()
     a = images.detach().float().cpu().flatten(1)  # (B, 784)
+    # |a|^2 - 2ab + |b|^2 ranks all N digits in one product, but cancellation leaves it ~1e-4 off (0.01 after the
+    # square root, so a digit would sit 0.01 from itself). Re-rank the few best candidates by direct differences.
     sq = a.square().sum(1, keepdim=True) - 2 * a @ reals.flat.T + reals.sq_norms  # (B, N)
-    best, index = sq.min(dim=1)
-    return index, best.clamp_min(0).sqrt()
+    candidates = sq.topk(min(_RERANKED, sq.shape[1]), dim=1, largest=False).indices  # (B, k)
+    exact = (a[:, None, :] - reals.flat[candidates]).norm(dim=2)  # (B, k)
+    distance, best = exact.min(dim=1)
+    return candidates.gather(1, best[:, None]).squeeze(1), distance
+
+
+_RERANKED = 8  # candidates re-ranked exactly: far more than the rounding error of the fast ranking can reorder
 
 
 def raw_offset(latent_dim: int, offsets: dict[int, float]) -> torch.Tensor:
