@@ -8,11 +8,11 @@ from ui.sidebar import render_sidebar
 st.set_page_config(page_title="GAN Arena", page_icon=":material/sports_kabaddi:", layout="wide")
 
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
-    st.Page("pages/explorer.py", title="Latent Explorer", icon=":material/explore:", url_path="explorer"),
-    st.Page("pages/compare.py", title="Compare", icon=":material/compare:", url_path="compare"),
-    st.Page("pages/playground.py", title="2-D Playground", icon=":material/scatter_plot:", url_path="playground"),
+    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
+    st.Page("app_pages/explorer.py", title="Latent Explorer", icon=":material/explore:", url_path="explorer"),
+    st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:", url_path="compare"),
+    st.Page("app_pages/playground.py", title="2-D Playground", icon=":material/scatter_plot:", url_path="playground"),
 ]
 
 reserve_a_core_for_the_ui()

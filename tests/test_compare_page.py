@@ -13,7 +13,7 @@ from gan.train import GANTrainer
 
 APP = "../app.py"  # AppTest resolves paths against this file
 TIMEOUT = 60
-PAGE = "pages/compare.py"
+PAGE = "app_pages/compare.py"
 
 
 @pytest.fixture(autouse=True)

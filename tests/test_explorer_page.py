@@ -10,7 +10,7 @@ from gan.train import GANTrainer
 
 APP = "../app.py"  # AppTest resolves paths against this file
 TIMEOUT = 60
-PAGE = "pages/explorer.py"
+PAGE = "app_pages/explorer.py"
 
 
 @pytest.fixture(autouse=True)

@@ -74,7 +74,7 @@ def test_sidebar_names_the_device():
 
 
 def test_train_page_renders_with_the_seed_default_preset():
-    at = open_page("pages/train.py")
+    at = open_page("app_pages/train.py")
     assert at.selectbox(key="train.preset").value == "mlp"
     assert at.number_input(key="cfg.batch_size").value == 64
     assert at.number_input(key="cfg.lr_g").value == pytest.approx(2e-4)
@@ -82,7 +82,7 @@ def test_train_page_renders_with_the_seed_default_preset():
 
 
 def test_a_preset_fills_the_form():
-    at = open_page("pages/train.py")
+    at = open_page("app_pages/train.py")
     at.selectbox(key="train.preset").set_value("dcgan").run()
     assert at.selectbox(key="cfg.arch").value == "dcgan"
     assert at.number_input(key="cfg.batch_size").value == 128
@@ -90,7 +90,7 @@ def test_a_preset_fills_the_form():
 
 
 def test_an_impossible_value_shows_the_core_message_and_start_does_nothing():
-    at = open_page("pages/train.py")
+    at = open_page("app_pages/train.py")
     at.number_input(key="cfg.lr_d").set_value(0.0).run()
     assert any("lr_d must be in (0, 1]" in e.value for e in at.error)
     button(at, "Start").click().run()
@@ -98,7 +98,7 @@ def test_an_impossible_value_shows_the_core_message_and_start_does_nothing():
 
 
 def test_start_trains_live_then_stop_ends_the_thread():
-    at = open_page("pages/train.py", preset="mlp", iterations="100000", sample_every="20", g_width="32",
+    at = open_page("app_pages/train.py", preset="mlp", iterations="100000", sample_every="20", g_width="32",
                    d_width="64")
     button(at, "Start").click().run()
     poll(at, lambda at: chart_points(at, 0) >= 10 and len(at.image) >= 1)
@@ -112,7 +112,7 @@ def test_start_trains_live_then_stop_ends_the_thread():
 
 
 def test_pause_then_step_d_only_and_g_only():
-    at = open_page("pages/train.py", preset="mlp", iterations="100000", g_width="32", d_width="64")
+    at = open_page("app_pages/train.py", preset="mlp", iterations="100000", g_width="32", d_width="64")
     button(at, "Start").click().run()
     poll(at, lambda at: chart_points(at, 0) >= 2)
     button(at, "Pause").click().run()
@@ -130,7 +130,7 @@ def test_pause_then_step_d_only_and_g_only():
 
 
 def test_a_live_learning_rate_change_is_marked_on_the_curves():
-    at = open_page("pages/train.py", preset="mlp", iterations="100000", g_width="32", d_width="64")
+    at = open_page("app_pages/train.py", preset="mlp", iterations="100000", g_width="32", d_width="64")
     button(at, "Start").click().run()
     poll(at, lambda at: chart_points(at, 0) >= 2)
     at.number_input(key="live.lr_d").set_value(1e-3).run()
@@ -139,7 +139,7 @@ def test_a_live_learning_rate_change_is_marked_on_the_curves():
 
 
 def test_a_link_opens_the_same_set_up_and_hides_controls():
-    at = open_page("pages/train.py", preset="strong-d", lr_g="0.0003", hide="beta2,seed")
+    at = open_page("app_pages/train.py", preset="strong-d", lr_g="0.0003", hide="beta2,seed")
     assert at.selectbox(key="train.preset").value == "strong-d"
     assert at.number_input(key="cfg.lr_g").value == pytest.approx(3e-4)
     keys = {w.key for w in at.number_input}
@@ -150,7 +150,7 @@ def test_a_link_opens_the_same_set_up_and_hides_controls():
 
 
 def test_a_bad_link_is_reported_and_ignored():
-    at = open_page("pages/train.py", preset="mlp", lr_d="lots")
+    at = open_page("app_pages/train.py", preset="mlp", lr_d="lots")
     assert any("lr_d" in w.value for w in at.warning)
     assert at.number_input(key="cfg.lr_d").value == pytest.approx(2e-4)
 
@@ -168,7 +168,7 @@ def training_gate():
 
 
 def test_the_conditional_gan_trains_from_the_train_page_with_a_row_per_digit():
-    at = open_page("pages/train.py", preset="cgan", iterations="60", g_width="32", d_width="8", batch_size="16")
+    at = open_page("app_pages/train.py", preset="cgan", iterations="60", g_width="32", d_width="8", batch_size="16")
     button(at, "Start").click().run()
     poll(at, lambda at: "Finished" in status_text(at))
     assert any("asked for" in m.label for m in at.metric)
@@ -176,7 +176,7 @@ def test_the_conditional_gan_trains_from_the_train_page_with_a_row_per_digit():
 
 
 def test_the_cyclegan_trains_from_the_train_page_with_its_triplets_and_cycle_error():
-    at = open_page("pages/train.py", preset="cyclegan", iterations="30", sample_every="10", batch_size="8")
+    at = open_page("app_pages/train.py", preset="cyclegan", iterations="30", sample_every="10", batch_size="8")
     button(at, "Start").click().run()
     poll(at, lambda at: "Finished" in status_text(at))
     assert "A → B → A" in at.image[0].proto.imgs[0].caption
@@ -185,7 +185,7 @@ def test_the_cyclegan_trains_from_the_train_page_with_its_triplets_and_cycle_err
 
 
 def test_the_semi_supervised_gan_shows_its_classifier_against_the_labels_only_baseline():
-    at = open_page("pages/train.py", preset="sgan", iterations="4", sample_every="2", g_width="16", d_width="8")
+    at = open_page("app_pages/train.py", preset="sgan", iterations="4", sample_every="2", g_width="16", d_width="8")
     button(at, "Start").click().run()
     poll(at, lambda at: "Finished" in status_text(at))
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]

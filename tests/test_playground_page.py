@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from ui.playground_form import DRAWN_KEY
 
 APP = "../app.py"  # AppTest resolves paths against this file
-PAGE = "pages/playground.py"
+PAGE = "app_pages/playground.py"
 TIMEOUT = 60
 
 

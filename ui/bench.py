@@ -39,7 +39,7 @@ def page_its(arch: str, seconds: float, refresh: float = 1.0) -> tuple[float, fl
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params.update({"preset": arch, "iterations": str(10**7)})
     at.run()
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     next(b for b in at.button if b.label == "Start").click().run()
     while _iteration(at) < 20:
         time.sleep(refresh)

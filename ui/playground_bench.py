@@ -26,7 +26,7 @@ from pathlib import Path
 from gan.toy import LESSONS, headless_its, lesson
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = "pages/playground.py"
+PAGE = "app_pages/playground.py"
 
 
 def entrypoint() -> tuple[str, str]:

@@ -103,20 +103,6 @@ def start_training(name: str, config: Config, label: str) -> TrainingRunner:
     return session_slot().replace(name, runner).start()
 
 
-def run_through_entrypoint() -> None:
-    """Make sure this page runs inside app.py's navigation, also when a link opens it directly.
-
-    Streamlit decides once per process whether the app is an old-style `pages/` folder app: until app.py's
-    `st.navigation` has run, a deep link such as /train?preset=... runs pages/train.py alone (no sidebar, no wide
-    layout, no heartbeat). Called first thing on every page: it switches that mode off and reruns through app.py.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if getattr(PagesManager, "uses_pages_directory", False):
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 @st.cache_resource(show_spinner=False)
 def reserve_a_core_for_the_ui() -> int:
     """Give training all cores but one (once per process), unless OMP_NUM_THREADS says otherwise.

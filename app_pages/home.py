@@ -4,9 +4,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.session import run_through_entrypoint
-
-run_through_entrypoint()
 DIAGRAM = Path(__file__).resolve().parent.parent / "assets" / "gan_diagram.svg"
 
 st.title("GAN Arena")
@@ -35,13 +32,13 @@ and draws nothing else (*mode collapse*). GAN Arena shows you both, and how to f
 st.subheader("Where to go")
 cols = st.columns(5)
 LINKS = [
-    ("pages/train.py", "Train", ":material/model_training:",
+    ("app_pages/train.py", "Train", ":material/model_training:",
      "Pick a preset, press Start, and watch the two networks fight, live."),
-    ("pages/explorer.py", "Latent Explorer", ":material/explore:",
+    ("app_pages/explorer.py", "Latent Explorer", ":material/explore:",
      "Walk through a trained generator's latent space with sliders: no training needed."),
-    ("pages/compare.py", "Compare", ":material/compare:",
+    ("app_pages/compare.py", "Compare", ":material/compare:",
      "Race an MLP GAN against a DCGAN on the same data, seed and budget, and see which draws better digits."),
-    ("pages/playground.py", "2-D Playground", ":material/scatter_plot:",
+    ("app_pages/playground.py", "2-D Playground", ":material/scatter_plot:",
      "See the whole game in two dimensions: D's opinion of the plane, G's mesh, and the arrows pushing the fakes."),
 ]
 for col, (page, label, icon, text) in zip(cols, LINKS):

@@ -10,7 +10,7 @@ from gan.quality import classify
 from ui.explorer import (EDIT_MODE, EDIT_MODES, FRAMES, MODE, T, conditional_endpoint_inputs, describe,
                          direction_sliders, directions, endpoint_inputs, generator_picker, grid_picker, raw_sliders,
                          walk_gif)
-from ui.session import run_through_entrypoint
+
 
 IMAGE_SCALE = 8  # 28 px -> 224 px, nearest neighbour
 STRIP_SCALE = 3
@@ -24,7 +24,6 @@ CONDITIONAL_NOTE = (
     "embedding*. Here t moves that embedding from A's digit to B's in a straight line, so with the same z the "
     "style stays while the digit changes. The edits below act on z, with A's digit.")
 
-run_through_entrypoint()
 st.title("Latent Explorer")
 st.caption("A generator turns a vector z of random numbers into a digit. Move through z-space and watch the digit "
            "morph. No training needed: three pretrained generators come with the app.")

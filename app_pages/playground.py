@@ -19,7 +19,7 @@ from ui.playground_form import (
     render_preset_picker,
     render_training_fields,
 )
-from ui.session import run_through_entrypoint, session_slot, training_gate
+from ui.session import session_slot, training_gate
 
 STEP_HELP = "While paused, see each player move on its own: a D step redraws the map, a G step moves the fakes."
 RUNNER = "playground"  # this page's runner in the tab's session slot
@@ -142,7 +142,6 @@ def render_numbers(view: ToyView, snap: RunnerSnapshot | None) -> None:
 
 
 # ------------------------------------------------------------------------------------------ the page
-run_through_entrypoint()
 st.title("2-D Playground")
 st.caption("The whole game in one picture: green points are real, orange ones are G's fakes, the background is D's "
            "opinion of every point, the mesh is where G sends a grid of noise, and the arrows show where G's loss "

@@ -29,7 +29,7 @@ from ui.compare_form import (
     side_ui,
     start_race,
 )
-from ui.session import run_through_entrypoint
+
 
 MODES = ("Race two configurations", "Two saved generators")
 GRID_SCALE = 3  # 28-px digits enlarged for a projector
@@ -217,7 +217,6 @@ def checkpoints_section() -> None:
 
 
 # ------------------------------------------------------------------------------------------ the page
-run_through_entrypoint()
 st.title("Compare")
 st.caption("Two GANs, the same digits in the same order, the same seed and the same budget: which one draws "
            "better digits, and at what cost?")

@@ -13,7 +13,7 @@ from gan.runner import RunnerSnapshot, TrainingRunner
 from gan.trainers import live_grid_columns
 from ui import charts
 from ui.controls import forget_live_knobs, render_run_controls
-from ui.session import TRAIN_CONFIG, TRAIN_SEEN_STATUS, run_through_entrypoint, session_slot, start_training
+from ui.session import TRAIN_CONFIG, TRAIN_SEEN_STATUS, session_slot, start_training
 from ui.train_form import (
     FORM_FIELDS,
     config_from_form,
@@ -232,7 +232,6 @@ def render_downloads(r: TrainingRunner, snap: RunnerSnapshot) -> None:
 
 
 # ------------------------------------------------------------------------------------------ the page
-run_through_entrypoint()
 st.title("Train")
 read_link_once()
 r = runner()
