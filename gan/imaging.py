@@ -8,8 +8,8 @@ import os
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image
-from torchvision.utils import make_grid
 
 from gan.fileio import atomic_path
 
@@ -32,11 +32,32 @@ def grid_array(images: torch.Tensor, nrow: int | None = None, scale: int = 1, pa
     if images.dtype == torch.uint8:
         images = from_uint8(images)
     nrow = nrow or max(1, math.isqrt(len(images) - 1) + 1)
-    grid = make_grid(images.detach().float().cpu(), nrow=nrow, padding=padding, normalize=True,
-                     value_range=(-1, 1), pad_value=1.0)
+    grid = tile(images.detach().float().cpu(), nrow=nrow, padding=padding)
     if scale > 1:
         grid = grid.repeat_interleave(scale, dim=1).repeat_interleave(scale, dim=2)
     return (grid.permute(1, 2, 0) * 255).round().to(torch.uint8).numpy()
+
+
+def tile(images: torch.Tensor, nrow: int, padding: int = 2, pad_value: float = 1.0) -> torch.Tensor:
+    """(B, C, H, W) in [-1, 1] -> one (3, H', W') grid in [0, 1], `nrow` images a row, white gutters.
+
+    The same picture as torchvision's `make_grid(normalize=True, value_range=(-1, 1))` (a test holds them equal),
+    without importing torchvision: its import pulls in torch._dynamo and costs ~4 s, which every app start and
+    every training worker would pay before its first grid.
+    """
+    x = (images.clamp(-1, 1) + 1) / 2
+    if x.shape[1] == 1:
+        x = x.expand(-1, 3, -1, -1)  # grey -> RGB
+    b, c, h, w = x.shape
+    if b == 1:
+        return x[0].clone()  # a lone image has no gutters (as make_grid)
+    columns = min(nrow, b)
+    rows = math.ceil(b / columns)
+    x = torch.cat([x, x.new_full((rows * columns - b, c, h, w), pad_value)])  # blank cells fill the last row
+    x = F.pad(x, (padding, 0, padding, 0), value=pad_value)  # a gutter left of and above every cell
+    h, w = h + padding, w + padding
+    grid = x.view(rows, columns, c, h, w).permute(2, 0, 3, 1, 4).reshape(c, rows * h, columns * w)
+    return F.pad(grid, (0, padding, 0, padding), value=pad_value)  # and the closing gutters right and below
 
 
 def grid_image(images: torch.Tensor, nrow: int | None = None, scale: int = 1) -> Image.Image:
