@@ -30,7 +30,7 @@ from gan.config import (
     preset,
 )
 from gan.data import DatasetUnavailable
-from gan.device import describe_device
+from gan.device import apply_threads, choose_threads, describe_device
 from gan.fileio import write_bytes_atomic
 from gan.imaging import grid_image, png_bytes
 from gan.runs import save_run
@@ -114,6 +114,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 def run_train(args: argparse.Namespace) -> int:
     out = Path(args.out)
+    apply_threads(choose_threads())  # every usable core (or OMP_NUM_THREADS): nothing else runs beside the CLI
     if args.resume:
         state = load_checkpoint(args.resume)
         saved: Config = state["config"]
@@ -129,6 +130,7 @@ def run_train(args: argparse.Namespace) -> int:
     else:
         trainer = build_trainer(config_from_args(args))
     print(f"GAN Arena · {trainer.config.arch} · {describe_device(trainer.device)} · writing to {out}/", flush=True)
+    print(f"{'warning: ' if trainer.precision.warning else ''}precision {trainer.precision.reason}", flush=True)
     bar = _progress_bar(trainer, disabled=args.no_progress)
     try:
         for record in trainer.run():

@@ -16,7 +16,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from gan.config import Config, preset
 from gan.data import load_images, to_training_tensor
-from gan.device import describe_device, resolve_device
+from gan.device import apply_threads, choose_precision, choose_threads, describe_device, resolve_device
 from gan.models import build_discriminator, build_generator
 from gan.quality import NUM_CLASSES, recognised_classes
 from gan.train import GANTrainer
@@ -105,15 +105,23 @@ def speed_table(device: torch.device, seconds: float, archs: tuple[str, ...] = (
     print(f"{'loop':34s} {'it/s':>9s} {'images/s':>10s} {'vs plain':>9s}")
     for arch in archs:
         cfg = preset(arch)  # MLP at batch 64, DCGAN at batch 128 (the seeds' settings)
-        variants = [("plain reference loop", cfg, PlainLoop), ("GAN Arena fp32", cfg, ArenaLoop)]
-        if device.type in ("cpu", "cuda"):
-            variants.append(("GAN Arena bf16 autocast", cfg.replace(precision="bf16"), ArenaLoop))
+        variants = _arena_variants(cfg, device)
         baseline = None
         for name, variant_cfg, make in variants:
             its = iterations_per_second(make(variant_cfg, images, device), device, seconds)
             baseline = baseline or its
             label = f"{arch} b{cfg.batch_size} {name}"
             print(f"{label:34s} {its:9.1f} {its * cfg.batch_size:10.0f} {its / baseline:8.2f}x", flush=True)
+
+
+def _arena_variants(cfg: Config, device: torch.device) -> list[tuple[str, Config, type]]:
+    """The plain loop, GAN Arena in fp32, and GAN Arena in the precision 'auto' picks (when that is not fp32)."""
+    variants = [("plain reference loop", cfg.replace(precision="fp32"), PlainLoop),
+                ("GAN Arena fp32", cfg.replace(precision="fp32"), ArenaLoop)]
+    auto = choose_precision("auto", device).precision
+    if auto != "fp32":
+        variants.append((f"GAN Arena auto ({auto})", cfg.replace(precision="auto"), ArenaLoop))
+    return variants
 
 
 def seconds_to_digits(loop: PlainLoop | ArenaLoop, device: torch.device, budget: float, n: int = 1000,
@@ -151,10 +159,7 @@ def digits_table(device: torch.device, budget: float) -> None:
     cfg = preset("mlp")
     print(f"\nMLP GAN defaults: training seconds until 1,000 samples show all ten digits recognisably "
           f"(classifier confidence >= 0.9, each digit >= 2 % of samples); budget {budget:.0f} s")
-    variants = [("plain reference loop", cfg, PlainLoop), ("GAN Arena fp32", cfg, ArenaLoop)]
-    if device.type in ("cpu", "cuda"):
-        variants.append(("GAN Arena bf16 autocast", cfg.replace(precision="bf16"), ArenaLoop))
-    for name, variant_cfg, make in variants:
+    for name, variant_cfg, make in _arena_variants(cfg, device):
         seconds, classes = seconds_to_digits(make(variant_cfg, images, device), device, budget)
         shown = f"{seconds:6.1f} s" if seconds is not None else f"not within budget ({classes}/10 digits)"
         print(f"{'mlp b64 ' + name:34s} {shown}", flush=True)
@@ -174,7 +179,11 @@ def main(argv: list[str] | None = None) -> None:
         latency_table()
         return
     device = resolve_device(args.device)
-    print(f"device: {describe_device(device)}; torch {torch.__version__}")
+    threads = apply_threads(choose_threads())
+    print(f"device: {describe_device(device)}; torch {torch.__version__}; CPU capability "
+          f"{torch.backends.cpu.get_cpu_capability()}")
+    print(f"threads: {threads.threads} ({threads.reason})")
+    print(f"precision: {choose_precision('auto', device).reason}\n")
     speed_table(device, args.seconds, tuple(args.arch or ("mlp", "dcgan")))
     if args.digits_budget > 0:
         digits_table(device, args.digits_budget)

@@ -23,7 +23,7 @@ from torch import nn
 from gan.checkpoint import load_weights
 from gan.config import Config
 from gan.data import IndexSampler, load_images, to_training_tensor
-from gan.device import resolve_device
+from gan.device import PrecisionChoice, resolve_device
 from gan.losses import least_squares_discriminator_loss
 from gan.models.common import keras_init
 from gan.train import METRICS, TrainingLoop
@@ -133,6 +133,8 @@ class CycleGANTrainer(TrainingLoop):
                             g_width=g_width, d_width=d_width, n_fixed=n_fixed)
         self.lambda_cycle, self.lambda_id = float(lambda_cycle), float(lambda_id)
         self.device = torch.device(device) if device is not None else resolve_device(config.device)
+        # InstanceNorm's statistics of 16-px-wide nets are where bf16 rounding hurts; the nets are small anyway
+        self.precision = PrecisionChoice("fp32", "fp32: the CycleGAN always trains in fp32")
         if images is None:
             images, _ = load_images(config.dataset, config.data_dir, download=config.download)
         domain_a, domain_b = make_domains(images, config.seed, domain)

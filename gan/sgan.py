@@ -19,7 +19,6 @@ memorises them; the unlabelled digits and the fakes teach the SGAN features that
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import nullcontext
 
 import numpy as np
 import torch
@@ -29,7 +28,7 @@ from torch import nn
 from gan.checkpoint import load_weights
 from gan.config import Config
 from gan.data import IndexSampler, load_images, to_training_tensor
-from gan.device import resolve_device
+from gan.device import autocast, choose_precision, resolve_device
 from gan.models.common import IMAGE_SHAPE, keras_init
 from gan.models.dcgan import DCGANGenerator
 from gan.quality import held_out_mask
@@ -204,8 +203,8 @@ class SGANTrainer(GANTrainer):
         self.snapshots: list[torch.Tensor] = []
         self.last_fake_logits = torch.empty(0)
         self.log_every = cfg.log_every or (1 if self.device.type == "cpu" else 25)
-        self._autocast = (torch.autocast(self.device.type, dtype=torch.bfloat16) if cfg.precision == "bf16"
-                          else nullcontext())
+        self.precision = choose_precision(cfg.precision, self.device)  # 'auto' -> what this hardware runs natively
+        self._autocast = autocast(self.precision, self.device)
         self._pending_fake = None
         self.eval_every = eval_every
         self.classifier_history: list[dict] = []  # {iteration, sgan_accuracy, baseline_accuracy}

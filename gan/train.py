@@ -17,7 +17,6 @@ import copy
 import math
 import time
 from collections.abc import Iterator
-from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -26,7 +25,7 @@ import torch
 from gan.checkpoint import load_weights
 from gan.config import CONDITIONAL_ARCHS, Config
 from gan.data import IndexSampler, load_images, to_training_tensor
-from gan.device import resolve_device
+from gan.device import autocast, choose_precision, resolve_device
 from gan.imaging import to_uint8
 from gan.losses import discriminator_accuracy, discriminator_loss, generator_loss
 from gan.models import build_discriminator, build_generator
@@ -301,8 +300,8 @@ class GANTrainer(TrainingLoop):
         self.snapshots: list[torch.Tensor] = []  # uint8 (n, 1, 28, 28) each
         self.last_fake_logits = torch.empty(0)  # D's logits on the last G step's fakes ("Why -log D?" panel)
         self.log_every = config.log_every or (1 if self.device.type == "cpu" else 25)
-        self._autocast = (torch.autocast(self.device.type, dtype=torch.bfloat16) if config.precision == "bf16"
-                          else nullcontext())
+        self.precision = choose_precision(config.precision, self.device)  # 'auto' -> what this hardware runs natively
+        self._autocast = autocast(self.precision, self.device)
         self._pending_fake: torch.Tensor | None = None
         self._start_loop()
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import streamlit as st
 
 from gan.config import ARCHS, DATASETS, DEVICES, G_LOSSES, PRECISIONS, Config, ConfigError, field_help
+from gan.device import choose_precision, resolve_device
 from gan.lessons import LESSONS, lesson
 from ui.session import TRAIN_CONFIG
 
@@ -49,7 +50,8 @@ TEACHING = {
     "leaky_slope": "A leaky ReLU lets a little gradient through negative inputs, so no unit goes silent.",
     "bn_momentum": "How fast BatchNorm's running statistics (used to draw the samples) follow the training batches.",
     "seed": "The same seed gives the same run: use it to compare one change at a time.",
-    "precision": "bf16 halves the arithmetic's cost on CPUs and GPUs that support it; results differ slightly.",
+    "precision": "auto uses bf16 where this machine runs it natively (faster, results differ slightly) and fp32 "
+                 "elsewhere; on a CPU without native bf16, forcing bf16 makes training many times slower.",
 }
 
 _FLOAT_FORMATS = {"lr_g": "%.1e", "lr_d": "%.1e", "beta2": "%.4f"}
@@ -114,6 +116,8 @@ def _field_widget(name: str, value) -> None:
     kind = _TYPES[name]
     if name in CHOICES:
         st.selectbox(label, CHOICES[name], key=key, help=help_text(name))
+        if name == "precision":
+            _precision_note(st.session_state[key], st.session_state.get(widget_key("device"), "auto"))
     elif kind is bool:
         st.toggle(label, key=key, help=help_text(name))
     elif kind in (int, int | None):
@@ -122,6 +126,15 @@ def _field_widget(name: str, value) -> None:
     else:
         st.number_input(label, step=_STEPS.get(name, 0.1), key=key, help=help_text(name),
                         format=_FLOAT_FORMATS.get(name, "%g"), placeholder="not set")
+
+
+def _precision_note(precision: str, device: str) -> None:
+    """What 'auto' picks on this machine and why; a warning when a forced bf16 will be slow here."""
+    try:
+        choice = choose_precision(precision, resolve_device(device))
+    except ValueError:  # a device this machine lacks: the form's validation says so on Start
+        return
+    (st.warning if choice.warning else st.caption)(choice.reason[0].upper() + choice.reason[1:])
 
 
 def config_from_form() -> Config:
