@@ -19,7 +19,7 @@ from ui.playground_form import (
     render_preset_picker,
     render_training_fields,
 )
-from ui.session import session_slot, training_gate
+from ui.state import session_slot, training_gate
 
 STEP_HELP = "While paused, see each player move on its own: a D step redraws the map, a G step moves the fakes."
 RUNNER = "playground"  # this page's runner in the tab's session slot

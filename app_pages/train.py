@@ -13,7 +13,8 @@ from gan.runner import RunnerSnapshot, TrainingRunner
 from gan.trainers import live_grid_columns
 from ui import charts
 from ui.controls import forget_live_knobs, render_run_controls
-from ui.session import TRAIN_CONFIG, TRAIN_SEEN_STATUS, session_slot, start_training
+from ui.session import TRAIN_CONFIG, TRAIN_SEEN_STATUS, start_training
+from ui.state import session_slot
 from ui.train_form import (
     FORM_FIELDS,
     config_from_form,

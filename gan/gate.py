@@ -6,8 +6,6 @@ import os
 import threading
 from collections import deque
 
-import torch
-
 
 def default_slots() -> int:
     """How many trainings may run at once: GAN_ARENA_MAX_TRAININGS, else 1 per GPU, else 1 per 2 CPU cores.
@@ -20,6 +18,8 @@ def default_slots() -> int:
         if value < 1:
             raise ValueError(f"GAN_ARENA_MAX_TRAININGS must be at least 1 (got {value})")
         return value
+    import torch  # here, not at the top: the app's first paint imports this module before torch is loaded
+
     if torch.cuda.is_available():
         return torch.cuda.device_count()
     return max(1, (os.cpu_count() or 1) // 2)

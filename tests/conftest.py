@@ -16,6 +16,20 @@ from gan.config import Config, preset  # noqa: E402
 from gan.data import load_images  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def fresh_server_state():
+    """No test sees another's leftovers: AppTest sessions share one session slot and the server-wide gate.
+
+    Clearing Streamlit's resource caches releases them: the slot's on_release stops its trainings (and frees their
+    gate slots), and the next test gets a new slot and a new gate.
+    """
+    yield
+    if "streamlit" in sys.modules:
+        import streamlit as st
+
+        st.cache_resource.clear()
+
+
 @pytest.fixture(scope="session")
 def digits() -> np.ndarray:
     """512 embedded MNIST digits, uint8 (512, 28, 28)."""

@@ -67,10 +67,18 @@ def test_home_explains_the_game_and_links_every_page():
     assert {link.proto.label for link in at.get("page_link")} >= {"Train", "Latent Explorer", "Compare", "2-D Playground"}
 
 
-def test_sidebar_names_the_device():
+def test_sidebar_names_the_device_once_the_engine_has_warmed_up():
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    assert any(("CPU" in m.value or "CUDA" in m.value or "MPS" in m.value) and "badge" in m.value
-               for m in at.sidebar.markdown)
+    sidebar = " ".join(e.value for e in (*at.sidebar.markdown, *at.sidebar.caption))
+    # Home never waits for PyTorch: the sidebar says it is starting until the background warm-up is done
+    assert "Starting the training engine" in sidebar or "badge" in sidebar, sidebar
+
+    def device_badge(at: AppTest) -> bool:
+        return any(("CPU" in m.value or "CUDA" in m.value or "MPS" in m.value) and "badge" in m.value
+                   for m in at.sidebar.markdown)
+
+    poll(at, device_badge)
+    assert any("Trainings on this server" in c.value for c in at.sidebar.caption)
 
 
 def test_train_page_renders_with_the_seed_default_preset():
@@ -162,7 +170,7 @@ def iteration(at: AppTest) -> int:
 
 def training_gate():
     """The server-wide gate the pages use (a process-wide cache, shared with AppTest's sessions)."""
-    from ui.session import training_gate
+    from ui.state import training_gate
 
     return training_gate()
 

@@ -22,7 +22,8 @@ from gan.quality import QualityScore, score_generator
 from gan.race import BUDGET_UNITS, RACES, Race, RaceBudget, base_config
 from gan.race_runner import RaceRunner
 from gan.runs import list_runs, new_run_dir, save_run
-from ui.session import runs_dir, session_slot, training_gate
+from ui.session import runs_dir
+from ui.state import session_slot, training_gate
 
 RACE_ARCHS = tuple(a for a in NOISE_ARCHS if a != "sgan")  # a race trains plain GANTrainers
 RUNNER = "compare"  # this page's runner in the tab's session slot

@@ -15,38 +15,12 @@ from __future__ import annotations
 
 import argparse
 import re
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
-from pathlib import Path
 
+from benchmarks.live_app import ROOT, launch_chromium, served_app
 from gan.toy import LESSONS, headless_its, lesson
 
-ROOT = Path(__file__).resolve().parent.parent
 PAGE = "app_pages/playground.py"
-
-
-def entrypoint() -> tuple[str, str]:
-    """(main script, page path relative to it) for AppTest: app.py, or a scratch copy that lists the page.
-
-    The scratch copy sits in a temporary folder next to links to the repository's folders, so that every relative
-    page path (st.Page, st.page_link) still resolves.
-    """
-    app = ROOT / "app.py"
-    text = app.read_text()
-    if PAGE in text:
-        return str(app), PAGE
-    scratch = Path(tempfile.mkdtemp(prefix="gan-arena-playground-"))
-    for name in ("pages", "ui", "gan", "assets", ".streamlit"):
-        if (ROOT / name).exists():
-            (scratch / name).symlink_to(ROOT / name)
-    page = f'st.Page("{PAGE}", title="2-D Playground", url_path="playground"),'
-    text = text.replace("PAGES = [", f"PAGES = [\n    {page}", 1)
-    (scratch / "app.py").write_text(text)
-    return str(scratch / "app.py"), PAGE
 
 
 def page_its(preset: str, seconds: float, refresh: float = 0.2, post_script_gc: bool = True) -> tuple[float, float]:
@@ -55,10 +29,9 @@ def page_its(preset: str, seconds: float, refresh: float = 0.2, post_script_gc: 
     from streamlit.testing.v1 import AppTest
 
     config.set_option("runner.postScriptGC", post_script_gc)
-    main, page = entrypoint()
-    at = AppTest.from_file(main, default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    at.switch_page(page).run()
+    at.switch_page(PAGE).run()
     at.selectbox(key="playground.preset").set_value(preset).run()
     at.number_input(key="pg.iterations").set_value(10**7).run()
     next(b for b in at.button if b.label == "Start").click().run()
@@ -82,19 +55,12 @@ def browser_its(preset: str, seconds: float, post_script_gc: bool = True) -> flo
     """Iterations/s with the page open in the system Chromium (headless), served by `streamlit run`."""
     from playwright.sync_api import sync_playwright
 
-    main, page_path = entrypoint()
-    port = _free_port()
-    command = [sys.executable, "-m", "streamlit", "run", main, "--server.headless=true", f"--server.port={port}",
-               "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
-               f"--runner.postScriptGC={str(post_script_gc).lower()}"]
-    server = subprocess.Popen(command, cwd=Path(main).parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_healthy(port)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                                 args=["--no-sandbox", "--disable-dev-shm-usage"])
+    options = (f"--runner.postScriptGC={str(post_script_gc).lower()}",)
+    with served_app(options=options) as url, sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
             tab = browser.new_page(viewport={"width": 1500, "height": 1400})
-            tab.goto(f"http://127.0.0.1:{port}/playground")
+            tab.goto(f"{url}/playground")
             tab.wait_for_selector(".js-plotly-plot", timeout=60_000)
             main_block = tab.get_by_test_id("stMainBlockContainer")
             if preset != next(iter(LESSONS)):
@@ -112,30 +78,9 @@ def browser_its(preset: str, seconds: float, post_script_gc: bool = True) -> flo
             tab.wait_for_timeout(seconds * 1000)
             its = (iteration() - first) / (time.perf_counter() - started)
             main_block.get_by_role("button", name="Stop").click()
+            return its
+        finally:
             browser.close()
-        return its
-    finally:
-        server.terminate()
-        server.wait(10)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(port: int, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as reply:
-                if reply.read() == b"ok":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"the Streamlit server on port {port} did not come up")
 
 
 def _iteration(at) -> int:

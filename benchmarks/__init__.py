@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print figures (as ratios against a plain baseline measured in the same run)."""
