@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,17 @@ def digits() -> np.ndarray:
     """512 embedded MNIST digits, uint8 (512, 28, 28)."""
     images, _ = load_images("mnist-embedded")
     return images[:512]
+
+
+def wait_for(predicate, timeout: float = 60.0, what: str = "the expected state") -> None:
+    """Poll `predicate()` until it holds: tests wait on state, never on a race with the clock. The timeout only
+    bounds a hang; it is generous so that a busy machine passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{what} not reached within {timeout:.0f} s")
 
 
 def tiny_config(arch: str = "mlp", **overrides) -> Config:

@@ -55,6 +55,12 @@ def _values(x):
     return x["bdata"] if isinstance(x, dict) else x  # plotly 7 sends numpy arrays base64-encoded
 
 
+def paused_with_steps_enabled(at: AppTest) -> bool:
+    """The state a Step needs: the status line and the controls both drawn from a paused run."""
+    steps = [b for b in at.button if b.label in ("Step", "Step D only", "Step G only")]
+    return "Paused" in status_text(at) and len(steps) == 3 and not any(b.disabled for b in steps)
+
+
 def status_text(at: AppTest) -> str:
     return at.get("progress")[0].proto.text if at.get("progress") else ""
 
@@ -124,7 +130,7 @@ def test_pause_then_step_d_only_and_g_only():
     button(at, "Start").click().run()
     poll(at, lambda at: chart_points(at, 0) >= 2)
     button(at, "Pause").click().run()
-    poll(at, lambda at: "Paused" in status_text(at))
+    poll(at, paused_with_steps_enabled)
     before = iteration(at)
     button(at, "Step").click().run()
     poll(at, lambda at: iteration(at) == before + 1)

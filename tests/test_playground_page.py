@@ -73,6 +73,12 @@ def values(array) -> np.ndarray:
     return np.asarray(array, dtype=np.float64)
 
 
+def paused_with_steps_enabled(at: AppTest) -> bool:
+    """The state a Step needs: the status line and the controls both drawn from a paused run."""
+    steps = [b for b in at.button if b.label in ("Step", "Step D only", "Step G only")]
+    return "Paused" in status_text(at) and len(steps) == 3 and not any(b.disabled for b in steps)
+
+
 def status_text(at: AppTest) -> str:
     return at.get("progress")[0].proto.text if at.get("progress") else ""
 
@@ -124,7 +130,7 @@ def test_pause_then_step_d_only_g_only_and_both():
     button(at, "Start").click().run()
     poll(at, lambda at: iteration(at) >= 20)
     button(at, "Pause").click().run()
-    poll(at, lambda at: "Paused" in status_text(at))
+    poll(at, paused_with_steps_enabled)
     before = iteration(at)
     heat, fake = values(trace(plane(at), "D(x)")["z"]), values(trace(plane(at), "fake G(z)")["x"])
 
@@ -153,9 +159,8 @@ def test_a_drawn_dataset_is_what_the_game_is_played_on():
     at.session_state[DRAWN_KEY] = []
     at.run()
     assert any("points must hold" in e.value for e in at.error)  # nothing drawn yet: cannot start
-    before = status_text(at)  # AppTest's sessions share one slot: an earlier test's run may show as stopped
     button(at, "Start").click().run()
-    assert status_text(at) == before
+    assert status_text(at) == ""  # no run started (each test starts from an empty session slot)
 
     drawn = [(-2.0, 2.0), (-1.8, 2.0), (2.0, -2.0)]
     at.session_state[DRAWN_KEY] = drawn

@@ -1,7 +1,6 @@
 """The race engine: fairness (same data order, same noise, same budget), budgets, divergence, the runner."""
 
 import math
-import time
 
 import pytest
 import torch
@@ -12,7 +11,7 @@ from gan.quality import QualityScore
 from gan.race import RACES, Contender, Race, RaceBudget, VerdictRow, check_shared, contender_from_checkpoint, verdict
 from gan.race_runner import RaceRunner
 from gan.train import GANTrainer
-from tests.conftest import tiny_config
+from tests.conftest import tiny_config, wait_for
 
 
 def record_batches(trainer: GANTrainer) -> list[list[int]]:
@@ -165,14 +164,6 @@ def test_a_checkpoint_is_a_contender(digits):
 
 
 # ---------------------------------------------------------------------------------------------- the runner
-def wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError("condition not reached in time")
-
 
 def test_the_runner_races_both_sides_to_a_verdict_and_saves_both(digits):
     saved = []

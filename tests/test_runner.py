@@ -6,16 +6,7 @@ import torch
 from gan.gate import TrainingGate, default_slots
 from gan.runner import TrainingRunner
 from gan.train import GANTrainer
-from tests.conftest import tiny_config
-
-
-def wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    raise AssertionError("condition not reached in time")
+from tests.conftest import tiny_config, wait_for
 
 
 def make(digits, **overrides):

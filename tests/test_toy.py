@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 
 import numpy as np
 import plotly.graph_objects as go
@@ -17,6 +16,7 @@ from gan.runner import TrainingRunner
 from gan.toy import (BOX, DATASETS, LESSONS, ToyConfig, ToyTrainer, coverage_modes, dataset_modes, heat_grid,
                      js_divergence, mesh_density, mode_counts, mode_coverage, toy_points)
 from gan.train import TrainingDiverged
+from tests.conftest import wait_for
 from ui.playground import LAYERS, apply_selection, arrow_segments, draw_candidates, plane_figure
 
 
@@ -263,26 +263,21 @@ def test_state_dict_resumes_the_same_run(tmp_path):
 def test_the_training_runner_drives_a_toy_trainer_unchanged():
     runner = TrainingRunner(lambda: ToyTrainer(tiny(iterations=10**6, view_every_s=0.05))).start()
     try:
-        deadline = time.monotonic() + 30
-        while runner.snapshot().iteration < 30 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(lambda: runner.snapshot().iteration >= 30, what="30 iterations")
         runner.pause()
-        while runner.snapshot().status != "paused" and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(lambda: runner.snapshot().status == "paused", what="paused")
         iteration = runner.snapshot().iteration
         n_records = len(runner.snapshot().records)
         runner.step("d")
         runner.step("g")
         runner.step("iteration")
-        while len(runner.snapshot().records) < n_records + 3 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(lambda: len(runner.snapshot().records) >= n_records + 3, what="three steps recorded")
         snap = runner.snapshot()
         assert snap.iteration == iteration + 1 and len(snap.records) == n_records + 3
         assert runner.trainer.latest_view.iteration == iteration + 1
         runner.set_lr(lr_d=5e-4)
         runner.resume()
-        while runner.snapshot().lr_d != 5e-4 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(lambda: runner.snapshot().lr_d == 5e-4, what="the new lr_d")
         assert runner.snapshot().events[-1]["name"] == "lr_d"
     finally:
         runner.stop()
