@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -13,8 +14,17 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+os.environ["OMP_NUM_THREADS"] = "1"  # before torch loads; subprocesses (CLI, servers) and the app's warm-up obey it
+import torch  # noqa: E402
+
 from gan.config import Config, preset  # noqa: E402
 from gan.data import load_images  # noqa: E402
+
+# One torch thread for the whole suite: the same arithmetic whatever the machine's core count, and no stalls when
+# another process holds a core (torch's threads wait for each other at every op: with one core busy, two threads
+# made the small-net tests 5-8x slower, one thread barely notices). The app's warm-up would otherwise change it
+# halfway through the session.
+torch.set_num_threads(1)  # in case torch was imported before this file
 
 
 @pytest.fixture(autouse=True)
