@@ -57,6 +57,10 @@ class EngineWarmup:
             apply_threads(choose_threads(leave_free=1))  # training leaves one core to the web server
             device = resolve_device("auto")
             choose_precision("auto", device)  # the bf16 probe, measured now rather than at the first Start
+            from gan.quality import load_classifier, real_feature_stats
+
+            load_classifier(device)  # the live quality scores' classifier and the real digits' feature statistics
+            real_feature_stats(device)
             self.device_label = describe_device(device)
             self.torch_version = importlib.import_module("torch").__version__.split("+")[0]
         except BaseException as err:  # noqa: BLE001 - kept for the pages to report; the server stays up
