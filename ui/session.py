@@ -1,19 +1,16 @@
-"""Starting the app's trainings: live quality scores, the runs folder, and the session_state keys of the Train page."""
+"""Starting the app's trainings: the runs folder, and the session_state keys of the Train page."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import asdict
 from pathlib import Path
 
+from arena.scoring import live_scores, score_every
 from gan.config import Config
-from gan.quality import conditional_accuracy, score_generator
 from gan.runner import TrainingRunner
 from gan.runs import new_run_dir, save_run
-from gan.train import GANTrainer
 from gan.trainers import build_trainer
 from ui.state import session_slot, training_gate
-
 
 
 def runs_dir() -> Path:
@@ -25,26 +22,6 @@ def runs_dir() -> Path:
 TRAIN_CONFIG = "train_config"  # the Train page's current Config
 TRAIN_SEEN_STATUS = "train_seen_status"  # status at the last full rerun: the fragment reruns the page on change
 TRAIN_SAVED_RUN = "train_saved_run"  # path of the checkpoint saved for the finished run
-
-
-def score_every(config: Config) -> int:
-    """Iterations between live quality scores: every few seconds at each architecture's CPU speed."""
-    return 300 if config.arch == "mlp" else 50
-
-
-def live_scores(trainer: GANTrainer) -> dict:
-    """The quality point the Train page plots; a conditional GAN also says how often it draws the digit asked for.
-
-    A CycleGAN translates images instead of drawing from noise: its point is the cycle reconstruction error.
-    """
-    if trainer.config.arch == "cyclegan":
-        from gan.cyclegan import cycle_scores
-
-        return cycle_scores(trainer)
-    scores = asdict(score_generator(trainer.G))
-    if trainer.conditional:
-        scores["label_accuracy"] = conditional_accuracy(trainer.G)
-    return scores
 
 
 def start_training(name: str, config: Config, label: str) -> TrainingRunner:
