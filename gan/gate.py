@@ -20,9 +20,11 @@ def default_slots() -> int:
         return value
     import torch  # here, not at the top: the app's first paint imports this module before torch is loaded
 
+    from gan.device import usable_cores
+
     if torch.cuda.is_available():
         return torch.cuda.device_count()
-    return max(1, (os.cpu_count() or 1) // 2)
+    return max(1, usable_cores() // 2)
 
 
 class TrainingGate:
