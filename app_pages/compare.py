@@ -9,7 +9,7 @@ import streamlit as st
 from gan.config import ConfigError
 from gan.imaging import grid_array
 from gan.race import contender_from_checkpoint, same_noise_samples, verdict
-from gan.race_runner import RaceSnapshot, SideSnapshot
+from arena.race_runner import RaceSnapshot, SideSnapshot
 from ui import compare as figures
 from ui.compare_form import (
     ERROR,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from gan.config import ConfigError
-from gan.runner import RunnerSnapshot, TrainingRunner
+from arena.runner import RunnerSnapshot, TrainingRunner
 from gan.toy import ToyConfig, ToyTrainer, ToyView
 from ui.controls import forget_live_knobs, render_run_controls
 from ui.playground import LAYERS, distance_figure, loss_figure, plane_figure

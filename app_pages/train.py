@@ -9,7 +9,7 @@ import streamlit as st
 from gan.config import Config, ConfigError
 from gan.diagnose import diagnose
 from gan.imaging import grid_array, grid_image, png_bytes
-from gan.runner import RunnerSnapshot, TrainingRunner
+from arena.runner import RunnerSnapshot, TrainingRunner
 from gan.trainers import live_grid_columns
 from ui import charts
 from ui.controls import forget_live_knobs, render_run_controls

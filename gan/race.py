@@ -14,7 +14,7 @@ iterations would hand the DCGAN twenty times the compute. Equal time asks what a
 draws better digits after a minute and a half?
 
 `Race` is the engine: `run()` yields (side, Record) pairs, the two-player version of `GANTrainer.run()`.
-`gan.race_runner.RaceRunner` drives it in a background thread for the Compare page. `verdict()` turns two
+`arena.race_runner.RaceRunner` drives it in a background thread for the Compare page. `verdict()` turns two
 `Contender`s (the two sides of a race, or two checkpoints) into the comparison table.
 """
 

@@ -7,7 +7,7 @@ points, D(x) over the plane, the image under G of a grid of z (the generator's m
 the generator's loss pushes each fake.
 
 `ToyTrainer` has the GANTrainer interface (`run`, `iteration_step`, `d_step`, `g_step`, `flush`, `set_lr`,
-`set_d_steps`, `take_snapshot`, `state_dict`, `good_state`, ...), so `gan.runner.TrainingRunner` drives it
+`set_d_steps`, `take_snapshot`, `state_dict`, `good_state`, ...), so `arena.runner.TrainingRunner` drives it
 unchanged. While `run()` trains it refreshes `latest_view` every `view_every_s` seconds (in the training thread,
 where the weights are consistent): a UI reads that attribute and never touches the networks itself.
 

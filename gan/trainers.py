@@ -2,7 +2,7 @@
 
 GANTrainer serves the GANs that draw from noise (MLP, DCGAN, conditional); SGANTrainer adds a digit classifier
 trained on 100 labels; CycleGANTrainer translates between two domains of digits. All offer the interface
-gan.runner.TrainingRunner drives, so the pages and the CLI need not
+arena.runner.TrainingRunner drives, so the pages and the CLI need not
 know which one runs.
 """
 

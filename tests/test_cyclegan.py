@@ -136,7 +136,7 @@ def test_a_short_run_learns_to_reconstruct(mixed_digits):
 
 def test_the_training_runner_drives_it_unchanged_and_a_checkpoint_loads_weights_only(mixed_digits, tmp_path):
     from gan.checkpoint import load_checkpoint, save_checkpoint
-    from gan.runner import TrainingRunner
+    from arena.runner import TrainingRunner
 
     runner = TrainingRunner(lambda: tiny_trainer(mixed_digits, iterations=3), start_paused=True,
                             scorer=cycle_scores, score_every=2).start()

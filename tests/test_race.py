@@ -6,10 +6,10 @@ import pytest
 import torch
 
 from gan.config import ConfigError
-from gan.gate import TrainingGate
+from arena.gate import TrainingGate
 from gan.quality import QualityScore
 from gan.race import RACES, Contender, Race, RaceBudget, VerdictRow, check_shared, contender_from_checkpoint, verdict
-from gan.race_runner import RaceRunner
+from arena.race_runner import RaceRunner
 from gan.train import GANTrainer
 from tests.conftest import tiny_config, wait_for
 

@@ -3,8 +3,8 @@ import time
 import pytest
 import torch
 
-from gan.gate import TrainingGate, default_slots
-from gan.runner import TrainingRunner
+from arena.gate import TrainingGate, default_slots
+from arena.runner import TrainingRunner
 from gan.train import GANTrainer
 from tests.conftest import tiny_config, wait_for
 

@@ -8,7 +8,7 @@ from gan.data import load_images
 from gan.models import count_parameters
 from gan.models.dcgan import DCGANGenerator
 from gan.quality import held_out_mask
-from gan.runner import TrainingRunner
+from arena.runner import TrainingRunner
 from gan.sgan import SGANDiscriminator, SGANTrainer, choose_labelled, real_fake_logit
 from tests.conftest import tiny_config
 

@@ -12,7 +12,7 @@ import torch
 
 from gan.config import ConfigError
 from gan.losses import generator_loss, least_squares_discriminator_loss
-from gan.runner import TrainingRunner
+from arena.runner import TrainingRunner
 from gan.toy import (BOX, DATASETS, LESSONS, ToyConfig, ToyTrainer, coverage_modes, dataset_modes, heat_grid,
                      js_divergence, mesh_density, mode_counts, mode_coverage, toy_points)
 from gan.train import TrainingDiverged

@@ -20,7 +20,7 @@ from gan.checkpoint import CheckpointError, generator_from_checkpoint, load_chec
 from gan.config import DATASETS, G_LOSSES, NOISE_ARCHS, PRECISIONS, Config, ConfigError, field_help
 from gan.quality import QualityScore, score_generator
 from gan.race import BUDGET_UNITS, RACES, Race, RaceBudget, base_config
-from gan.race_runner import RaceRunner
+from arena.race_runner import RaceRunner
 from gan.runs import list_runs, new_run_dir, save_run
 from ui.session import runs_dir
 from ui.state import session_slot, training_gate

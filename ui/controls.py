@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from gan.runner import RunnerSnapshot
+from arena.runner import RunnerSnapshot
 from ui.state import session_slot
 
 LIVE_KNOBS = ("lr_g", "lr_d", "d_steps")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from arena.scoring import live_scores, score_every
 from gan.config import Config
-from gan.runner import TrainingRunner
+from arena.runner import TrainingRunner
 from gan.runs import new_run_dir, save_run
 from gan.trainers import build_trainer
 from ui.state import session_slot, training_gate

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from gan.gate import TrainingGate, default_slots
+from arena.gate import TrainingGate, default_slots
 
 if TYPE_CHECKING:
-    from gan.runner import TrainingRunner
+    from arena.runner import TrainingRunner
 
 
 class SessionSlot:

@@ -1,6 +1,6 @@
 """Run a `Race` in a background thread that a UI can start, watch and stop (the Compare page's runner).
 
-The same design as gan.runner.TrainingRunner: the thread never touches any UI; the UI polls `snapshot()`, a copy
+The same design as arena.runner.TrainingRunner: the thread never touches any UI; the UI polls `snapshot()`, a copy
 taken under a lock; `stop()` sets an Event the thread checks between records; a run nobody polls for
 `idle_timeout` seconds stops by itself (a closed tab). A race takes ONE slot of the server's training gate: its
 two sides share one thread, so together they load the CPU like one training.
