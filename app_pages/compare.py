@@ -11,6 +11,7 @@ from gan.imaging import grid_array
 from gan.race import contender_from_checkpoint, same_noise_samples, verdict
 from arena.race_runner import RaceSnapshot, SideSnapshot
 from ui import compare as figures
+from ui.controls import status_text
 from ui.compare_form import (
     ERROR,
     LIVE,
@@ -115,9 +116,7 @@ def live_view() -> None:
 
 
 def render_status(snap: RaceSnapshot) -> None:
-    text = STATUS_TEXT[snap.status]
-    if snap.status == "queued" and snap.queue_position:
-        text += f": you are number {snap.queue_position} in line"
+    text = status_text(snap, STATUS_TEXT)
     parts = [text]
     if snap.budget:
         parts.append(snap.budget)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import streamlit as st
 
 from gan.config import ConfigError
-from arena.runner import RunnerSnapshot, TrainingRunner
+from arena.runner import RunnerSnapshot
+from arena.worker import ToyJob, WorkerRunner
 from gan.toy import ToyConfig, ToyTrainer, ToyView
-from ui.controls import forget_live_knobs, render_run_controls
+from ui.controls import status_text, forget_live_knobs, render_run_controls
 from ui.playground import LAYERS, distance_figure, loss_figure, plane_figure
 from ui.playground_form import (
     check_form,
@@ -19,7 +20,8 @@ from ui.playground_form import (
     render_preset_picker,
     render_training_fields,
 )
-from ui.state import session_slot, training_gate
+from ui.session import start_worker
+from ui.state import session_slot
 
 STEP_HELP = "While paused, see each player move on its own: a D step redraws the map, a G step moves the fakes."
 RUNNER = "playground"  # this page's runner in the tab's session slot
@@ -39,7 +41,7 @@ STATUS_TEXT = {"queued": "Waiting for a free training slot", "starting": "Starti
                "failed": "Failed"}
 
 
-def runner() -> TrainingRunner | None:
+def runner() -> WorkerRunner | None:
     return session_slot().runner(RUNNER)
 
 
@@ -59,8 +61,7 @@ def on_start() -> None:
     st.session_state[ERROR_KEY] = None
     st.session_state[RUN_CONFIG_KEY] = config
     forget_live_knobs("playground.")
-    new = TrainingRunner(lambda: ToyTrainer(config), gate=training_gate())
-    session_slot().replace(RUNNER, new).start()
+    start_worker(RUNNER, ToyJob(config), "2-D Playground")
 
 
 # ------------------------------------------------------------------------------------------ page sections
@@ -102,9 +103,9 @@ def live_curves() -> None:
                     width="stretch")
 
 
-def current_view(r: TrainingRunner | None, snap: RunnerSnapshot | None) -> ToyView:
-    """The training thread's latest picture, or (before it has one) the untrained set-up's."""
-    view = getattr(r.trainer, "latest_view", None) if r is not None else None
+def current_view(r: WorkerRunner | None, snap: RunnerSnapshot | None) -> ToyView:
+    """The worker's latest picture, or (before it has one) the untrained set-up's."""
+    view = r.extras.get("latest_view") if r is not None else None
     if view is not None:
         return view
     run_config = st.session_state.get(RUN_CONFIG_KEY) if snap is not None else None
@@ -115,9 +116,7 @@ def current_view(r: TrainingRunner | None, snap: RunnerSnapshot | None) -> ToyVi
 
 
 def render_status(snap: RunnerSnapshot) -> None:
-    text = STATUS_TEXT[snap.status]
-    if snap.status == "queued" and snap.queue_position:
-        text += f": you are number {snap.queue_position} in line"
+    text = status_text(snap, STATUS_TEXT)
     budget = st.session_state[RUN_CONFIG_KEY].iterations if RUN_CONFIG_KEY in st.session_state else None
     parts = [text, f"iteration {snap.iteration:,}" + (f" of {budget:,}" if budget else "")]
     if snap.its_per_sec:

@@ -9,10 +9,11 @@ import streamlit as st
 from gan.config import Config, ConfigError
 from gan.diagnose import diagnose
 from gan.imaging import grid_array, grid_image, png_bytes
-from arena.runner import RunnerSnapshot, TrainingRunner
+from arena.runner import RunnerSnapshot
+from arena.worker import WorkerRunner, run_folder
 from gan.trainers import live_grid_columns
 from ui import charts
-from ui.controls import forget_live_knobs, render_run_controls
+from ui.controls import status_text, forget_live_knobs, render_run_controls
 from ui.session import TRAIN_CONFIG, TRAIN_SEEN_STATUS, start_training
 from ui.state import session_slot
 from ui.train_form import (
@@ -38,7 +39,7 @@ STATUS_TEXT = {"queued": "Waiting for a free training slot", "starting": "Starti
                "failed": "Failed"}
 
 
-def runner() -> TrainingRunner | None:
+def runner() -> WorkerRunner | None:
     return session_slot().runner(RUNNER)
 
 
@@ -125,9 +126,9 @@ def live_view() -> None:
     render_why_log_d(snap)
 
 
-def render_semi_supervised(r: TrainingRunner) -> None:
+def render_semi_supervised(r: WorkerRunner) -> None:
     """Ch. 7's lesson: D's class head, helped by the game, beats the same net trained on the 100 labels alone."""
-    points = list(getattr(r.trainer, "classifier_history", []))  # only ever appended to: a copy is safe
+    points = r.extras.get("classifier_history", [])
     left, right = st.columns([3, 1], gap="medium")
     left.plotly_chart(charts.semi_supervised_figure(points), key="chart.sgan", width="stretch")
     if points:
@@ -147,9 +148,7 @@ def render_quality(snap: RunnerSnapshot) -> None:
 
 
 def render_status(snap: RunnerSnapshot) -> None:
-    text = STATUS_TEXT[snap.status]
-    if snap.status == "queued" and snap.queue_position:
-        text += f": you are number {snap.queue_position} in line"
+    text = status_text(snap, STATUS_TEXT)
     budget = run_config().iterations
     parts = [text, f"iteration {snap.iteration:,}" + (f" of {budget:,}" if budget else "")]
     if snap.its_per_sec:
@@ -174,7 +173,7 @@ def render_alerts(snap: RunnerSnapshot) -> None:
         show(f"**{alert.title}.** {alert.explanation}\n\n**Try:** {alert.fix}", icon=":material/school:")
 
 
-def render_samples(r: TrainingRunner, snap: RunnerSnapshot) -> None:
+def render_samples(r: WorkerRunner, snap: RunnerSnapshot) -> None:
     iterations, grids = r.timeline()
     columns = live_grid_columns(run_config(), len(grids[-1]) if grids else 0)
     if not grids:
@@ -211,7 +210,7 @@ def render_why_log_d(snap: RunnerSnapshot) -> None:
         )
 
 
-def render_downloads(r: TrainingRunner, snap: RunnerSnapshot) -> None:
+def render_downloads(r: WorkerRunner, snap: RunnerSnapshot) -> None:
     if snap.active:
         return
     st.subheader("Downloads")
@@ -221,8 +220,8 @@ def render_downloads(r: TrainingRunner, snap: RunnerSnapshot) -> None:
         cols[0].download_button("Sample grid (PNG)", lambda: png_bytes(grid_image(samples, scale=GRID_SCALE)),
                                 file_name="samples.png", mime="image/png", on_click="ignore",
                                 icon=":material/image:")
-    if snap.saved_to:
-        folder = Path(snap.saved_to)
+    folder = run_folder(snap)  # the final save, or what a worker that died had saved
+    if folder is not None:
         for col, name, label, mime in ((cols[1], "checkpoint.pt", "Checkpoint", "application/octet-stream"),
                                        (cols[2], "progress.gif", "Progress GIF", "image/gif"),
                                        (cols[3], "metrics.csv", "Metrics CSV", "text/csv")):

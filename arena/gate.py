@@ -1,30 +1,15 @@
-"""A server-wide limit on concurrent trainings, first come first served, with visible queue positions."""
+"""A server-wide limit on concurrent trainings, first come first served, with visible places and waits."""
 
 from __future__ import annotations
 
-import os
+import heapq
+import statistics
 import threading
+import time
 from collections import deque
 
-
-def default_slots() -> int:
-    """How many trainings may run at once: GAN_ARENA_MAX_TRAININGS, else 1 per GPU, else 1 per 2 CPU cores.
-
-    Two trainings on the same cores do not each go half as fast: their thread pools fight and both crawl.
-    """
-    configured = os.environ.get("GAN_ARENA_MAX_TRAININGS")
-    if configured:
-        value = int(configured)
-        if value < 1:
-            raise ValueError(f"GAN_ARENA_MAX_TRAININGS must be at least 1 (got {value})")
-        return value
-    import torch  # here, not at the top: the app's first paint imports this module before torch is loaded
-
-    from gan.device import usable_cores
-
-    if torch.cuda.is_available():
-        return torch.cuda.device_count()
-    return max(1, usable_cores() // 2)
+# Until a run has ended here, a wait is estimated with this many seconds per run ahead (a default run's length).
+TYPICAL_RUN_S = 120.0
 
 
 class TrainingGate:
@@ -34,7 +19,9 @@ class TrainingGate:
         if slots < 1:
             raise ValueError("a training gate needs at least one slot")
         self.slots = slots
-        self._running: set[int] = set()
+        self._running: dict[int, float] = {}  # holder -> when it got its slot
+        self._remaining: dict[int, float] = {}  # holder -> its own estimate of the seconds it has left
+        self._durations: deque[float] = deque(maxlen=20)  # how long the last runs held their slots
         self._waiting: deque[int] = deque()
         self._cond = threading.Condition()
 
@@ -48,7 +35,7 @@ class TrainingGate:
                                           timeout)
             if granted:
                 self._waiting.popleft()
-                self._running.add(me)
+                self._running[me] = time.monotonic()
                 self._cond.notify_all()
             return granted
 
@@ -56,7 +43,10 @@ class TrainingGate:
         """Free the calling thread's slot, or take it out of the line if it was still waiting."""
         me = threading.get_ident()
         with self._cond:
-            self._running.discard(me)
+            granted = self._running.pop(me, None)
+            self._remaining.pop(me, None)
+            if granted is not None:
+                self._durations.append(time.monotonic() - granted)
             if me in self._waiting:
                 self._waiting.remove(me)
             self._cond.notify_all()
@@ -65,6 +55,33 @@ class TrainingGate:
         """1 for the next in line, 2 for the one after, ...; None when not waiting."""
         with self._cond:
             return self._waiting.index(ident) + 1 if ident in self._waiting else None
+
+    def report_remaining(self, seconds: float | None) -> None:
+        """A holder's own estimate of how long it still needs its slot (None: it cannot tell)."""
+        me = threading.get_ident()
+        with self._cond:
+            if me in self._running and seconds is not None:
+                self._remaining[me] = max(0.0, seconds)
+            else:
+                self._remaining.pop(me, None)
+
+    def estimated_wait(self, ident: int | None) -> float | None:
+        """Seconds until `ident` gets a slot: the running runs' own estimates, then a typical run per run ahead."""
+        with self._cond:
+            if ident not in self._waiting:
+                return None
+            typical = statistics.median(self._durations) if self._durations else TYPICAL_RUN_S
+            now = time.monotonic()
+            frees = [self._remaining.get(holder, max(0.0, typical - (now - granted)))
+                     for holder, granted in self._running.items()]
+            frees += [0.0] * (self.slots - len(frees))  # free slots (a waiter is about to take them)
+            heapq.heapify(frees)
+            for waiter in self._waiting:
+                free_at = heapq.heappop(frees)
+                if waiter == ident:
+                    return free_at
+                heapq.heappush(frees, free_at + typical)
+            return None
 
     @property
     def running(self) -> int:

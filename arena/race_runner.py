@@ -70,6 +70,7 @@ class RaceSnapshot:
     """The comparison table, once the race has ended."""
     error: str | None = None
     queue_position: int | None = None
+    queue_wait_s: float | None = None
     saved_to: list[str] = field(default_factory=list)
 
     @property

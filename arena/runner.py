@@ -47,7 +47,10 @@ class RunnerSnapshot:
     d_steps: int = 1
     error: str | None = None
     queue_position: int | None = None
+    queue_wait_s: float | None = None  # the scheduler's estimate of the wait for a slot, while queued
     saved_to: str | None = None  # where on_end saved the run, once it has ended
+    autosaved_to: str | None = None  # where `autosave` last saved the run while it trained
+    autosaved_iteration: int = 0
 
     @property
     def active(self) -> bool:
@@ -65,19 +68,25 @@ class TrainingRunner:
     idle_timeout: stop when nobody has called `snapshot()` or `touch()` for this many seconds (a closed tab).
     on_end: optional `on_end(state) -> str` called in the thread once a run that trained has ended (finished,
     stopped or diverged) with `checkpoint_state()`; it saves the run and returns where, shown as `saved_to`.
+    autosave: optional `autosave(state) -> str`, called in the thread every `autosave_s` seconds of training with
+    `state_dict()` (what is left if the process dies); it saves and returns where, shown as `autosaved_to`.
     config: optional, kept as `self.config` for the UI (which settings this run has).
     """
 
     def __init__(self, make_trainer: Callable[[], GANTrainer], *, gate=None,
                  scorer: Callable[[GANTrainer], dict[str, Any]] | None = None, score_every: int = 500,
                  idle_timeout: float = 120.0, start_paused: bool = False,
-                 on_end: Callable[[dict], str] | None = None, config: Any = None):
+                 on_end: Callable[[dict], str] | None = None, config: Any = None,
+                 autosave: Callable[[dict], str] | None = None, autosave_s: float = 30.0):
         self._make_trainer = make_trainer
         self._gate = gate
         self._scorer = scorer
         self._score_every = score_every
         self._idle_timeout = idle_timeout
         self._on_end = on_end
+        self._autosave = autosave
+        self._autosave_s = autosave_s
+        self._autosaved_at = 0.0  # training seconds at the last autosave
         self.config = config  # what the run was started with, for the UI (the trainer is built in the thread)
         self._lock = threading.Lock()
         self._commands: queue.Queue[tuple[str, Any]] = queue.Queue()
@@ -218,6 +227,17 @@ class TrainingRunner:
             except StopIteration:
                 return {"status": "finished", "progress": 1.0, "eta_seconds": 0.0}
             self._publish(record)
+            self._autosave_if_due()
+
+    def _autosave_if_due(self) -> None:
+        trainer = self.trainer
+        if self._autosave is None or trainer.elapsed - self._autosaved_at < self._autosave_s:
+            return
+        self._autosaved_at = trainer.elapsed
+        try:
+            self._set(autosaved_to=str(self._autosave(trainer.state_dict())), autosaved_iteration=trainer.iteration)
+        except Exception as err:  # a full disk must not end the training; the final save reports it again
+            self._set(error=f"the run could not be saved: {type(err).__name__}: {err}")
 
     def _checkpoint_between_iterations(self) -> bool:
         """Apply queued commands; block while paused (still serving steps). False when the run must end."""

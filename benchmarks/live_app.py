@@ -28,6 +28,15 @@ def free_port() -> int:
 def served_app(main: str | os.PathLike = ROOT / "app.py", env: dict[str, str] | None = None,
                options: tuple[str, ...] = (), log: Path | None = None, timeout: float = 90.0) -> Iterator[str]:
     """Serve `main` on a free loopback port until the block ends; yields its URL once /_stcore/health says ok."""
+    with serving(main, env, options, log, timeout) as (url, _server):
+        yield url
+
+
+@contextmanager
+def serving(main: str | os.PathLike = ROOT / "app.py", env: dict[str, str] | None = None,
+            options: tuple[str, ...] = (), log: Path | None = None,
+            timeout: float = 90.0) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Like served_app, but yields (URL, the server's process): for tests that look at its worker processes."""
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", str(main), "--server.headless=true",
                f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
@@ -38,7 +47,7 @@ def served_app(main: str | os.PathLike = ROOT / "app.py", env: dict[str, str] | 
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, server, timeout, log)
-        yield url
+        yield url, server
     finally:
         server.terminate()
         try:
@@ -63,6 +72,23 @@ def _wait_healthy(url: str, server: subprocess.Popen, timeout: float, log: Path 
             pass
         time.sleep(0.2)
     raise RuntimeError(f"streamlit did not answer {url}/_stcore/health within {timeout:.0f} s")
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (Linux /proc), oldest first: the server's forkserver and its training workers."""
+    parents: dict[int, list[tuple[int, int]]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # it ended while we looked
+            continue
+        parents.setdefault(int(fields[1]), []).append((int(fields[19]), int(stat.parent.name)))  # (start, pid)
+    found, todo = [], [pid]
+    while todo:
+        for started, child in parents.get(todo.pop(), []):
+            found.append((started, child))
+            todo.append(child)
+    return [child for _, child in sorted(found)]
 
 
 def launch_chromium(playwright):

@@ -5,13 +5,15 @@ Saves screenshots to test-artifacts/.
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import time
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from benchmarks.live_app import ROOT, launch_chromium, served_app
+from benchmarks.live_app import ROOT, descendants, launch_chromium, served_app, serving
 
 ARTIFACTS = ROOT / "test-artifacts"
 PAGES = {"Home": "GAN Arena", "Train": "Train", "Latent Explorer": "Latent Explorer", "Compare": "Compare",
@@ -74,3 +76,63 @@ def test_start_on_the_train_page_shows_live_curves_and_samples(browser, runs_env
         expect(progress).to_contain_text("Finished", timeout=120_000)
         page.screenshot(path=str(ARTIFACTS / "train_page.png"), full_page=True)
         expect(page.get_by_text("Saved as")).to_be_visible(timeout=30_000)
+
+
+# A run that outlasts the test: the deep link keeps it small enough for a slow CI machine.
+LONG_RUN = "/train?preset=mlp&iterations=1000000&g_width=64&d_width=128&sample_every=200"
+TRAINING_OR_QUEUED = re.compile(r"Training|in line")
+
+
+def test_a_classroom_presses_start_at_once_and_closing_the_tabs_frees_every_slot(browser, runs_env):
+    students = 10
+    with served_app(env={**runs_env, "GAN_ARENA_MAX_TRAININGS": "2"}) as url:
+        tabs = [browser.new_context(viewport={"width": 1280, "height": 720}) for _ in range(students)]
+        pages = [tab.new_page() for tab in tabs]
+        for page in pages:
+            page.goto(url + LONG_RUN)
+        for page in pages:
+            expect(page.get_by_role("button", name="Start")).to_be_enabled(timeout=120_000)
+        for page in pages:
+            page.get_by_role("button", name="Start").click()
+        for page in pages:  # every page renders, and says whether it trains or where it stands in line
+            expect(page.get_by_test_id("stProgress").first).to_contain_text(TRAINING_OR_QUEUED, timeout=120_000)
+            expect(page.get_by_test_id("stException")).to_have_count(0)
+        texts = [page.get_by_test_id("stProgress").first.inner_text() for page in pages]
+        assert sum("in line" in text for text in texts) >= students - 2, texts
+        places = sorted(int(m.group(1)) for t in texts if (m := re.search(r"number (\d+) in line", t)))
+        assert places == list(range(1, len(places) + 1)), texts  # one line, first come first served
+        pages[0].screenshot(path=str(ARTIFACTS / "classroom_first_tab.png"))
+        pages[-1].screenshot(path=str(ARTIFACTS / "classroom_last_tab.png"))
+        for tab in tabs:
+            tab.close()
+        closed = time.monotonic()
+        watcher = browser.new_page()
+        sidebar = watcher.get_by_test_id("stSidebar")
+        while True:  # reload until the sidebar says every slot is free again
+            watcher.goto(url + "/")
+            expect(sidebar.get_by_text("Trainings on this server")).to_be_visible(timeout=60_000)
+            if "0 running of 2" in sidebar.inner_text() and "waiting" not in sidebar.inner_text():
+                break
+            assert time.monotonic() - closed < 30, sidebar.inner_text()
+        freed = time.monotonic() - closed
+        # The target is 5 s (measured and reported by the bench); the margin is for a loaded CI machine.
+        assert freed < 15, f"slots freed {freed:.1f} s after the tabs closed"
+
+
+def test_a_killed_worker_is_reported_on_its_page_while_another_student_trains_on(browser, runs_env):
+    with serving(env={**runs_env, "GAN_ARENA_MAX_TRAININGS": "2"}) as (url, server):
+        survivor, victim = (browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+                            for _ in range(2))
+        for page in (survivor, victim):
+            page.goto(url + LONG_RUN)
+            page.get_by_role("button", name="Start").click()
+            expect(page.get_by_test_id("stProgress").first).to_contain_text("Training", timeout=120_000)
+        os.kill(descendants(server.pid)[-1], signal.SIGKILL)  # the newest worker: the victim's
+        expect(victim.get_by_text("SIGKILL")).to_be_visible(timeout=60_000)
+        expect(victim.get_by_test_id("stProgress").first).to_contain_text("Failed")
+        victim.screenshot(path=str(ARTIFACTS / "killed_worker.png"))
+        progress = survivor.get_by_test_id("stProgress").first
+        before = progress.inner_text()
+        expect(progress).not_to_have_text(before, timeout=30_000)  # still training
+        expect(progress).to_contain_text("Training")
+        expect(survivor.get_by_test_id("stException")).to_have_count(0)

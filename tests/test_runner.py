@@ -3,7 +3,7 @@ import time
 import pytest
 import torch
 
-from arena.gate import TrainingGate, default_slots
+from arena.gate import TrainingGate
 from arena.runner import TrainingRunner
 from gan.train import GANTrainer
 from tests.conftest import tiny_config, wait_for
@@ -120,14 +120,6 @@ def test_runs_wait_in_line_for_a_free_slot(digits):
     assert gate.waiting == 0
     second.stop()
     assert gate.running == 0
-
-
-def test_default_slots_follow_the_environment(monkeypatch):
-    monkeypatch.setenv("GAN_ARENA_MAX_TRAININGS", "3")
-    assert default_slots() == 3
-    monkeypatch.setenv("GAN_ARENA_MAX_TRAININGS", "0")
-    with pytest.raises(ValueError, match="at least 1"):
-        default_slots()
 
 
 def test_quality_is_scored_at_intervals(digits):

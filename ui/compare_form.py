@@ -19,11 +19,11 @@ from torch import nn
 from gan.checkpoint import CheckpointError, generator_from_checkpoint, load_checkpoint
 from gan.config import DATASETS, G_LOSSES, NOISE_ARCHS, PRECISIONS, Config, ConfigError, field_help
 from gan.quality import QualityScore, score_generator
-from gan.race import BUDGET_UNITS, RACES, Race, RaceBudget, base_config
-from arena.race_runner import RaceRunner
-from gan.runs import list_runs, new_run_dir, save_run
-from ui.session import runs_dir
-from ui.state import session_slot, training_gate
+from arena.worker import RaceJob, WorkerRunner
+from gan.race import BUDGET_UNITS, RACES, RaceBudget, base_config
+from gan.runs import list_runs
+from ui.session import runs_dir, start_worker
+from ui.state import session_slot
 
 RACE_ARCHS = tuple(a for a in NOISE_ARCHS if a != "sgan")  # a race trains plain GANTrainers
 RUNNER = "compare"  # this page's runner in the tab's session slot
@@ -175,17 +175,12 @@ def race_setup() -> tuple[tuple[str, str], list[Config], RaceBudget]:
     return labels, configs, budget
 
 
-def start_race(labels: tuple[str, str], configs: list[Config], budget: RaceBudget) -> RaceRunner:
-    """Start a race owned by this tab; each side is saved under runs_dir() when it ends."""
-    runner = RaceRunner(
-        lambda: Race(configs, budget, labels),
-        gate=training_gate(),
-        on_end=lambda label, state: str(save_run(state, new_run_dir(runs_dir(), f"race-{label}")).parent),
-    )
-    return session_slot().replace(RUNNER, runner).start()
+def start_race(labels: tuple[str, str], configs: list[Config], budget: RaceBudget) -> WorkerRunner:
+    """Start a race owned by this tab, in a worker process; each side is saved under runs_dir() when it ends."""
+    return start_worker(RUNNER, RaceJob(labels, configs, budget, str(runs_dir())), "Compare")
 
 
-def race_runner() -> RaceRunner | None:
+def race_runner() -> WorkerRunner | None:
     return session_slot().runner(RUNNER)
 
 

@@ -23,6 +23,24 @@ def forget_live_knobs(prefix: str) -> None:
         st.session_state.pop(live_key(prefix, name), None)
 
 
+def status_text(snap, words: dict[str, str]) -> str:
+    """The status in words; while queued, the place in line and the scheduler's estimate of the wait."""
+    text = words[snap.status]
+    if snap.status == "queued" and snap.queue_position:
+        text += f": you are number {snap.queue_position} in line"
+        wait = getattr(snap, "queue_wait_s", None)
+        if wait is not None:
+            text += f", about {_wait_words(wait)} to go"
+    return text
+
+
+def _wait_words(seconds: float) -> str:
+    if seconds < 60:
+        return "a minute" if seconds > 30 else "half a minute"
+    minutes = round(seconds / 60)
+    return f"{minutes} minutes" if minutes > 1 else "a minute"
+
+
 def render_run_controls(runner_name: str, snap: RunnerSnapshot | None, on_start: Callable[[], None], *,
                         prefix: str = "", step_help: str = "While paused, see each player move on its own.") -> None:
     """The control bar; `prefix` keeps each page's widget keys apart."""

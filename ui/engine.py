@@ -13,9 +13,12 @@ import threading
 import time
 
 # What the pages import, heaviest first; importing them here means a page's own imports are already done.
-MODULES = ("torch", "gan.train", "gan.trainers", "gan.quality", "gan.latent", "arena.race_runner", "gan.toy",
+MODULES = ("torch", "arena.worker", "gan.train", "gan.trainers", "gan.quality", "gan.latent", "arena.race_runner", "gan.toy",
            "gan.diagnose", "plotly.graph_objects", "ui.session", "ui.charts", "ui.train_form", "ui.controls",
            "ui.explorer", "ui.compare", "ui.compare_form", "ui.playground", "ui.playground_form")
+
+# A worker process imports app.py again (as __mp_main__, which draws nothing): these are what that import needs.
+WORKER_PRELOAD = ["streamlit", "ui.state", "ui.sidebar", "ui.engine"]
 
 
 class EngineWarmup:
@@ -61,6 +64,9 @@ class EngineWarmup:
 
             load_classifier(device)  # the live quality scores' classifier and the real digits' feature statistics
             real_feature_stats(device)
+            from arena.worker import warm_up
+
+            warm_up(preload=WORKER_PRELOAD)  # the workers' forkserver: PyTorch imported once, then forked per run
             self.device_label = describe_device(device)
             self.torch_version = importlib.import_module("torch").__version__.split("+")[0]
         except BaseException as err:  # noqa: BLE001 - kept for the pages to report; the server stays up

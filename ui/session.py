@@ -5,11 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from arena.scoring import live_scores, score_every
+from arena.worker import Job, TrainJob, WorkerRunner
 from gan.config import Config
-from arena.runner import TrainingRunner
-from gan.runs import new_run_dir, save_run
-from gan.trainers import build_trainer
 from ui.state import session_slot, training_gate
 
 
@@ -24,14 +21,15 @@ TRAIN_SEEN_STATUS = "train_seen_status"  # status at the last full rerun: the fr
 TRAIN_SAVED_RUN = "train_saved_run"  # path of the checkpoint saved for the finished run
 
 
-def start_training(name: str, config: Config, label: str) -> TrainingRunner:
-    """Start a background run of `config` owned by this tab under `name`; it is saved under runs_dir() when it ends."""
-    runner = TrainingRunner(
-        lambda: build_trainer(config),
-        gate=training_gate(),
-        scorer=live_scores,
-        score_every=score_every(config),
-        on_end=lambda state: str(save_run(state, new_run_dir(runs_dir(), label)).parent),
-        config=config,
-    )
-    return session_slot().replace(name, runner).start()
+def start_worker(name: str, job: Job, page_title: str) -> WorkerRunner:
+    """Start `job` in a worker process owned by this tab under `name` (it waits in the server's line for a slot).
+
+    Starting stops this tab's other trainings: one per student at a time."""
+    gate = training_gate()
+    runner = WorkerRunner(job, gate=gate, settings=gate.settings)
+    return session_slot().replace(name, runner, page_title).start()
+
+
+def start_training(name: str, config: Config, label: str) -> WorkerRunner:
+    """Start a Train page run of `config`; it is saved under runs_dir() as it trains and when it ends."""
+    return start_worker(name, TrainJob(config, str(runs_dir()), label), "Train")

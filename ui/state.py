@@ -1,4 +1,4 @@
-"""What outlives one script run: the tab's session slot (its background trainings) and the server's training gate.
+"""What outlives one script run: the tab's session slot (its trainings' worker links) and the server's training gate.
 
 Light on purpose: app.py imports this before anything is drawn, so nothing here may import torch.
 """
@@ -9,26 +9,33 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from arena.gate import TrainingGate, default_slots
+from arena.scheduler import Scheduler, plan_slots
 
 if TYPE_CHECKING:
-    from arena.runner import TrainingRunner
+    from arena.worker import WorkerRunner
 
 
 class SessionSlot:
-    """Everything one browser tab runs in the background. Released, threads stopped, when the tab goes away."""
+    """Everything one browser tab runs in the background. Released, workers stopped, when the tab goes away."""
 
     def __init__(self) -> None:
-        self.runners: dict[str, TrainingRunner] = {}
+        self.runners: dict[str, WorkerRunner] = {}
 
-    def runner(self, name: str) -> TrainingRunner | None:
+    def runner(self, name: str) -> WorkerRunner | None:
         return self.runners.get(name)
 
-    def replace(self, name: str, runner: TrainingRunner) -> TrainingRunner:
-        """Own `runner` under `name`, stopping the one it replaces."""
-        old = self.runners.get(name)
-        if old is not None:
-            old.stop(wait=2.0)
+    def replace(self, name: str, runner: WorkerRunner, page_title: str = "") -> WorkerRunner:
+        """Own `runner` under `name`, stopping the one it replaces and any other still training.
+
+        One training per student at a time: the slots are shared by the whole class.
+        """
+        for other_name, old in self.runners.items():
+            reason = None
+            if other_name != name and page_title:
+                reason = (f"Stopped when you started a training on the {page_title} page: one training per student "
+                          "at a time, so that the whole class gets a turn.")
+            if old.alive:
+                old.stop(wait=2.0, reason=reason)
         self.runners[name] = runner
         return runner
 
@@ -50,6 +57,6 @@ def session_slot() -> SessionSlot:
 
 
 @st.cache_resource(show_spinner=False)
-def training_gate() -> TrainingGate:
-    """One gate for the whole server: how many trainings run at once (GAN_ARENA_MAX_TRAININGS)."""
-    return TrainingGate(default_slots())
+def training_gate() -> Scheduler:
+    """One scheduler for the whole server: how many trainings run at once, and the line (arena.scheduler)."""
+    return Scheduler(plan_slots())

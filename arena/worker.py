@@ -1,0 +1,550 @@
+"""Each training in its own worker process: the server only talks to it.
+
+Why: a training thread inside the web server shares its GIL and cores with every page rerun (the Train page open
+cost 44 % of the headless speed), caps a classroom at one process's throughput, and takes every student's session
+with it when it dies hard (out of memory, a crashing kernel).
+
+How: `WorkerRunner` has the interface of `arena.runner.TrainingRunner` (start, pause, resume, step, live knobs, stop,
+`snapshot()`, `timeline()`), so pages do not care where the training runs. Its *link thread* waits for a slot of
+the server's gate, starts a child process (forkserver, PyTorch preloaded; spawn where there is no forkserver), and
+every POLL_S seconds forwards the page's commands and fetches what changed: the records since the last poll, the
+newest sample grid, new timeline grids, a job's extras (the SGAN's classifier curve, the Playground's picture).
+Pages read the link's copy, so a page rerun never waits on the worker.
+
+Inside the child the same `TrainingRunner` (or `RaceRunner`) runs the trainer in a thread, and the child's main
+thread answers the link. A job (`TrainJob`, `ToyJob`, `RaceJob`) says what to build there; it is plain data, pickled
+to the child. Messages are pickled with the standard pickle (tensors by value: no shared-memory file handles
+to leak); both ends are this module.
+
+A worker that dies is reported on its own page with its exit code or signal, and with the state it saved last
+(`TrainJob` saves its run every AUTOSAVE_S seconds of training); nothing else in the server notices.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import pickle
+import queue
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from arena.runner import STEP_KINDS, RunnerSnapshot
+from arena.scheduler import WorkerSettings
+
+POLL_S = 0.25  # the link fetches news this often; a page polls the link's copy once a second
+STOP_GRACE_S = 3.0  # after a stop, how long the worker may take to end its iteration and save before it is killed
+REPLY_TIMEOUT_S = 60.0  # a worker silent for this long is taken for hung and killed
+AUTOSAVE_S = 30.0  # seconds of training between two saves of a Train page run (what a dead worker leaves)
+# Imported once in the forkserver, so that each worker starts in a fraction of a second. torch._dynamo: the first
+# torch.optim.Adam imports it (8 s on this machine's CPU), in every worker unless it is here.
+PRELOAD = ["torch", "torch._dynamo", "gan.train", "gan.trainers", "gan.quality", "gan.toy", "gan.race", "arena.runner",
+           "arena.race_runner", "arena.scoring", "arena.worker"]
+
+
+# ---------------------------------------------------------------------------------------------- the process
+def worker_context(preload: list[str] | None = None) -> multiprocessing.context.BaseContext:
+    """The start method for workers: forkserver (PyTorch imported once, then forked) where it exists, else spawn.
+
+    Never plain fork: the server has threads (and maybe CUDA) that a forked child would inherit half-locked.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD + list(preload or []))
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+_CONTEXT: multiprocessing.context.BaseContext | None = None
+_CONTEXT_LOCK = threading.Lock()
+
+
+def context() -> multiprocessing.context.BaseContext:
+    global _CONTEXT
+    with _CONTEXT_LOCK:
+        if _CONTEXT is None:
+            _CONTEXT = worker_context()
+        return _CONTEXT
+
+
+def warm_up(preload: list[str] | None = None) -> None:
+    """Start the forkserver now (it imports PyTorch, seconds), so that the first Start does not wait for it."""
+    global _CONTEXT
+    with _CONTEXT_LOCK:
+        if _CONTEXT is None:
+            _CONTEXT = worker_context(preload)
+    probe = context().Process(target=_nothing, name="gan-arena-warmup", daemon=True)
+    probe.start()
+    probe.join(120)
+
+
+def _nothing() -> None:
+    pass
+
+
+def _send(conn, message: Any) -> None:
+    conn.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _receive(conn) -> Any:
+    return pickle.loads(conn.recv_bytes())
+
+
+def worker_main(conn, job: Job, threads: int, gpu: int | None) -> None:
+    """The child: build the job's runner, start it, and answer the link until the run has ended and been read."""
+    if gpu is not None:  # before anything touches CUDA: this worker sees its one GPU as cuda:0
+        os.environ["CUDA_VISIBLE_DEVICES"] = str(gpu)
+    import torch
+
+    torch.set_num_threads(threads)  # the scheduler's share of the cores for this worker
+    runner = job.build()
+    feed = job.feed(runner)
+    runner.start()
+    while True:
+        if not conn.poll(REPLY_TIMEOUT_S):  # the server stopped asking: it hung or went away
+            runner.stop(wait=STOP_GRACE_S)
+            return
+        try:
+            kind, *args = _receive(conn)
+        except (EOFError, OSError):  # the server is gone
+            runner.stop(wait=STOP_GRACE_S)
+            return
+        if kind == "poll":
+            ended = not runner.alive  # read before the news: when it says ended, the news holds the final state
+            _send(conn, {"news": feed.news(), "ended": ended})
+            if ended:
+                return
+        elif kind == "call":
+            name, call_args = args
+            getattr(runner, name)(*call_args)
+
+
+# ---------------------------------------------------------------------------------------------- jobs
+class Job:
+    """What a worker runs: `build()` (in the child) returns a runner; `feed` and `mirror` carry its state across."""
+
+    def build(self):
+        raise NotImplementedError
+
+    def feed(self, runner) -> RunFeed:
+        return RunFeed(runner)
+
+    def mirror(self) -> RunMirror:
+        return RunMirror()
+
+
+@dataclass
+class TrainJob(Job):
+    """The Train page's run of `config`, saved under `runs_dir` (as `label`) when it ends, and every AUTOSAVE_S."""
+
+    config: Any
+    runs_dir: str
+    label: str
+    autosave_s: float = AUTOSAVE_S
+
+    def build(self):
+        from arena.runner import TrainingRunner
+        from arena.scoring import live_scores, score_every
+        from gan.runs import new_run_dir, save_run
+        from gan.trainers import build_trainer
+
+        folder = new_run_dir(self.runs_dir, self.label)  # one folder: the autosaves, then the final save
+        return TrainingRunner(lambda: build_trainer(self.config), scorer=live_scores,
+                              score_every=score_every(self.config), idle_timeout=math.inf,
+                              on_end=lambda state: str(save_run(state, folder).parent),
+                              autosave=lambda state: str(save_run(state, folder).parent),
+                              autosave_s=self.autosave_s, config=self.config)
+
+
+@dataclass
+class ToyJob(Job):
+    """A 2-D Playground run; its news carries the trainer's latest picture."""
+
+    config: Any
+
+    def build(self):
+        from arena.runner import TrainingRunner
+        from gan.toy import ToyTrainer
+
+        return TrainingRunner(lambda: ToyTrainer(self.config), idle_timeout=math.inf, config=self.config)
+
+
+@dataclass
+class RaceJob(Job):
+    """A Compare race of two configs; each side is saved under `runs_dir` when it ends."""
+
+    labels: tuple[str, str]
+    configs: list[Any]
+    budget: Any
+    runs_dir: str
+
+    def build(self):
+        from arena.race_runner import RaceRunner
+        from gan.race import Race
+        from gan.runs import new_run_dir, save_run
+
+        return RaceRunner(lambda: Race(self.configs, self.budget, self.labels), idle_timeout=math.inf,
+                          on_end=lambda label, state: str(save_run(state, new_run_dir(self.runs_dir,
+                                                                                    f"race-{label}")).parent))
+
+    def feed(self, runner) -> RaceFeed:
+        return RaceFeed(runner)
+
+    def mirror(self) -> RaceMirror:
+        return RaceMirror()
+
+
+# ---------------------------------------------------------------------------------------------- what crosses
+class RunFeed:
+    """Child side of a TrainingRunner: what changed since the last poll."""
+
+    def __init__(self, runner):
+        self.runner = runner
+        self.records_sent = 0
+        self.sample_iteration = None
+        self.grid_iterations: list[int] = []
+        self.view_sent = None
+
+    def news(self) -> dict[str, Any]:
+        snap = self.runner.snapshot(since=self.records_sent)
+        self.records_sent += len(snap.records)
+        news: dict[str, Any] = {"snap": snap, "samples_changed": snap.sample_iteration != self.sample_iteration}
+        if news["samples_changed"]:
+            self.sample_iteration = snap.sample_iteration
+        else:
+            snap.samples = None  # the link has it already
+        iterations, grids = self.runner.timeline()
+        known = len(self.grid_iterations)
+        if iterations[:known] == self.grid_iterations:  # only appended to since: send the new ones
+            news["grids"] = (known, iterations[known:], grids[known:])
+        else:  # the trainer thinned its timeline: send it whole
+            news["grids"] = (0, iterations, grids)
+        self.grid_iterations = list(iterations)
+        news["extras"] = self._extras()
+        return news
+
+    def _extras(self) -> dict[str, Any]:
+        trainer = self.runner.trainer
+        extras: dict[str, Any] = {}
+        if hasattr(trainer, "classifier_history"):  # the SGAN's classifier against its baseline
+            extras["classifier_history"] = list(trainer.classifier_history)
+        view = getattr(trainer, "latest_view", None)  # the Playground's picture
+        if view is not None and view is not self.view_sent:  # a new picture (a D-only step keeps the iteration)
+            extras["latest_view"] = view
+            self.view_sent = view
+        return extras
+
+
+class RunMirror:
+    """Server side of a TrainingRunner: the link's copy, which the pages read."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.snap = RunnerSnapshot(status="queued")
+        self.records: list[dict[str, float]] = []
+        self.iterations: list[int] = []
+        self.grids: list[Any] = []
+        self.extras: dict[str, Any] = {}
+
+    def merge(self, news: dict[str, Any]) -> None:
+        snap = news["snap"]
+        with self.lock:
+            self.records.extend(snap.records)
+            if not news["samples_changed"]:
+                snap.samples = self.snap.samples
+            start, iterations, grids = news["grids"]
+            self.iterations[start:] = iterations
+            self.grids[start:] = grids
+            self.extras.update(news["extras"])
+            snap.records = self.records
+            self.snap = snap
+
+    def set(self, **changes: Any) -> None:
+        with self.lock:
+            for key, value in changes.items():
+                setattr(self.snap, key, value)
+
+    def snapshot(self, since: int = 0) -> RunnerSnapshot:
+        with self.lock:
+            snap = self.snap
+            return RunnerSnapshot(**{**snap.__dict__, "records": self.records[since:], "events": list(snap.events),
+                                     "quality": list(snap.quality), "fake_probs": list(snap.fake_probs)})
+
+    def timeline(self) -> tuple[list[int], list[Any]]:
+        with self.lock:
+            return list(self.iterations), list(self.grids)
+
+
+class RaceFeed:
+    """Child side of a RaceRunner: each side's records since the last poll, the rest whole (it is small)."""
+
+    def __init__(self, runner):
+        self.runner = runner
+        self.records_sent: list[int] = []
+
+    def news(self) -> dict[str, Any]:
+        snap = self.runner.snapshot()
+        self.records_sent += [0] * (len(snap.sides) - len(self.records_sent))
+        for index, side in enumerate(snap.sides):
+            side.records, self.records_sent[index] = side.records[self.records_sent[index]:], len(side.records)
+        return {"snap": snap}
+
+
+class RaceMirror:
+    """Server side of a RaceRunner."""
+
+    def __init__(self) -> None:
+        from arena.race_runner import RaceSnapshot
+
+        self.lock = threading.Lock()
+        self.snap = RaceSnapshot(status="queued")
+        self.records: list[list[dict[str, float]]] = []
+        self.extras: dict[str, Any] = {}
+
+    def merge(self, news: dict[str, Any]) -> None:
+        snap = news["snap"]
+        with self.lock:
+            self.records += [[] for _ in range(len(snap.sides) - len(self.records))]
+            for side, records in zip(snap.sides, self.records):
+                records.extend(side.records)
+                side.records = records
+            self.snap = snap
+
+    def set(self, **changes: Any) -> None:
+        with self.lock:
+            for key, value in changes.items():
+                setattr(self.snap, key, value)
+
+    def snapshot(self, since: int = 0):
+        from arena.race_runner import RaceSnapshot, SideSnapshot
+
+        with self.lock:
+            snap = self.snap
+            sides = [SideSnapshot(**{**s.__dict__, "records": list(s.records), "quality": list(s.quality)})
+                     for s in snap.sides]
+            return RaceSnapshot(**{**snap.__dict__, "sides": sides, "saved_to": list(snap.saved_to)})
+
+    def timeline(self) -> tuple[list[int], list[Any]]:
+        return [], []
+
+
+# ---------------------------------------------------------------------------------------------- the link
+@dataclass
+class _Commands:
+    queue: queue.Queue = field(default_factory=queue.Queue)
+
+    def put(self, name: str, *args: Any) -> None:
+        self.queue.put((name, args))
+
+    def drain(self) -> list[tuple[str, tuple]]:
+        items = []
+        while True:
+            try:
+                items.append(self.queue.get_nowait())
+            except queue.Empty:
+                return items
+
+
+class WorkerRunner:
+    """One training in a worker process, driven from the server by a link thread (see the module docstring).
+
+    gate: the server's TrainingGate; the run waits as 'queued' (with its place in line) until it has a slot.
+    settings: a WorkerSettings, or a callable returning one once the slot is granted (the scheduler's placement).
+    idle_timeout: stop when nobody has called `snapshot()` or `touch()` for this many seconds (a closed tab).
+    """
+
+    def __init__(self, job: Job, *, gate=None, settings: WorkerSettings | Any = None, idle_timeout: float = 120.0):
+        self.job = job
+        self.config = getattr(job, "config", None)  # what the run was started with, for the pages
+        self._gate = gate
+        self._settings = settings or WorkerSettings()
+        self._idle_timeout = idle_timeout
+        self._mirror = job.mirror()
+        self._mirror.set(status="queued" if gate else "starting")
+        self._commands = _Commands()
+        self._stop = threading.Event()
+        self._stop_reason: str | None = None
+        self._last_seen = time.monotonic()
+        self._thread = threading.Thread(target=self._link, name="gan-arena-worker-link", daemon=True)
+        self.process: multiprocessing.process.BaseProcess | None = None
+        self._lost: str | None = None  # set when the worker vanished or hung: how
+        self.trainer = None  # the trainer lives in the worker; kept for code that checks for one
+
+    # ------------------------------------------------------------------ commands (any thread)
+    def start(self) -> WorkerRunner:
+        self._thread.start()
+        return self
+
+    def pause(self) -> None:
+        self._commands.put("pause")
+
+    def resume(self) -> None:
+        self._commands.put("resume")
+
+    def stop(self, wait: float | None = 5.0, reason: str | None = None) -> None:
+        """End the run after its current iteration (it is saved); wait up to `wait` s for the worker to be gone.
+
+        reason: shown on the run's page (e.g. that the student started another training)."""
+        if reason and self.alive:
+            self._stop_reason = reason
+        self._stop.set()
+        if wait and self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(wait)
+
+    def step(self, kind: str = "iteration") -> None:
+        if kind not in STEP_KINDS:
+            raise ValueError(f"step kind must be one of {', '.join(STEP_KINDS)} (got {kind!r})")
+        self._commands.put("step", kind)
+
+    def set_lr(self, lr_g: float | None = None, lr_d: float | None = None) -> None:
+        self._commands.put("set_lr", lr_g, lr_d)
+
+    def set_d_steps(self, d_steps: int) -> None:
+        self._commands.put("set_d_steps", d_steps)
+
+    def touch(self) -> None:
+        self._last_seen = time.monotonic()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    def snapshot(self, since: int = 0):
+        """The link's latest copy of the run (records from index `since` on); never waits on the worker."""
+        self.touch()
+        snap = self._mirror.snapshot(since)
+        if snap.status == "queued" and hasattr(self._gate, "position"):
+            snap.queue_position = self._gate.position(self._thread.ident)
+            if hasattr(self._gate, "estimated_wait"):
+                snap.queue_wait_s = self._gate.estimated_wait(self._thread.ident)
+        if self._stop_reason and not snap.active:
+            snap.error = self._stop_reason
+        return snap
+
+    def timeline(self) -> tuple[list[int], list[Any]]:
+        """(iterations, uint8 grids) of every fixed-noise snapshot the worker has kept, oldest first."""
+        return self._mirror.timeline()
+
+    @property
+    def extras(self) -> dict[str, Any]:
+        """A job's extra live data: 'classifier_history' (SGAN), 'latest_view' (Playground)."""
+        with self._mirror.lock:
+            return dict(self._mirror.extras)
+
+    # ------------------------------------------------------------------ the link thread
+    def _link(self) -> None:
+        acquired = False
+        try:
+            if self._gate is not None:
+                acquired = self._wait_for_slot()
+                if not acquired:
+                    self._mirror.set(status="stopped")
+                    return
+            self._mirror.set(status="starting")
+            self._run_worker()
+        except Exception as err:  # the link must never die silently: the page shows why
+            self._mirror.set(status="failed", error=f"{type(err).__name__}: {err}")
+        finally:
+            self._end_process()
+            if acquired or hasattr(self._gate, "position"):  # a TrainingGate also takes a waiter out of line
+                self._gate.release()
+            if hasattr(self._gate, "report_remaining"):
+                self._gate.report_remaining(None)
+
+    def _wait_for_slot(self) -> bool:
+        while not self._stop.is_set():
+            if self._gate.acquire(timeout=0.25):
+                return True
+            if self._abandoned():
+                return False
+        return False
+
+    def _run_worker(self) -> None:
+        settings = self._settings() if callable(self._settings) else self._settings
+        parent_end, child_end = multiprocessing.Pipe()
+        self.process = context().Process(target=worker_main, args=(child_end, self.job, settings.threads,
+                                                                   settings.gpu),
+                                         name="gan-arena-worker", daemon=True)
+        self.process.start()
+        child_end.close()  # only the child holds it now: its death closes the pipe, which the link sees
+        self._conn = parent_end
+        stopping_since: float | None = None
+        while True:
+            if stopping_since is None and (self._stop.is_set() or self._abandoned()):
+                self._commands.put("stop", 0)
+                stopping_since = time.monotonic()
+            try:
+                for name, args in self._commands.drain():
+                    _send(parent_end, ("call", name, args))
+                _send(parent_end, ("poll",))
+                if not parent_end.poll(REPLY_TIMEOUT_S if stopping_since is None else STOP_GRACE_S):
+                    self._lost = "stopped answering" if stopping_since is None else "did not stop in time"
+                    return
+                reply = _receive(parent_end)
+            except (EOFError, OSError):  # the worker is gone (a broken pipe): _end_process says how it ended
+                self._lost = "ended without a word"
+                return
+            self._mirror.merge(reply["news"])
+            self._report_remaining()
+            if reply["ended"]:
+                return
+            time.sleep(POLL_S)
+
+    def _report_remaining(self) -> None:
+        if hasattr(self._gate, "report_remaining"):
+            self._gate.report_remaining(getattr(self._mirror.snap, "eta_seconds", None))
+
+    def _end_process(self) -> None:
+        """Make sure the worker is gone; if it died on its own, say so on the page."""
+        process = self.process
+        if process is None:
+            return
+        process.join(STOP_GRACE_S)
+        if process.is_alive():
+            process.kill()
+            process.join(STOP_GRACE_S)
+        if self._lost:
+            self._mirror.set(status="failed", error=died_message(process.exitcode, self._lost, self._mirror.snap))
+        conn = getattr(self, "_conn", None)
+        if conn is not None:
+            conn.close()
+
+    def _abandoned(self) -> bool:
+        return time.monotonic() - self._last_seen > self._idle_timeout
+
+
+def died_message(exitcode: int | None, how: str, snap) -> str:
+    """What a student reads when their worker died: the cause we know, and what was kept."""
+    if exitcode is None or exitcode == 0:
+        cause = how
+    elif exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        cause = f"was killed ({name})"
+        if -exitcode == signal.SIGKILL:
+            cause += " — usually the server ran out of memory, or someone ended it"
+    else:
+        cause = f"crashed (exit code {exitcode})"
+    kept = getattr(snap, "autosaved_to", None)
+    if kept:
+        kept_text = (f" Its state at iteration {snap.autosaved_iteration:,} was saved in `{kept}`: the Latent "
+                     "Explorer can open it, and Start trains afresh.")
+    else:
+        kept_text = " It had not saved a state yet; press Start to train again."
+    return f"This training's worker process {cause}.{kept_text} Other students' trainings are not affected."
+
+
+def run_folder(snap) -> Path | None:
+    """Where a run's files are: its final save, or the last autosave of a run whose worker died."""
+    folder = snap.saved_to or getattr(snap, "autosaved_to", None)
+    return Path(folder) if folder else None
