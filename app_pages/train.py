@@ -39,6 +39,9 @@ STATUS_TEXT = {"queued": "Waiting for a free training slot", "starting": "Starti
                "failed": "Failed"}
 
 
+WAITING = ("queued", "starting")
+
+
 def runner() -> WorkerRunner | None:
     return session_slot().runner(RUNNER)
 
@@ -108,6 +111,11 @@ def live_view() -> None:
         st.session_state[TRAIN_SEEN_STATUS] = snap.status
         st.rerun()
     render_status(snap)
+    if snap.status in WAITING:  # cheap while waiting: a class of queued pages must not load the server
+        st.info("Your run starts as soon as a training slot is free; the samples and the curves appear then. "
+                "Meanwhile, the Latent Explorer's bundled generators are ready to play with.",
+                icon=":material/hourglass_top:")
+        return
     render_alerts(snap)
     left, right = st.columns([2, 3], gap="medium")
     with left:

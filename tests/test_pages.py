@@ -47,7 +47,11 @@ def poll(at: AppTest, predicate, timeout: float = 60.0) -> None:
 
 
 def chart_points(at: AppTest, index: int = 0) -> int:
-    spec = json.loads(at.get("plotly_chart")[index].proto.spec)
+    """Points drawn in the page's `index`-th chart; 0 while it is not drawn (a run still waiting for its slot)."""
+    charts = at.get("plotly_chart")
+    if len(charts) <= index:
+        return 0
+    spec = json.loads(charts[index].proto.spec)
     return sum(len(_values(trace.get("x", []))) for trace in spec["data"])
 
 
@@ -205,3 +209,16 @@ def test_the_semi_supervised_gan_shows_its_classifier_against_the_labels_only_ba
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
     assert any("Held-out accuracy" in t for t in titles)
     assert any("unseen digits" in m.label for m in at.metric)
+
+
+def test_one_training_per_student_starting_another_stops_the_first_and_says_why():
+    at = open_page("app_pages/train.py", preset="mlp", iterations="100000", g_width="32", d_width="64")
+    button(at, "Start").click().run()
+    poll(at, lambda at: "Training" in status_text(at))
+    at.switch_page("app_pages/playground.py").run()
+    button(at, "Start").click().run()
+    poll(at, lambda at: "Training" in status_text(at))
+    at.switch_page("app_pages/train.py").run()
+    poll(at, lambda at: "Stopped" in status_text(at))
+    assert any("2-D Playground page: one training per student" in e.value for e in at.warning)
+    assert training_gate().running == 1  # only the Playground's run holds a slot
