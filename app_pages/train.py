@@ -40,6 +40,11 @@ STATUS_TEXT = {"queued": "Waiting for a free training slot", "starting": "Starti
 
 
 WAITING = ("queued", "starting")
+STATUS_EVERY_S = 1.0  # the status line: the iteration count ticks every second
+# The samples and the curves: every redraw of the page's plotly charts costs the browser (at 1 s, 0.8 of a core
+# here; on a laptop that both serves and shows the app, that came out of the training). A new sample grid comes
+# every few seconds anyway.
+CHARTS_EVERY_S = 2.0
 
 
 def runner() -> WorkerRunner | None:
@@ -99,24 +104,39 @@ def render_share() -> None:
                    "The link opens the same preset and values.")
 
 
-def live_view() -> None:
+def live_view(polling: bool) -> None:
+    """The live part: the status every STATUS_EVERY_S, the samples and the curves every CHARTS_EVERY_S."""
     r = runner()
     if r is None:
         st.info("Pick a preset, then press **Start**. The fixed-noise samples will turn from static into digits.",
                 icon=":material/info:")
         return
-    snap = r.snapshot()
+    st.fragment(live_status, run_every=STATUS_EVERY_S if polling else None)()
+    if r.snapshot().status in WAITING:  # cheap while waiting: a class of queued pages must not load the server
+        return
+    st.fragment(live_charts, run_every=CHARTS_EVERY_S if polling else None)()
+
+
+def live_status() -> None:
+    snap = runner().snapshot()
     seen = st.session_state.get(TRAIN_SEEN_STATUS)
-    if not snap.active and seen != snap.status:  # the run just ended: redraw the whole page once (buttons)
+    ended = not snap.active and seen != snap.status
+    left_the_line = seen in WAITING and snap.status not in WAITING
+    if ended or left_the_line:  # redraw the whole page once: the buttons, or the charts of a run that started
         st.session_state[TRAIN_SEEN_STATUS] = snap.status
         st.rerun()
     render_status(snap)
-    if snap.status in WAITING:  # cheap while waiting: a class of queued pages must not load the server
+    if snap.status in WAITING:
         st.info("Your run starts as soon as a training slot is free; the samples and the curves appear then. "
                 "Meanwhile, the Latent Explorer's bundled generators are ready to play with.",
                 icon=":material/hourglass_top:")
-        return
-    render_alerts(snap)
+    else:
+        render_alerts(snap)
+
+
+def live_charts() -> None:
+    r = runner()
+    snap = r.snapshot()
     left, right = st.columns([2, 3], gap="medium")
     with left:
         render_samples(r, snap)
@@ -260,7 +280,7 @@ if polling:
     st.toggle("Live updates", value=True, key=LIVE_KEY,
               help="Turn off to study a chart (zoom, hover) while training goes on in the background.")
     polling = st.session_state[LIVE_KEY]
-st.fragment(live_view, run_every=1.0 if polling else None)()
+live_view(polling)
 if snapshot is not None:
     render_downloads(r, snapshot)
 

@@ -40,7 +40,10 @@ from arena.scheduler import WorkerSettings
 POLL_S = 0.25  # the link fetches news this often; a page polls the link's copy once a second
 STOP_GRACE_S = 3.0  # after a stop, how long the worker may take to end its iteration and save before it is killed
 REPLY_TIMEOUT_S = 60.0  # a worker silent for this long is taken for hung and killed
-WORKER_NICENESS = 10  # workers yield the CPU to the web server (and its page reruns) whenever it needs it
+# The scheduler already leaves a core to the web server. A server given more trainings than cores can ask the
+# workers to yield to its page reruns (GAN_ARENA_WORKER_NICENESS=10); on a laptop that also runs the browser that
+# costs training speed (the Train page open kept 78 % of the headless it/s at 10, 90-95 % at 0).
+WORKER_NICENESS = int(os.environ.get("GAN_ARENA_WORKER_NICENESS", "0"))
 AUTOSAVE_S = 30.0  # seconds of training between two saves of a Train page run (what a dead worker leaves)
 # Imported once in the forkserver, so that each worker starts in a fraction of a second. torch._dynamo: the first
 # torch.optim.Adam imports it (8 s on this machine's CPU), in every worker unless it is here.
@@ -98,8 +101,8 @@ def _receive(conn) -> Any:
 
 def worker_main(conn, job: Job, threads: int, gpu: int | None) -> None:
     """The child: build the job's runner, start it, and answer the link until the run has ended and been read."""
-    if hasattr(os, "nice"):
-        os.nice(WORKER_NICENESS)  # page reruns always come first: the server stays fast however many train
+    if WORKER_NICENESS and hasattr(os, "nice"):
+        os.nice(WORKER_NICENESS)
     if gpu is not None:  # before anything touches CUDA: this worker sees its one GPU as cuda:0
         os.environ["CUDA_VISIBLE_DEVICES"] = str(gpu)
     import torch
