@@ -11,7 +11,7 @@ from gan.diagnose import diagnose
 from gan.imaging import grid_array, grid_image, png_bytes
 from arena.runner import RunnerSnapshot
 from arena.worker import WorkerRunner, run_folder
-from gan.trainers import live_grid_columns
+from gan.train.build import live_grid_columns
 from ui import charts
 from ui.controls import status_text, forget_live_knobs, render_run_controls
 from ui.session import TRAIN_CONFIG, TRAIN_SEEN_STATUS, start_training

@@ -19,7 +19,7 @@ def live_scores(trainer) -> dict:
     A CycleGAN translates images instead of drawing from noise: its point is the cycle reconstruction error.
     """
     if trainer.config.arch == "cyclegan":
-        from gan.cyclegan import cycle_scores
+        from gan.train.cyclegan import cycle_scores
 
         return cycle_scores(trainer)
     scores = asdict(score_generator(trainer.G))

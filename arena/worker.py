@@ -47,7 +47,7 @@ WORKER_NICENESS = int(os.environ.get("GAN_ARENA_WORKER_NICENESS", "0"))
 AUTOSAVE_S = 30.0  # seconds of training between two saves of a Train page run (what a dead worker leaves)
 # Imported once in the forkserver, so that each worker starts in a fraction of a second. torch._dynamo: the first
 # torch.optim.Adam imports it (8 s on this machine's CPU), in every worker unless it is here.
-PRELOAD = ["torch", "torch._dynamo", "gan.train", "gan.trainers", "gan.quality", "gan.toy", "gan.race", "arena.runner",
+PRELOAD = ["torch", "torch._dynamo", "gan.train", "gan.train.build", "gan.quality", "gan.toy", "gan.race", "arena.runner",
            "arena.race_runner", "arena.scoring", "arena.worker"]
 
 
@@ -157,7 +157,7 @@ class TrainJob(Job):
         from arena.runner import TrainingRunner
         from arena.scoring import live_scores, score_every
         from gan.runs import new_run_dir, save_run
-        from gan.trainers import build_trainer
+        from gan.train.build import build_trainer
 
         folder = new_run_dir(self.runs_dir, self.label)  # one folder: the autosaves, then the final save
         return TrainingRunner(lambda: build_trainer(self.config), scorer=live_scores,

@@ -35,7 +35,7 @@ from gan.fileio import write_bytes_atomic
 from gan.imaging import grid_image, png_bytes
 from gan.runs import save_run
 from gan.train import GANTrainer, Record, TrainingDiverged
-from gan.trainers import build_trainer, live_grid_columns, trainer_from_checkpoint
+from gan.train.build import build_trainer, live_grid_columns, trainer_from_checkpoint
 
 CHOICES = {"arch": ARCHS, "dataset": DATASETS, "g_loss": G_LOSSES, "device": DEVICES, "precision": PRECISIONS}
 FLAG_ALIASES = {"iterations": ("--iters", "--iterations")}

@@ -34,7 +34,8 @@ from gan.config import ConfigError
 from gan.data import IndexSampler
 from gan.losses import (discriminator_accuracy, discriminator_loss, generator_loss,
                         least_squares_discriminator_loss)
-from gan.train import MAX_SNAPSHOTS, METRICS, Record, TrainingLoop
+from gan.models.toy import ToyDiscriminator, ToyGenerator
+from gan.train.loop import MAX_SNAPSHOTS, METRICS, Record, TrainingLoop
 
 DATASETS = ("ring", "grid", "moons", "spiral", "line", "gaussian", "custom")
 Z_DISTS = ("uniform", "gaussian")
@@ -46,7 +47,6 @@ BOX = 3.0  # the plane shown, heat-mapped and measured: [-BOX, BOX]^2; every dat
 MAX_POINTS = 2000  # most points a user may draw
 REFERENCE_POINTS = 8192  # a large real sample: the JS divergence's reference and the coverage's cells
 HEAT_SIZE = 48  # D is evaluated on a HEAT_SIZE x HEAT_SIZE grid
-MESH_SIZE = 15  # z grid lines per axis for the manifold (a 1-D z: MESH_SIZE * 8 points along the curve)
 VIEW_FAKES = 384  # fakes drawn in the view (a browser redraws every marker 5 times a second)
 VIEW_REAL = 256  # real points drawn in the view
 ARROWS = 64  # fakes that get a gradient arrow
@@ -311,69 +311,6 @@ def js_divergence(real: np.ndarray, fake: np.ndarray, bins: int = JS_BINS, box: 
     p, q = histogram(real), histogram(fake)
     m = (p + q) / 2
     return float(0.5 * np.sum(p * np.log2(p / m)) + 0.5 * np.sum(q * np.log2(q / m)))
-
-
-# ---------------------------------------------------------------------------------------------- the models
-def _activation(name: str) -> nn.Module:
-    return {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2), "tanh": nn.Tanh, "elu": nn.ELU}[name]()
-
-
-def mlp(in_dim: int, out_dim: int, layers: int, width: int, activation: str) -> nn.Sequential:
-    """`layers` hidden Linear+activation blocks of `width` units, then a Linear to `out_dim` (no output squashing)."""
-    blocks: list[nn.Module] = []
-    dim = in_dim
-    for _ in range(layers):
-        blocks += [nn.Linear(dim, width), _activation(activation)]
-        dim = width
-    blocks.append(nn.Linear(dim, out_dim))
-    return nn.Sequential(*blocks)
-
-
-class ToyGenerator(nn.Module):
-    """z (B, z_dim) -> points (B, 2). Knows its noise prior: `sample_inputs` and the manifold's `z_grid`."""
-
-    def __init__(self, config: ToyConfig):
-        super().__init__()
-        self.z_dim, self.z_dist = config.z_dim, config.z_dist
-        self.net = mlp(config.z_dim, 2, config.g_layers, config.g_width, config.g_activation)
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z)
-
-    def sample_inputs(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        if self.z_dist == "uniform":
-            return torch.rand(n, self.z_dim, generator=generator) * 2 - 1
-        return torch.randn(n, self.z_dim, generator=generator)
-
-    def z_grid(self, size: int = MESH_SIZE) -> torch.Tensor:
-        """A grid over the prior's first two coordinates, the others at 0: (size, size, z_dim), or (1, n, z_dim).
-
-        The grid lines sit at equal prior quantiles (for the uniform prior: equally spaced), so every cell holds
-        the same probability mass and the density of G's output in a cell is proportional to 1 / its area.
-        """
-        rows = 1 if self.z_dim == 1 else size
-        cols = size * 8 if self.z_dim == 1 else size
-        quantiles = np.linspace(0.02, 0.98, cols)
-        if self.z_dist == "uniform":
-            ticks = torch.as_tensor(quantiles * 2 - 1, dtype=torch.float32)
-        else:
-            ticks = torch.distributions.Normal(0.0, 1.0).icdf(torch.as_tensor(quantiles, dtype=torch.float32))
-        z = torch.zeros(rows, cols, self.z_dim)
-        z[..., 0] = ticks[None, :]
-        if self.z_dim > 1:
-            z[..., 1] = ticks[:, None]
-        return z
-
-
-class ToyDiscriminator(nn.Module):
-    """points (B, 2) -> logits (B,) (for least squares: raw scores)."""
-
-    def __init__(self, config: ToyConfig):
-        super().__init__()
-        self.net = mlp(2, 1, config.d_layers, config.d_width, config.d_activation)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x).squeeze(-1)
 
 
 # ---------------------------------------------------------------------------------------------- the live picture

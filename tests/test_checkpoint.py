@@ -124,7 +124,7 @@ def test_a_failed_write_leaves_the_previous_checkpoint_intact(trained, tmp_path,
 
 def test_a_cyclegan_checkpoint_is_refused_where_a_noise_generator_is_needed(tmp_path):
     from gan.config import preset
-    from gan.trainers import build_trainer
+    from gan.train.build import build_trainer
 
     trainer = build_trainer(preset("cyclegan", iterations=1, batch_size=8))
     path = save_checkpoint(trainer.state_dict(), tmp_path / "cycle.pt")

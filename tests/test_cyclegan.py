@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from gan.config import preset
-from gan.cyclegan import CycleGANTrainer, PatchDiscriminator, UNetGenerator, cycle_scores, make_domains
+from gan.models.cyclegan import PatchDiscriminator, UNetGenerator
+from gan.train.cyclegan import CycleGANTrainer, cycle_scores, make_domains
 from gan.data import load_images
 from gan.train import TrainingDiverged
 

@@ -9,7 +9,8 @@ from gan.models import count_parameters
 from gan.models.dcgan import DCGANGenerator
 from gan.quality import held_out_mask
 from arena.runner import TrainingRunner
-from gan.sgan import SGANDiscriminator, SGANTrainer, choose_labelled, real_fake_logit
+from gan.models.sgan import SGANDiscriminator, real_fake_logit
+from gan.train.sgan import SGANTrainer, choose_labelled
 from tests.conftest import tiny_config
 
 

@@ -166,3 +166,12 @@ def test_conditional_gan_trains_both_players_and_needs_labels(digits):
     assert trainer.fixed_inputs[1].tolist() == [d for d in range(10) for _ in range(2)]  # a row per digit
     with pytest.raises(ValueError, match="needs the images' labels"):
         GANTrainer(cfg, images=images[:512])
+
+
+@pytest.mark.parametrize("arch", ["mlp", "dcgan", "cgan", "sgan", "cyclegan", "toy"])
+def test_every_trainer_keeps_the_trainer_protocol(arch):
+    from gan.toy import ToyConfig, ToyTrainer
+    from gan.train import Trainer, build_trainer
+
+    trainer = ToyTrainer(ToyConfig(iterations=2)) if arch == "toy" else build_trainer(tiny_config(arch))
+    assert isinstance(trainer, Trainer)

@@ -1,4 +1,5 @@
-"""Model registry: build the generator and discriminator a config asks for."""
+"""Every network, one file per family (mlp, dcgan, cgan, sgan, cyclegan, toy), and the registry that builds the
+generator and discriminator a config asks for."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from gan.models.cgan import CGANDiscriminator, CGANGenerator
 from gan.models.common import IMAGE_SHAPE, count_parameters
 from gan.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from gan.models.mlp import MLPDiscriminator, MLPGenerator
+from gan.models.sgan import SGANDiscriminator
 
 
 def build_generator(cfg: Config) -> nn.Module:
@@ -29,12 +31,10 @@ def build_discriminator(cfg: Config) -> nn.Module:
     if cfg.arch == "cgan":
         return CGANDiscriminator(cfg.d_width, cfg.leaky_slope, cfg.bn_momentum)
     if cfg.arch == "sgan":
-        from gan.sgan import SGANDiscriminator  # lazy: gan.sgan builds on gan.train, which imports this module
-
         return SGANDiscriminator(cfg.d_width, cfg.leaky_slope, cfg.bn_momentum)
     raise ValueError(f"unknown arch {cfg.arch!r}")
 
 
 __all__ = ["IMAGE_SHAPE", "build_generator", "build_discriminator", "count_parameters",
            "MLPGenerator", "MLPDiscriminator", "DCGANGenerator", "DCGANDiscriminator",
-           "CGANGenerator", "CGANDiscriminator"]
+           "CGANGenerator", "CGANDiscriminator", "SGANDiscriminator"]

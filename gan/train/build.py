@@ -9,18 +9,18 @@ know which one runs.
 from __future__ import annotations
 
 from gan.config import Config
-from gan.train import GANTrainer
+from gan.train.gan import GANTrainer
 
 
 def build_trainer(config: Config, **kwargs):
     """A fresh trainer for `config` (`kwargs`: images, labels, device)."""
     if config.arch == "cyclegan":
-        from gan.cyclegan import CycleGANTrainer
+        from gan.train.cyclegan import CycleGANTrainer
 
         return CycleGANTrainer(config, g_width=config.g_width, d_width=config.d_width, n_fixed=config.n_samples,
                                **kwargs)
     if config.arch == "sgan":
-        from gan.sgan import SGANTrainer
+        from gan.train.sgan import SGANTrainer
 
         return SGANTrainer(config, **kwargs)
     return GANTrainer(config, **kwargs)
@@ -29,11 +29,11 @@ def build_trainer(config: Config, **kwargs):
 def trainer_from_checkpoint(state: dict, **kwargs):
     """Resume a checkpoint's run with the trainer that wrote it (`kwargs`: images, device, budget fields)."""
     if "cyclegan" in state:
-        from gan.cyclegan import CycleGANTrainer
+        from gan.train.cyclegan import CycleGANTrainer
 
         return CycleGANTrainer.from_checkpoint(state, **kwargs)
     if state["config"].arch == "sgan":
-        from gan.sgan import SGANTrainer
+        from gan.train.sgan import SGANTrainer
 
         return SGANTrainer.from_checkpoint(state, **kwargs)
     return GANTrainer.from_checkpoint(state, **kwargs)

@@ -1,0 +1,43 @@
+"""The contract every trainer keeps, so that the runner, the worker, the CLI and the pages never ask which one runs.
+
+GANTrainer (MLP, DCGAN, conditional), SGANTrainer, CycleGANTrainer and the playground's ToyTrainer all satisfy it;
+`tests/test_train.py` checks each against it (`isinstance(trainer, Trainer)`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Protocol, runtime_checkable
+
+import torch
+
+from gan.train.loop import Record
+
+
+@runtime_checkable
+class Trainer(Protocol):
+    config: Any
+    iteration: int
+    elapsed: float  # seconds of training so far
+    history: dict[str, list[float]]  # metric name -> one value per logged iteration
+    events: list[dict]  # live knob changes: {iteration, name, old, new}
+    snapshots: list[torch.Tensor]  # uint8 fixed-noise grids, oldest first (thinned when long)
+    snapshot_iterations: list[int]
+    lr_g: float
+    lr_d: float
+    d_steps: int
+    last_fake_logits: torch.Tensor  # D's logits on the last G step's fakes
+
+    def run(self) -> Iterator[Record]: ...
+    def iteration_step(self) -> None: ...
+    def d_step(self) -> None: ...
+    def g_step(self) -> None: ...
+    def flush(self) -> Record | None: ...
+    def set_lr(self, lr_g: float | None = None, lr_d: float | None = None) -> None: ...
+    def set_d_steps(self, d_steps: int) -> None: ...
+    def take_snapshot(self) -> torch.Tensor: ...
+    def sample_fixed(self) -> torch.Tensor: ...
+    def progress(self) -> float: ...
+    def finished(self) -> bool: ...
+    def state_dict(self) -> dict: ...
+    def good_state(self) -> dict: ...
