@@ -43,7 +43,7 @@ lock: | $(UV)
 	$(UV) pip compile $(LOCK_FLAGS) --extra dev pyproject.toml -o requirements-dev.lock
 
 bench: $(VENV)/.installed
-	$(PY) -m gan.bench
+	$(PY) -m benchmarks.engine
 
 pretrained: $(VENV)/.installed
 	$(PY) scripts/build_pretrained.py

@@ -33,7 +33,7 @@ LAYERS_KEY = "playground.layers"
 # Streamlit forces a full garbage collection after every script run, fragment reruns included (the hidden option
 # runner.postScriptGC); with torch and plotly loaded it walks ~400k objects, 150-250 ms holding the GIL. Five of those
 # a second starve the training thread (~20 it/s instead of ~700), so the picture comes five times a second only on a
-# server configured with `[runner] postScriptGC = false`, and once a second otherwise (ui/playground_bench.py).
+# server configured with `[runner] postScriptGC = false`, and once a second otherwise (benchmarks/playground.py).
 REFRESH_S = 1.0 if st.get_option("runner.postScriptGC") else 0.2
 CURVES_REFRESH_S = 1.0  # the curves change slowly; redrawing them costs more than the plane
 STATUS_TEXT = {"queued": "Waiting for a free training slot", "starting": "Starting", "running": "Training",

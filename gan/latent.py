@@ -3,7 +3,7 @@
 Conditional generators (the CGAN: G(z, y)) are walked through their label embedding too: G.embed.weight[a] ->
 G.embed.weight[b] by lerp, rendered with G.forward_embedded, so a fixed z morphs from digit a into digit b.
 
-Everything here is pure and seeded: no UI, no global RNG. The Latent Explorer page and `python -m gan.bench
+Everything here is pure and seeded: no UI, no global RNG. The Latent Explorer page and `python -m benchmarks.engine
 --latency` call the same functions.
 
 GANSpace (Härkönen et al., 2020, "GANSpace: Discovering Interpretable GAN Controls"): sample many z, record an
@@ -152,7 +152,7 @@ def _render(G: nn.Module, z0: torch.Tensor, z1: torch.Tensor, ts: torch.Tensor, 
     if offset is not None:
         z = z + offset
     if digits is None and is_conditional(G):
-        digits = (0, 0)  # a conditional G asked for no digits draws zeros (as `python -m gan.bench --latency` does)
+        digits = (0, 0)  # a conditional G asked for no digits draws zeros (as `python -m benchmarks.engine --latency` does)
     if digits is None:
         return z, generate(G, z)
     return z, label_morph(G, z, *digits, ts)

@@ -151,7 +151,7 @@ def test_a_short_cpu_run_of_the_default_mlp_gan_draws_recognisable_digits():
     # Margins measured on seeds 0-1, 1 and 2 threads, fp32 and bf16: recognisable 0.45-0.49, 7-10 classes covered,
     # 7-9 of them recognisably. At 2,500 iterations the rarer digits hover near the 2 % line and which ones do
     # depends on the trajectory, so the test asks for most classes, not all ten; the ten-class promise is the
-    # bench's (`python -m gan.bench`), at its own budget.
+    # bench's (`python -m benchmarks.engine`), at its own budget.
     assert untrained.recognisable < 0.05
     assert trained.recognisable >= 0.3, trained
     assert trained.classes_covered >= 6 and recognised_classes(samples) >= 5, trained

@@ -4,7 +4,7 @@ The CLI, the Train page, the Compare page and the tests all consume `run()`. It 
 any UI. Between two records the caller may stop (just stop iterating), change the learning rates or the number of
 D steps (`set_lr`, `set_d_steps`), or drive single updates itself (`d_step`, `g_step`, `iteration_step`).
 
-Speed (see `python -m gan.bench`): the whole training set lives on the device as one tensor and batches are
+Speed (see `python -m benchmarks.engine`): the whole training set lives on the device as one tensor and batches are
 drawn by index; noise comes from a device-side generator; the metrics are summed on the device and read back only
 every `log_every` iterations, so CUDA never waits on the host; the fakes of the last D step are reused for the G
 step (G is unchanged in between, so they are exactly what a fresh G(z) with the same z would give); and D's

@@ -1,4 +1,4 @@
-"""`python -m ui.playground_bench`: iterations/s of the 2-D playground's trainer, headless and with the page open.
+"""`python -m benchmarks.playground`: iterations/s of the 2-D playground's trainer, headless and with the page open.
 
 Headless is `gan.toy.headless_its` (the trainer alone, refreshing its live picture every 0.2 s as it does for the
 page). "Page open" drives the playground in-process with Streamlit's AppTest, rerunning the *whole* page every
@@ -90,7 +90,7 @@ def _iteration(at) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m ui.playground_bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.playground", description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--preset", choices=list(LESSONS), default="ring")
     parser.add_argument("--browser", action="store_true", help="open the page in the system Chromium instead")

@@ -1,4 +1,4 @@
-"""UI overhead: `python -m ui.bench` prints the headless trainer's it/s and the same run's with the Train page open
+"""UI overhead: `python -m benchmarks.train_page` prints the headless trainer's it/s and the same run's with the Train page open
 in Chromium (a real server, a real browser, the live fragment redrawing every second), back to back.
 
 The training runs in a worker process with the scheduler's threads; the headless figure uses the same number of
@@ -59,7 +59,7 @@ def _iteration(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m ui.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.train_page", description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--arch", choices=("mlp", "dcgan"), default="mlp")
     args = parser.parse_args(argv)

@@ -1,4 +1,4 @@
-"""Speed benchmark: `python -m gan.bench` prints figures; it asserts nothing (targets live in the issue notes).
+"""Speed benchmark: `python -m benchmarks.engine` prints figures; it asserts nothing (targets live in the issue notes).
 
 It measures GAN Arena's loop against a plain loop written the way the common references are (the seeds' PyTorch
 translations and pytorch/examples): a DataLoader with shuffle over the same images, fresh noise for the D and the
@@ -166,7 +166,7 @@ def digits_table(device: torch.device, budget: float) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m gan.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.engine", description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="auto")
     parser.add_argument("--seconds", type=float, default=8.0, help="timing window per loop")
     parser.add_argument("--arch", choices=("mlp", "dcgan"), action="append", help="default: both")
