@@ -99,35 +99,89 @@ def _receive(conn) -> Any:
     return pickle.loads(conn.recv_bytes())
 
 
-def worker_main(conn, job: Job, threads: int, gpu: int | None) -> None:
-    """The child: build the job's runner, start it, and answer the link until the run has ended and been read."""
-    if WORKER_NICENESS and hasattr(os, "nice"):
-        os.nice(WORKER_NICENESS)
-    if gpu is not None:  # before anything touches CUDA: this worker sees its one GPU as cuda:0
-        os.environ["CUDA_VISIBLE_DEVICES"] = str(gpu)
-    import torch
+class WorkerCore:
+    """What a worker does wherever it runs (a local process, a Ray actor): build the job's runner, start it, and
+    answer the link's calls and polls."""
 
-    torch.set_num_threads(threads)  # the scheduler's share of the cores for this worker
-    runner = job.build()
-    feed = job.feed(runner)
-    runner.start()
+    def __init__(self, job: Job, threads: int, gpu: int | None = None):
+        if WORKER_NICENESS and hasattr(os, "nice"):
+            os.nice(WORKER_NICENESS)
+        if gpu is not None:  # before anything touches CUDA: this worker sees its one GPU as cuda:0
+            os.environ["CUDA_VISIBLE_DEVICES"] = str(gpu)
+        import torch
+
+        torch.set_num_threads(threads)  # the scheduler's share of the cores for this worker
+        self.runner = job.build()
+        self.feed = job.feed(self.runner)
+        self.runner.start()
+
+    def call(self, name: str, args: tuple) -> None:
+        getattr(self.runner, name)(*args)
+
+    def poll(self) -> dict[str, Any]:
+        ended = not self.runner.alive  # read before the news: when it says ended, the news holds the final state
+        return {"news": self.feed.news(), "ended": ended}
+
+    def stop(self) -> None:
+        self.runner.stop(wait=STOP_GRACE_S)
+
+
+def worker_main(conn, job: Job, threads: int, gpu: int | None) -> None:
+    """The child process: a WorkerCore that answers the link over `conn` until the run has ended and been read."""
+    core = WorkerCore(job, threads, gpu)
     while True:
         if not conn.poll(REPLY_TIMEOUT_S):  # the server stopped asking: it hung or went away
-            runner.stop(wait=STOP_GRACE_S)
+            core.stop()
             return
         try:
             kind, *args = _receive(conn)
         except (EOFError, OSError):  # the server is gone
-            runner.stop(wait=STOP_GRACE_S)
+            core.stop()
             return
         if kind == "poll":
-            ended = not runner.alive  # read before the news: when it says ended, the news holds the final state
-            _send(conn, {"news": feed.news(), "ended": ended})
-            if ended:
+            reply = core.poll()
+            _send(conn, reply)
+            if reply["ended"]:
                 return
         elif kind == "call":
-            name, call_args = args
-            getattr(runner, name)(*call_args)
+            core.call(*args)
+
+
+class WorkerLost(RuntimeError):
+    """The worker vanished or stopped answering; the message says how."""
+
+
+class LocalWorker:
+    """A worker process on this machine, and the pipe to it (the default backend)."""
+
+    def __init__(self, job: Job, settings: WorkerSettings):
+        parent_end, child_end = multiprocessing.Pipe()
+        self.process = context().Process(target=worker_main, args=(child_end, job, settings.threads, settings.gpu),
+                                         name="gan-arena-worker", daemon=True)
+        self.process.start()
+        child_end.close()  # only the child holds it now: its death closes the pipe, which the link sees
+        self._conn = parent_end
+
+    def exchange(self, commands: list[tuple[str, tuple]], timeout: float) -> dict[str, Any]:
+        """Send the commands, then a poll; return the worker's reply."""
+        try:
+            for name, args in commands:
+                _send(self._conn, ("call", name, args))
+            _send(self._conn, ("poll",))
+            if not self._conn.poll(timeout):
+                raise WorkerLost(f"did not answer for {timeout:.0f} s")
+            return _receive(self._conn)
+        except (EOFError, OSError):  # a broken pipe: the process is gone; close() tells how it ended
+            raise WorkerLost("ended without a word") from None
+
+    def close(self) -> int | None:
+        """Make sure the process is gone (killed after STOP_GRACE_S); its exit code (negative: the signal)."""
+        self.process.join(STOP_GRACE_S)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(STOP_GRACE_S)
+        self._conn.close()
+        return self.process.exitcode
 
 
 # ---------------------------------------------------------------------------------------------- jobs
@@ -362,9 +416,11 @@ class WorkerRunner:
     gate: the server's TrainingGate; the run waits as 'queued' (with its place in line) until it has a slot.
     settings: a WorkerSettings, or a callable returning one once the slot is granted (the scheduler's placement).
     idle_timeout: stop when nobody has called `snapshot()` or `touch()` for this many seconds (a closed tab).
+    backend: what starts the worker: LocalWorker (a process here), or `arena.cluster.RayBackend()` (a Ray actor).
     """
 
-    def __init__(self, job: Job, *, gate=None, settings: WorkerSettings | Any = None, idle_timeout: float = 120.0):
+    def __init__(self, job: Job, *, gate=None, settings: WorkerSettings | Any = None, idle_timeout: float = 120.0,
+                 backend=None):
         self.job = job
         self.config = getattr(job, "config", None)  # what the run was started with, for the pages
         self._gate = gate
@@ -377,7 +433,8 @@ class WorkerRunner:
         self._stop_reason: str | None = None
         self._last_seen = time.monotonic()
         self._thread = threading.Thread(target=self._link, name="gan-arena-worker-link", daemon=True)
-        self.process: multiprocessing.process.BaseProcess | None = None
+        self._backend = backend or LocalWorker
+        self.worker = None  # a LocalWorker (or a cluster backend's worker) once the slot is granted
         self._lost: str | None = None  # set when the worker vanished or hung: how
         self.trainer = None  # the trainer lives in the worker; kept for code that checks for one
 
@@ -475,28 +532,16 @@ class WorkerRunner:
 
     def _run_worker(self) -> None:
         settings = self._settings() if callable(self._settings) else self._settings
-        parent_end, child_end = multiprocessing.Pipe()
-        self.process = context().Process(target=worker_main, args=(child_end, self.job, settings.threads,
-                                                                   settings.gpu),
-                                         name="gan-arena-worker", daemon=True)
-        self.process.start()
-        child_end.close()  # only the child holds it now: its death closes the pipe, which the link sees
-        self._conn = parent_end
-        stopping_since: float | None = None
+        self.worker = self._backend(self.job, settings)
+        stopping = False
         while True:
-            if stopping_since is None and (self._stop.is_set() or self._abandoned()):
+            if not stopping and (self._stop.is_set() or self._abandoned()):
                 self._commands.put("stop", 0)
-                stopping_since = time.monotonic()
+                stopping = True
             try:
-                for name, args in self._commands.drain():
-                    _send(parent_end, ("call", name, args))
-                _send(parent_end, ("poll",))
-                if not parent_end.poll(REPLY_TIMEOUT_S if stopping_since is None else STOP_GRACE_S):
-                    self._lost = "stopped answering" if stopping_since is None else "did not stop in time"
-                    return
-                reply = _receive(parent_end)
-            except (EOFError, OSError):  # the worker is gone (a broken pipe): _end_process says how it ended
-                self._lost = "ended without a word"
+                reply = self.worker.exchange(self._commands.drain(), STOP_GRACE_S if stopping else REPLY_TIMEOUT_S)
+            except WorkerLost as lost:
+                self._lost = str(lost)
                 return
             self._mirror.merge(reply["news"])
             self._report_remaining()
@@ -510,18 +555,16 @@ class WorkerRunner:
 
     def _end_process(self) -> None:
         """Make sure the worker is gone; if it died on its own, say so on the page."""
-        process = self.process
-        if process is None:
+        if self.worker is None:
             return
-        process.join(STOP_GRACE_S)
-        if process.is_alive():
-            process.kill()
-            process.join(STOP_GRACE_S)
+        exitcode = self.worker.close()
         if self._lost:
-            self._mirror.set(status="failed", error=died_message(process.exitcode, self._lost, self._mirror.snap))
-        conn = getattr(self, "_conn", None)
-        if conn is not None:
-            conn.close()
+            self._mirror.set(status="failed", error=died_message(exitcode, self._lost, self._mirror.snap))
+
+    @property
+    def process(self):
+        """The local worker's process (None before it starts, or on a cluster)."""
+        return getattr(self.worker, "process", None)
 
     def _abandoned(self) -> bool:
         return time.monotonic() - self._last_seen > self._idle_timeout
