@@ -14,7 +14,7 @@ ifdef UPGRADE
 LOCK_FLAGS += --upgrade
 endif
 
-.PHONY: run test lock browser bench pretrained classifier clean
+.PHONY: run test test-cluster lock browser bench pretrained classifier clean
 
 $(UV):
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,11 +28,19 @@ $(VENV)/.installed-dev: requirements-dev.lock | $(UV)
 	$(UV) pip install --python $(PY) --quiet -r requirements-dev.lock
 	touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-cluster: requirements-cluster.lock | $(UV)
+	$(UV) pip install --python $(PY) --quiet -r requirements-cluster.lock
+	touch $@ $(VENV)/.installed-dev $(VENV)/.installed
+
 run: $(VENV)/.installed
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
 test: $(VENV)/.installed-dev browser
 	$(PY) -m pytest
+
+# The optional Ray backend against a Ray started on this machine (about a minute).
+test-cluster: $(VENV)/.installed-cluster
+	$(PY) -m pytest -m cluster
 
 # The browser tests drive the system Chromium; Playwright never downloads one of its own here.
 browser:
@@ -41,6 +49,8 @@ browser:
 lock: | $(UV)
 	$(UV) pip compile $(LOCK_FLAGS) pyproject.toml -o requirements.lock
 	$(UV) pip compile $(LOCK_FLAGS) --extra dev pyproject.toml -o requirements-dev.lock
+	$(UV) pip compile $(LOCK_FLAGS) --extra dev --extra cluster -c requirements-dev.lock pyproject.toml \
+		-o requirements-cluster.lock  # the dev lock plus Ray: the same versions everywhere else
 
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks.engine

@@ -44,7 +44,7 @@ class SlotPlan:
         return f"{self.slots} training{'s' if self.slots != 1 else ''} at once ({where})"
 
 
-def _env_int(name: str, minimum: int = 1) -> int | None:
+def env_int(name: str, minimum: int = 1) -> int | None:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return None
@@ -68,13 +68,13 @@ def plan_slots(cores: int | None = None, gpus: int | None = None) -> SlotPlan:
         gpus = torch.cuda.device_count() if gpus is None else gpus
     spare = max(1, cores - 1)  # one core stays with the web server
     if gpus:
-        threads = _env_int("GAN_ARENA_WORKER_THREADS") or 1
-        per_gpu = _env_int("GAN_ARENA_WORKERS_PER_GPU") or WORKERS_PER_GPU
+        threads = env_int("GAN_ARENA_WORKER_THREADS") or 1
+        per_gpu = env_int("GAN_ARENA_WORKERS_PER_GPU") or WORKERS_PER_GPU
         slots = min(gpus * per_gpu, max(1, spare // threads))
     else:
-        threads = _env_int("GAN_ARENA_WORKER_THREADS") or min(2, spare)
+        threads = env_int("GAN_ARENA_WORKER_THREADS") or min(2, spare)
         slots = max(1, spare // threads)
-    return SlotPlan(slots=_env_int("GAN_ARENA_MAX_TRAININGS") or slots, threads=threads, gpus=gpus)
+    return SlotPlan(slots=env_int("GAN_ARENA_MAX_TRAININGS") or slots, threads=threads, gpus=gpus)
 
 
 class Scheduler(TrainingGate):

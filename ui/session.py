@@ -7,7 +7,7 @@ from pathlib import Path
 
 from arena.worker import Job, TrainJob, WorkerRunner
 from gan.config import Config
-from ui.state import session_slot, training_gate
+from ui.state import cluster_backend, session_slot, training_gate
 
 
 def runs_dir() -> Path:
@@ -26,7 +26,7 @@ def start_worker(name: str, job: Job, page_title: str) -> WorkerRunner:
 
     Starting stops this tab's other trainings: one per student at a time."""
     gate = training_gate()
-    runner = WorkerRunner(job, gate=gate, settings=gate.settings)
+    runner = WorkerRunner(job, gate=gate, settings=gate.settings, backend=cluster_backend())
     return session_slot().replace(name, runner, page_title).start()
 
 

@@ -57,6 +57,15 @@ def session_slot() -> SessionSlot:
 
 
 @st.cache_resource(show_spinner=False)
+def cluster_backend():
+    """The Ray backend when GAN_ARENA_RAY_ADDRESS is set (arena.cluster), else None: worker processes here."""
+    from arena.cluster import backend_from_environment  # Ray is optional, and heavy: only when asked for
+
+    return backend_from_environment()
+
+
+@st.cache_resource(show_spinner=False)
 def training_gate() -> Scheduler:
     """One scheduler for the whole server: how many trainings run at once, and the line (arena.scheduler)."""
-    return Scheduler(plan_slots())
+    backend = cluster_backend()
+    return Scheduler(backend.plan() if backend is not None else plan_slots())
