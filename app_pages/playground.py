@@ -36,6 +36,7 @@ LAYERS_KEY = "playground.layers"
 # server configured with `[runner] postScriptGC = false`, and once a second otherwise (benchmarks/playground.py).
 REFRESH_S = 1.0 if st.get_option("runner.postScriptGC") else 0.2
 CURVES_REFRESH_S = 1.0  # the curves change slowly; redrawing them costs more than the plane
+WAITING = ("queued", "starting")  # a run waiting for its slot: the picture does not move, poll once a second
 STATUS_TEXT = {"queued": "Waiting for a free training slot", "starting": "Starting", "running": "Training",
                "paused": "Paused", "finished": "Finished", "stopped": "Stopped", "diverged": "Diverged",
                "failed": "Failed"}
@@ -81,8 +82,11 @@ def live_view() -> None:
     """The fast part: status, numbers and the plane, five times a second."""
     r = runner()
     snap = r.snapshot() if r is not None else None
-    if snap is not None and not snap.active and st.session_state.get(SEEN_STATUS_KEY) != snap.status:
-        st.session_state[SEEN_STATUS_KEY] = snap.status  # the run just ended: redraw the whole page once
+    seen = st.session_state.get(SEEN_STATUS_KEY)
+    ended = snap is not None and not snap.active and seen != snap.status
+    left_the_line = snap is not None and seen in WAITING and snap.status not in WAITING
+    if ended or left_the_line:  # redraw the whole page once: the buttons, or the live rate of a run that started
+        st.session_state[SEEN_STATUS_KEY] = snap.status
         st.rerun()
     view = current_view(r, snap)
     if snap is not None:
@@ -159,12 +163,13 @@ render_form()
 options = st.columns([4, 1])
 options[0].pills("Show", LAYERS, selection_mode="multi", default=list(LAYERS), key=LAYERS_KEY)
 polling = snapshot is not None and snapshot.active
+waiting = polling and snapshot.status in WAITING
 if polling:
     options[1].toggle("Live updates", value=True, key=LIVE_KEY,
                       help="Turn off to study the picture (zoom, hover) while training goes on in the background.")
     polling = st.session_state[LIVE_KEY]
 left, right = st.columns([3, 2], gap="medium")
 with left:
-    st.fragment(live_view, run_every=REFRESH_S if polling else None)()
+    st.fragment(live_view, run_every=(CURVES_REFRESH_S if waiting else REFRESH_S) if polling else None)()
 with right:
     st.fragment(live_curves, run_every=CURVES_REFRESH_S if polling else None)()

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import numpy as np
 import torch
 from torchvision.utils import make_grid
 
@@ -34,3 +35,19 @@ def test_the_app_side_of_the_core_does_not_import_torchvision():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             cwd=Path(__file__).resolve().parents[1])
     assert result.stdout.strip() == "False"
+
+
+def test_a_gif_of_grey_grids_keeps_every_grey_level_and_colour_still_works():
+    import io
+
+    from PIL import Image
+
+    from gan.imaging import gif_bytes, grid_image
+
+    grids = [torch.randint(0, 256, (4, 1, 28, 28), dtype=torch.uint8) for _ in range(3)]
+    gif = Image.open(io.BytesIO(gif_bytes([grid_image(g) for g in grids])))
+    for index, grid in enumerate(grids):
+        gif.seek(index)
+        assert np.array_equal(np.asarray(gif.convert("L")), np.asarray(grid_image(grid).convert("L")))
+    colour = Image.new("RGB", (8, 8), (200, 30, 30))
+    assert Image.open(io.BytesIO(gif_bytes([colour]))).convert("RGB").getpixel((0, 0))[0] > 150
