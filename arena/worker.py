@@ -194,7 +194,7 @@ class Job:
     def feed(self, runner) -> RunFeed:
         return RunFeed(runner)
 
-    def mirror(self) -> RunMirror:
+    def mirror(self) -> Mirror:
         return RunMirror()
 
 
@@ -302,16 +302,28 @@ class RunFeed:
         return extras
 
 
-class RunMirror:
-    """Server side of a TrainingRunner: the link's copy, which the pages read."""
+class Mirror:
+    """Server side of a runner: the link's copy (`snap`, under `lock`), which the pages read."""
+
+    def __init__(self, snap) -> None:
+        self.lock = threading.Lock()
+        self.snap = snap
+        self.extras: dict[str, Any] = {}
+
+    def set(self, **changes: Any) -> None:
+        with self.lock:
+            for key, value in changes.items():
+                setattr(self.snap, key, value)
+
+
+class RunMirror(Mirror):
+    """Server side of a TrainingRunner."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.snap = RunnerSnapshot(status="queued")
+        super().__init__(RunnerSnapshot(status="queued"))
         self.records: list[dict[str, float]] = []
         self.iterations: list[int] = []
         self.grids: list[Any] = []
-        self.extras: dict[str, Any] = {}
 
     def merge(self, news: dict[str, Any]) -> None:
         snap = news["snap"]
@@ -325,11 +337,6 @@ class RunMirror:
             self.extras.update(news["extras"])
             snap.records = self.records
             self.snap = snap
-
-    def set(self, **changes: Any) -> None:
-        with self.lock:
-            for key, value in changes.items():
-                setattr(self.snap, key, value)
 
     def snapshot(self, since: int = 0) -> RunnerSnapshot:
         with self.lock:
@@ -357,16 +364,14 @@ class RaceFeed:
         return {"snap": snap}
 
 
-class RaceMirror:
+class RaceMirror(Mirror):
     """Server side of a RaceRunner."""
 
     def __init__(self) -> None:
         from arena.race_runner import RaceSnapshot
 
-        self.lock = threading.Lock()
-        self.snap = RaceSnapshot(status="queued")
+        super().__init__(RaceSnapshot(status="queued"))
         self.records: list[list[dict[str, float]]] = []
-        self.extras: dict[str, Any] = {}
 
     def merge(self, news: dict[str, Any]) -> None:
         snap = news["snap"]
@@ -376,11 +381,6 @@ class RaceMirror:
                 records.extend(side.records)
                 side.records = records
             self.snap = snap
-
-    def set(self, **changes: Any) -> None:
-        with self.lock:
-            for key, value in changes.items():
-                setattr(self.snap, key, value)
 
     def snapshot(self, since: int = 0):
         from arena.race_runner import RaceSnapshot, SideSnapshot
@@ -438,7 +438,6 @@ class WorkerRunner:
         self._backend = backend or LocalWorker
         self.worker = None  # a LocalWorker (or a cluster backend's worker) once the slot is granted
         self._lost: str | None = None  # set when the worker vanished or hung: how
-        self.trainer = None  # the trainer lives in the worker; kept for code that checks for one
 
     # ------------------------------------------------------------------ commands (any thread)
     def start(self) -> WorkerRunner:
