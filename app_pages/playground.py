@@ -8,7 +8,8 @@ import streamlit as st
 from gan.config import ConfigError
 from arena.runner import RunnerSnapshot
 from arena.worker import ToyJob, WorkerRunner
-from gan.toy import ToyConfig, ToyTrainer, ToyView
+from gan.toy import ToyConfig, ToyView
+from gan.train.toy import ToyTrainer
 from ui.controls import status_text, forget_live_knobs, render_run_controls
 from ui.playground import LAYERS, distance_figure, loss_figure, plane_figure
 from ui.playground_form import (

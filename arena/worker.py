@@ -47,7 +47,7 @@ WORKER_NICENESS = int(os.environ.get("GAN_ARENA_WORKER_NICENESS", "0"))
 AUTOSAVE_S = 30.0  # seconds of training between two saves of a Train page run (what a dead worker leaves)
 # Imported once in the forkserver, so that each worker starts in a fraction of a second. torch._dynamo: the first
 # torch.optim.Adam imports it (8 s on this machine's CPU), in every worker unless it is here.
-PRELOAD = ["torch", "torch._dynamo", "gan.train", "gan.train.build", "gan.quality", "gan.toy", "gan.race", "arena.runner",
+PRELOAD = ["torch", "torch._dynamo", "gan.train", "gan.train.build", "gan.quality", "gan.train.toy", "gan.race", "arena.runner",
            "arena.race_runner", "arena.scoring", "arena.worker"]
 
 
@@ -231,7 +231,7 @@ class ToyJob(Job):
 
     def build(self):
         from arena.runner import TrainingRunner
-        from gan.toy import ToyTrainer
+        from gan.train.toy import ToyTrainer
 
         return TrainingRunner(lambda: ToyTrainer(self.config), idle_timeout=math.inf, config=self.config)
 

@@ -1,6 +1,6 @@
 """`python -m benchmarks.playground`: iterations/s of the 2-D playground's trainer, headless and with the page open.
 
-Headless is `gan.toy.headless_its` (the trainer alone, refreshing its live picture every 0.2 s as it does for the
+Headless is `gan.train.toy.headless_its` (the trainer alone, refreshing its live picture every 0.2 s as it does for the
 page). "Page open" drives the playground in-process with Streamlit's AppTest, rerunning the *whole* page every
 0.2 s (a browser reruns only the plane's fragment that often, and the curves' once a second). `--browser` instead
 serves the app and opens the page in the system Chromium on the same machine (its drawing then competes for the
@@ -18,7 +18,8 @@ import re
 import time
 
 from benchmarks.live_app import ROOT, launch_chromium, served_app
-from gan.toy import LESSONS, headless_its, lesson
+from gan.presets.playground import LESSONS, lesson
+from gan.train.toy import headless_its
 
 PAGE = "app_pages/playground.py"
 

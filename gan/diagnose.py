@@ -7,7 +7,7 @@ Pure Python on floats: no torch, no UI.
 
 The window's numbers are judged by their median, not their mean: a game that has tipped over has one-iteration
 spikes (a strong D that is fooled once reads d_loss 318 and d_acc_fake 0 for a single record) that would hide it.
-The thresholds below were set against short CPU runs of the lessons in `gan/lessons.py`: a healthy MLP GAN sits at
+The thresholds below were set against short CPU runs of the lessons in `gan/presets/train.py`: a healthy MLP GAN sits at
 d_acc_real ≈ d_acc_fake ≈ 0.7, d_loss ≈ 1.2 (2 log 2 ≈ 1.39 at the game's equilibrium) and D(G(z)) ≈ 0.43.
 """
 

@@ -4,7 +4,7 @@ from dataclasses import fields
 import pytest
 
 from gan.config import Config, preset
-from gan.lessons import LESSONS, Lesson, lesson
+from gan.presets.train import LESSONS, Lesson, lesson
 
 SEED_LESSONS = ("mlp", "dcgan", "cgan", "sgan", "cyclegan")
 FAILURE_LESSONS = ("saturating", "strong-d", "mode-collapse", "label-smoothing")

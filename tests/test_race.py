@@ -8,7 +8,8 @@ import torch
 from gan.config import ConfigError
 from arena.gate import TrainingGate
 from gan.quality import QualityScore
-from gan.race import RACES, Contender, Race, RaceBudget, VerdictRow, check_shared, contender_from_checkpoint, verdict
+from gan.presets.races import RACES
+from gan.race import Contender, Race, RaceBudget, VerdictRow, check_shared, contender_from_checkpoint, verdict
 from arena.race_runner import RaceRunner
 from gan.train import GANTrainer
 from tests.conftest import tiny_config, wait_for

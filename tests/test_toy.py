@@ -13,8 +13,10 @@ import torch
 from gan.config import ConfigError
 from gan.losses import generator_loss, least_squares_discriminator_loss
 from arena.runner import TrainingRunner
-from gan.toy import (BOX, DATASETS, LESSONS, ToyConfig, ToyTrainer, coverage_modes, dataset_modes, heat_grid,
-                     js_divergence, mesh_density, mode_counts, mode_coverage, toy_points)
+from gan.presets.playground import LESSONS
+from gan.toy import (BOX, DATASETS, ToyConfig, coverage_modes, dataset_modes, heat_grid, js_divergence, mode_counts,
+                     mode_coverage, toy_points)
+from gan.train.toy import ToyTrainer, mesh_density
 from gan.train import TrainingDiverged
 from tests.conftest import wait_for
 from ui.playground import LAYERS, apply_selection, arrow_segments, draw_candidates, plane_figure

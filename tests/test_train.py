@@ -170,7 +170,8 @@ def test_conditional_gan_trains_both_players_and_needs_labels(digits):
 
 @pytest.mark.parametrize("arch", ["mlp", "dcgan", "cgan", "sgan", "cyclegan", "toy"])
 def test_every_trainer_keeps_the_trainer_protocol(arch):
-    from gan.toy import ToyConfig, ToyTrainer
+    from gan.toy import ToyConfig
+    from gan.train.toy import ToyTrainer
     from gan.train import Trainer, build_trainer
 
     trainer = ToyTrainer(ToyConfig(iterations=2)) if arch == "toy" else build_trainer(tiny_config(arch))

@@ -1,7 +1,7 @@
 """The Compare page's widgets, caches and session_state keys (all prefixed "compare.").
 
 The race set-up: a race preset fills two sides' key fields, a shared seed and dataset, and the budget; each side
-is its architecture's classroom config (`gan.race.base_config`) with those fields overridden. The checkpoint
+is its architecture's classroom config (`gan.presets.races.base_config`) with those fields overridden. The checkpoint
 pickers: bundled, saved or uploaded checkpoints, validated by `gan.checkpoint.load_checkpoint`. Functions draw
 widgets and return plain values (Configs, a RaceBudget, loaded generators); the maths is in gan/.
 """
@@ -20,7 +20,8 @@ from gan.checkpoint import CheckpointError, generator_from_checkpoint, load_chec
 from gan.config import DATASETS, G_LOSSES, NOISE_ARCHS, PRECISIONS, Config, ConfigError, field_help
 from gan.quality import QualityScore, score_generator
 from arena.worker import RaceJob, WorkerRunner
-from gan.race import BUDGET_UNITS, RACES, RaceBudget, base_config
+from gan.presets.races import RACES, base_config
+from gan.race import BUDGET_UNITS, RaceBudget
 from gan.runs import list_runs
 from ui.session import runs_dir, start_worker
 from ui.state import session_slot

@@ -9,7 +9,8 @@ from __future__ import annotations
 import streamlit as st
 
 from gan.config import ConfigError
-from gan.toy import ACTIVATIONS, DATASETS, G_LOSSES, LESSONS, OPTIMIZERS, Z_DISTS, ToyConfig, field_help, lesson
+from gan.presets.playground import LESSONS, lesson
+from gan.toy import ACTIVATIONS, DATASETS, G_LOSSES, OPTIMIZERS, Z_DISTS, ToyConfig, field_help
 from ui.playground import apply_selection, draw_candidates, draw_figure
 
 # st.session_state keys of this page (all prefixed, so that pages never collide)

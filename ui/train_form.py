@@ -14,7 +14,7 @@ import streamlit as st
 
 from gan.config import ARCHS, DATASETS, DEVICES, G_LOSSES, PRECISIONS, Config, ConfigError, field_help
 from gan.device import choose_precision, resolve_device
-from gan.lessons import LESSONS, lesson
+from gan.presets.train import LESSONS, lesson
 from ui.session import TRAIN_CONFIG
 
 PRESET_KEY = "train.preset"

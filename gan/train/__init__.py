@@ -1,5 +1,5 @@
 """Training: the shared loop (`loop.py`), one file per trainer (`gan.py`, `sgan.py`, `cyclegan.py`; the 2-D
-playground's is gan.toy), the `Trainer` protocol they keep (`protocol.py`), and `build_trainer` (`build.py`)."""
+playground's is toy.py), the `Trainer` protocol they keep (`protocol.py`), and `build_trainer` (`build.py`)."""
 
 from gan.train.build import build_trainer, live_grid_columns, trainer_from_checkpoint
 from gan.train.gan import GANTrainer, train

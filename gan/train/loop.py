@@ -1,6 +1,6 @@
 """What every trainer shares: `TrainingLoop` (the budgeted run as one generator of plain `Record`s, the metric
 window, the live knobs, the snapshot timeline, the last good state) and `TrainingDiverged`. The trainers build on
-it: GANTrainer (gan.train.gan), SGANTrainer, CycleGANTrainer, and the 2-D playground's ToyTrainer (gan.toy)."""
+it: GANTrainer (gan.train.gan), SGANTrainer, CycleGANTrainer, and the 2-D playground's ToyTrainer (gan.train.toy)."""
 
 from __future__ import annotations
 
