@@ -12,13 +12,9 @@ from gan.race import contender_from_checkpoint, same_noise_samples, verdict
 from arena.race_runner import RaceSnapshot, SideSnapshot
 from ui import compare as figures
 from ui.controls import status_text
+from ui.keys import Compare
 from ui.compare_form import (
-    ERROR,
-    LIVE,
-    MODE,
-    SEEN_STATUS,
     SIDES,
-    X_AXIS,
     budget_ui,
     checkpoint_picker,
     init_race_state,
@@ -48,10 +44,10 @@ def on_start() -> None:
     try:
         labels, configs, budget = race_setup()
     except ConfigError as err:
-        st.session_state[ERROR] = str(err)
+        st.session_state[Compare.ERROR] = str(err)
         return
-    st.session_state[ERROR] = None
-    st.session_state[X_AXIS] = "elapsed" if budget.unit == "seconds" else "iteration"
+    st.session_state[Compare.ERROR] = None
+    st.session_state[Compare.X_AXIS] = "elapsed" if budget.unit == "seconds" else "iteration"
     start_race(labels, configs, budget)
 
 
@@ -79,11 +75,11 @@ def render_setup(snap: RaceSnapshot | None) -> None:
                 side_ui(side)
     try:
         race_setup()
-        st.session_state[ERROR] = None
+        st.session_state[Compare.ERROR] = None
     except ConfigError as err:
-        st.session_state[ERROR] = str(err)
-    if st.session_state.get(ERROR):
-        st.error(f"Cannot start: {st.session_state[ERROR]}", icon=":material/error:")
+        st.session_state[Compare.ERROR] = str(err)
+    if st.session_state.get(Compare.ERROR):
+        st.error(f"Cannot start: {st.session_state[Compare.ERROR]}", icon=":material/error:")
 
 
 def live_view() -> None:
@@ -93,8 +89,8 @@ def live_view() -> None:
                 "and their samples of the same noise appear side by side.", icon=":material/info:")
         return
     snap = r.snapshot()
-    if not snap.active and st.session_state.get(SEEN_STATUS) != snap.status:  # just ended: redraw the page once
-        st.session_state[SEEN_STATUS] = snap.status
+    if not snap.active and st.session_state.get(Compare.SEEN_STATUS) != snap.status:  # just ended: redraw the page once
+        st.session_state[Compare.SEEN_STATUS] = snap.status
         st.rerun()
     render_status(snap)
     if not snap.sides:
@@ -102,15 +98,15 @@ def live_view() -> None:
     for column, side in zip(st.columns(2, gap="large"), snap.sides):
         with column:
             render_side(side)
-    x = st.session_state.get(X_AXIS, "elapsed")
+    x = st.session_state.get(Compare.X_AXIS, "elapsed")
     curves = [(s.label, s.records) for s in snap.sides]
     scores = [(s.label, s.quality) for s in snap.sides]
     left, right = st.columns(2, gap="medium")
-    left.plotly_chart(figures.fid_overlay(scores, x), key="compare.chart.fid", width="stretch")
-    right.plotly_chart(figures.recognisable_overlay(scores, x), key="compare.chart.recognisable", width="stretch")
+    left.plotly_chart(figures.fid_overlay(scores, x), key=Compare.chart("fid"), width="stretch")
+    right.plotly_chart(figures.recognisable_overlay(scores, x), key=Compare.chart("recognisable"), width="stretch")
     left, right = st.columns(2, gap="medium")
-    left.plotly_chart(figures.loss_overlay(curves, x), key="compare.chart.loss", width="stretch")
-    right.plotly_chart(figures.accuracy_overlay(curves, x), key="compare.chart.acc", width="stretch")
+    left.plotly_chart(figures.loss_overlay(curves, x), key=Compare.chart("loss"), width="stretch")
+    right.plotly_chart(figures.accuracy_overlay(curves, x), key=Compare.chart("acc"), width="stretch")
     if snap.verdict:
         render_verdict(snap)
 
@@ -164,23 +160,24 @@ def render_table(contenders, rows, labels) -> None:
         st.markdown(f"#### {text}")
     st.table(figures.verdict_table(rows, labels))
     histograms = [(label, c.quality.class_histogram if c.quality else None) for label, c in zip(labels, contenders)]
-    st.plotly_chart(figures.histogram_pair(histograms), key="compare.chart.hist", width="stretch")
+    st.plotly_chart(figures.histogram_pair(histograms), key=Compare.chart("hist"), width="stretch")
 
 
 def race_section() -> None:
     init_race_state()
     r = race_runner()
     snap = r.snapshot() if r is not None else None
-    st.session_state[SEEN_STATUS] = snap.status if snap else None
+    st.session_state[Compare.SEEN_STATUS] = snap.status if snap else None
     render_setup(snap)
     polling = snap is not None and snap.active
     left, right = st.columns([3, 1])
-    left.radio("Curves against", list(figures.X_AXES), format_func=figures.X_AXES.get, horizontal=True, key=X_AXIS,
+    left.radio("Curves against", list(figures.X_AXES), format_func=figures.X_AXES.get, horizontal=True,
+               key=Compare.X_AXIS,
                help="Training time is the fair clock of a race by time; iterations that of a race by iterations.")
     if polling:
-        right.toggle("Live updates", value=True, key=LIVE,
+        right.toggle("Live updates", value=True, key=Compare.LIVE_UPDATES,
                      help="Turn off to study a chart (zoom, hover) while the race goes on in the background.")
-        polling = st.session_state[LIVE]
+        polling = st.session_state[Compare.LIVE_UPDATES]
     st.fragment(live_view, run_every=1.0 if polling else None)()
 
 
@@ -211,15 +208,16 @@ def checkpoints_section() -> None:
     render_table(contenders, verdict(*contenders), labels)
     curves = [(label, figures.history_records(x.state.get("history", {}))) for label, x in zip(labels, loaded)]
     left, right = st.columns(2, gap="medium")
-    left.plotly_chart(figures.loss_overlay(curves, "iteration"), key="compare.ckpt.loss", width="stretch")
-    right.plotly_chart(figures.accuracy_overlay(curves, "iteration"), key="compare.ckpt.acc", width="stretch")
+    left.plotly_chart(figures.loss_overlay(curves, "iteration"), key=Compare.chart("checkpoints_loss"), width="stretch")
+    right.plotly_chart(figures.accuracy_overlay(curves, "iteration"), key=Compare.chart("checkpoints_acc"),
+                       width="stretch")
 
 
 # ------------------------------------------------------------------------------------------ the page
 st.title("Compare")
 st.caption("Two GANs, the same digits in the same order, the same seed and the same budget: which one draws "
            "better digits, and at what cost?")
-mode = st.segmented_control("What to compare", MODES, default=MODES[0], key=MODE) or MODES[0]
+mode = st.segmented_control("What to compare", MODES, default=MODES[0], key=Compare.MODE) or MODES[0]
 if mode == MODES[0]:
     race_section()
 else:

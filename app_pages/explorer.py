@@ -7,9 +7,10 @@ import streamlit as st
 from gan.imaging import grid_array
 from gan.latent import MODES, explore, is_conditional, latent, nearest_real, raw_offset, real_digits
 from gan.quality import classify
-from ui.explorer import (EDIT_MODE, EDIT_MODES, FRAMES, MODE, T, conditional_endpoint_inputs, describe,
-                         direction_sliders, directions, endpoint_inputs, generator_picker, grid_picker, raw_sliders,
-                         walk_gif)
+from ui.explorer import (EDIT_MODES, LINKED, conditional_endpoint_inputs, describe, direction_sliders, directions,
+                         endpoint_inputs, grid_picker, raw_sliders, walk_gif)
+from ui.generator_picker import generator_picker
+from ui.keys import Explorer
 
 
 IMAGE_SCALE = 8  # 28 px -> 224 px, nearest neighbour
@@ -30,7 +31,7 @@ st.caption("A generator turns a vector z of random numbers into a digit. Move th
 
 controls, view = st.columns([2, 3], gap="large")
 with controls:
-    loaded = generator_picker()
+    loaded = generator_picker(Explorer.PICKER, linked=True)
 if loaded is None:
     st.stop()
 G = loaded.G
@@ -43,12 +44,12 @@ with controls:
         st.caption(CONDITIONAL_NOTE)
     else:
         (seed_a, seed_b), digits = endpoint_inputs(), None
-    t = st.slider("t: from A (0) to B (1)", 0.0, 1.0, 0.5, 0.01, key=T)
-    mode = st.radio("Interpolation", MODES, horizontal=True, key=MODE,
+    t = st.slider("t: from A (0) to B (1)", 0.0, 1.0, 0.5, 0.01, key=Explorer.T, bind=LINKED)
+    mode = st.radio("Interpolation", MODES, horizontal=True, key=Explorer.MODE, bind=LINKED,
                     format_func=lambda m: {"slerp": "slerp (spherical)", "lerp": "lerp (straight line)"}[m])
     st.caption(SLERP_NOTE)
-    frames = st.slider("Frames in the strip", 4, 16, 10, key=FRAMES)
-    edit_mode = st.radio("Edit z along", EDIT_MODES, horizontal=True, key=EDIT_MODE)
+    frames = st.slider("Frames in the strip", 4, 16, 10, key=Explorer.FRAMES)
+    edit_mode = st.radio("Edit z along", EDIT_MODES, horizontal=True, key=Explorer.EDIT_MODE)
     if edit_mode == EDIT_MODES[0]:
         found = directions(loaded.key, G, digits[0] if digits else None)
         offset = found.offset(direction_sliders(found))
@@ -80,6 +81,6 @@ with view:
              caption=f"The walk {walk}, {mode}, {frames} frames")
     st.download_button("Download the walk as a GIF", lambda: walk_gif(G, seed_a, seed_b, mode, offset, digits=digits),
                        file_name=f"{name}_{mode}.gif", mime="image/gif", on_click="ignore",
-                       icon=":material/download:", key="explorer.gif")
+                       icon=":material/download:", key=Explorer.GIF)
     with st.expander("Pick A and B from a random grid", icon=":material/grid_view:"):
         grid_picker(loaded, digits[0] if digits else None)

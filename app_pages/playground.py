@@ -21,16 +21,11 @@ from ui.playground_form import (
     render_preset_picker,
     render_training_fields,
 )
+from ui.keys import Playground
 from ui.session import start_worker
 from ui.state import session_slot
 
 STEP_HELP = "While paused, see each player move on its own: a D step redraws the map, a G step moves the fakes."
-RUNNER = "playground"  # this page's runner in the tab's session slot
-RUN_CONFIG_KEY = "playground.run_config"
-ERROR_KEY = "playground.error"
-SEEN_STATUS_KEY = "playground.seen_status"
-LIVE_KEY = "playground.live"
-LAYERS_KEY = "playground.layers"
 # Streamlit forces a full garbage collection after every script run, fragment reruns included (the hidden option
 # runner.postScriptGC); with torch and plotly loaded it walks ~400k objects, 150-250 ms holding the GIL. Five of those
 # a second starve the training thread (~20 it/s instead of ~700), so the picture comes five times a second only on a
@@ -44,7 +39,7 @@ STATUS_TEXT = {"queued": "Waiting for a free training slot", "starting": "Starti
 
 
 def runner() -> WorkerRunner | None:
-    return session_slot().runner(RUNNER)
+    return session_slot().runner(Playground.RUNNER)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -58,12 +53,12 @@ def on_start() -> None:
     try:
         config = config_from_form()
     except ConfigError as err:
-        st.session_state[ERROR_KEY] = str(err)
+        st.session_state[Playground.ERROR] = str(err)
         return
-    st.session_state[ERROR_KEY] = None
-    st.session_state[RUN_CONFIG_KEY] = config
-    forget_live_knobs("playground.")
-    start_worker(RUNNER, ToyJob(config), "2-D Playground")
+    st.session_state[Playground.ERROR] = None
+    st.session_state[Playground.RUN_CONFIG] = config
+    forget_live_knobs(Playground.RUNNER)
+    start_worker(Playground.RUNNER, ToyJob(config), "2-D Playground")
 
 
 # ------------------------------------------------------------------------------------------ page sections
@@ -74,28 +69,28 @@ def render_form() -> None:
         render_model_fields()
     with st.expander("Training", icon=":material/tune:"):
         render_training_fields()
-    st.session_state[ERROR_KEY] = check_form()
-    if st.session_state[ERROR_KEY]:
-        st.error(f"Cannot start: {st.session_state[ERROR_KEY]}", icon=":material/error:")
+    st.session_state[Playground.ERROR] = check_form()
+    if st.session_state[Playground.ERROR]:
+        st.error(f"Cannot start: {st.session_state[Playground.ERROR]}", icon=":material/error:")
 
 
 def live_view() -> None:
     """The fast part: status, numbers and the plane, five times a second."""
     r = runner()
     snap = r.snapshot() if r is not None else None
-    seen = st.session_state.get(SEEN_STATUS_KEY)
+    seen = st.session_state.get(Playground.SEEN_STATUS)
     ended = snap is not None and not snap.active and seen != snap.status
     left_the_line = snap is not None and seen in WAITING and snap.status not in WAITING
     if ended or left_the_line:  # redraw the whole page once: the buttons, or the live rate of a run that started
-        st.session_state[SEEN_STATUS_KEY] = snap.status
+        st.session_state[Playground.SEEN_STATUS] = snap.status
         st.rerun()
     view = current_view(r, snap)
     if snap is not None:
         render_status(snap)
     render_numbers(view, snap)
-    layers = st.session_state.get(LAYERS_KEY, LAYERS)
+    layers = st.session_state.get(Playground.LAYERS, LAYERS)
     # theme=None: Streamlit's theming pass over the figure in the browser would halve the pictures per second
-    st.plotly_chart(plane_figure(view, layers), key="playground.plane", width="stretch", theme=None)
+    st.plotly_chart(plane_figure(view, layers), key=Playground.chart("plane"), width="stretch", theme=None)
 
 
 def live_curves() -> None:
@@ -103,8 +98,8 @@ def live_curves() -> None:
     r = runner()
     snap = r.snapshot() if r is not None else None
     records, events = (snap.records, snap.events) if snap is not None else ([], [])
-    st.plotly_chart(loss_figure(records, events), key="playground.losses", width="stretch")
-    st.plotly_chart(distance_figure(current_view(r, snap).metrics, events), key="playground.distance",
+    st.plotly_chart(loss_figure(records, events), key=Playground.chart("losses"), width="stretch")
+    st.plotly_chart(distance_figure(current_view(r, snap).metrics, events), key=Playground.chart("distance"),
                     width="stretch")
 
 
@@ -113,7 +108,7 @@ def current_view(r: WorkerRunner | None, snap: RunnerSnapshot | None) -> ToyView
     view = r.extras.get("latest_view") if r is not None else None
     if view is not None:
         return view
-    run_config = st.session_state.get(RUN_CONFIG_KEY) if snap is not None else None
+    run_config = st.session_state.get(Playground.RUN_CONFIG) if snap is not None else None
     try:
         return preview(run_config or config_from_form())
     except ConfigError:  # the form holds an impossible value (its error shows above): the last valid set-up
@@ -122,7 +117,7 @@ def current_view(r: WorkerRunner | None, snap: RunnerSnapshot | None) -> ToyView
 
 def render_status(snap: RunnerSnapshot) -> None:
     text = status_text(snap, STATUS_TEXT)
-    budget = st.session_state[RUN_CONFIG_KEY].iterations if RUN_CONFIG_KEY in st.session_state else None
+    budget = st.session_state[Playground.RUN_CONFIG].iterations if Playground.RUN_CONFIG in st.session_state else None
     parts = [text, f"iteration {snap.iteration:,}" + (f" of {budget:,}" if budget else "")]
     if snap.its_per_sec:
         parts.append(f"{snap.its_per_sec:,.0f} it/s")
@@ -152,23 +147,23 @@ st.caption("The whole game in one picture: green points are real, orange ones ar
            "pushes each fake.")
 r = runner()
 snapshot = r.snapshot() if r is not None else None
-st.session_state[SEEN_STATUS_KEY] = snapshot.status if snapshot else None
+st.session_state[Playground.SEEN_STATUS] = snapshot.status if snapshot else None
 
 top_left, top_right = st.columns([1, 2], gap="large")
 with top_left:
     render_preset_picker()
 with top_right:
-    render_run_controls(RUNNER, snapshot, on_start, prefix="playground.", step_help=STEP_HELP)
+    render_run_controls(Playground.RUNNER, snapshot, on_start, step_help=STEP_HELP)
 render_form()
 
 options = st.columns([4, 1])
-options[0].pills("Show", LAYERS, selection_mode="multi", default=list(LAYERS), key=LAYERS_KEY)
+options[0].pills("Show", LAYERS, selection_mode="multi", default=list(LAYERS), key=Playground.LAYERS)
 polling = snapshot is not None and snapshot.active
 waiting = polling and snapshot.status in WAITING
 if polling:
-    options[1].toggle("Live updates", value=True, key=LIVE_KEY,
+    options[1].toggle("Live updates", value=True, key=Playground.LIVE_UPDATES,
                       help="Turn off to study the picture (zoom, hover) while training goes on in the background.")
-    polling = st.session_state[LIVE_KEY]
+    polling = st.session_state[Playground.LIVE_UPDATES]
 left, right = st.columns([3, 2], gap="medium")
 with left:
     st.fragment(live_view, run_every=(CURVES_REFRESH_S if waiting else REFRESH_S) if polling else None)()

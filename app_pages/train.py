@@ -14,7 +14,8 @@ from arena.worker import WorkerRunner, run_folder
 from gan.train.build import live_grid_columns
 from ui import charts
 from ui.controls import status_text, forget_live_knobs, render_run_controls
-from ui.session import TRAIN_CONFIG, TRAIN_SEEN_STATUS, start_training
+from ui.keys import Train
+from ui.session import start_training
 from ui.state import session_slot
 from ui.train_form import (
     FORM_FIELDS,
@@ -27,12 +28,6 @@ from ui.train_form import (
     write_link,
 )
 
-RUNNER = "train"  # this page's runner in the tab's session slot
-ERROR_KEY = "train.error"
-FOLLOW_KEY = "train.follow"
-TIMELINE_KEY = "train.timeline"
-SHARE_HIDE_KEY = "train.share_hide"
-LIVE_KEY = "train.live"
 GRID_SCALE = 4  # 28-px digits enlarged for a projector
 STATUS_TEXT = {"queued": "Waiting for a free training slot", "starting": "Starting", "running": "Training",
                "paused": "Paused", "finished": "Finished", "stopped": "Stopped", "diverged": "Diverged",
@@ -48,7 +43,7 @@ CHARTS_EVERY_S = 2.0
 
 
 def runner() -> WorkerRunner | None:
-    return session_slot().runner(RUNNER)
+    return session_slot().runner(Train.RUNNER)
 
 
 def run_config() -> Config:
@@ -67,16 +62,16 @@ def on_start() -> None:
     try:
         config = config_from_form()
     except ConfigError as err:
-        st.session_state[ERROR_KEY] = str(err)
+        st.session_state[Train.ERROR] = str(err)
         return
-    st.session_state[ERROR_KEY] = None
-    st.session_state[FOLLOW_KEY] = True
-    forget_live_knobs("")
-    start_training(RUNNER, config, label=config.arch)
+    st.session_state[Train.ERROR] = None
+    st.session_state[Train.FOLLOW] = True
+    forget_live_knobs(Train.RUNNER)
+    start_training(Train.RUNNER, config, label=config.arch)
 
 
 def on_timeline_move() -> None:
-    st.session_state[FOLLOW_KEY] = False
+    st.session_state[Train.FOLLOW] = False
 
 
 # ------------------------------------------------------------------------------------------ page sections
@@ -88,17 +83,17 @@ def render_form() -> None:
         if hidden:
             st.caption(f"This lesson's link hides {len(hidden)} of {len(FORM_FIELDS)} controls.")
     try:
-        st.session_state[TRAIN_CONFIG] = config_from_form()
-        st.session_state[ERROR_KEY] = None
+        st.session_state[Train.CONFIG] = config_from_form()
+        st.session_state[Train.ERROR] = None
     except ConfigError as err:
-        st.session_state[ERROR_KEY] = str(err)
-    if st.session_state.get(ERROR_KEY):
-        st.error(f"Cannot start: {st.session_state[ERROR_KEY]}", icon=":material/error:")
+        st.session_state[Train.ERROR] = str(err)
+    if st.session_state.get(Train.ERROR):
+        st.error(f"Cannot start: {st.session_state[Train.ERROR]}", icon=":material/error:")
 
 
 def render_share() -> None:
     with st.expander("Share this set-up", icon=":material/link:"):
-        st.multiselect("Hide these controls from the students who open the link", FORM_FIELDS, key=SHARE_HIDE_KEY,
+        st.multiselect("Hide these controls from the students who open the link", FORM_FIELDS, key=Train.SHARE_HIDE,
                        help="A lesson about one knob: hide the rest.")
         st.caption("The address bar now holds this set-up: copy it and hand it out. "
                    "The link opens the same preset and values.")
@@ -119,11 +114,11 @@ def live_view(polling: bool) -> None:
 
 def live_status() -> None:
     snap = runner().snapshot()
-    seen = st.session_state.get(TRAIN_SEEN_STATUS)
+    seen = st.session_state.get(Train.SEEN_STATUS)
     ended = not snap.active and seen != snap.status
     left_the_line = seen in WAITING and snap.status not in WAITING
     if ended or left_the_line:  # redraw the whole page once: the buttons, or the charts of a run that started
-        st.session_state[TRAIN_SEEN_STATUS] = snap.status
+        st.session_state[Train.SEEN_STATUS] = snap.status
         st.rerun()
     render_status(snap)
     if snap.status in WAITING:
@@ -141,12 +136,12 @@ def live_charts() -> None:
     with left:
         render_samples(r, snap)
     with right:
-        st.plotly_chart(charts.loss_figure(snap.records, snap.events), key="chart.loss", width="stretch")
+        st.plotly_chart(charts.loss_figure(snap.records, snap.events), key=Train.chart("loss"), width="stretch")
     left, right = st.columns(2, gap="medium")
-    left.plotly_chart(charts.accuracy_figure(snap.records, snap.events), key="chart.acc", width="stretch")
-    right.plotly_chart(charts.d_output_figure(snap.records, snap.events), key="chart.dout", width="stretch")
+    left.plotly_chart(charts.accuracy_figure(snap.records, snap.events), key=Train.chart("acc"), width="stretch")
+    right.plotly_chart(charts.d_output_figure(snap.records, snap.events), key=Train.chart("dout"), width="stretch")
     if run_config().arch == "cyclegan":  # a translator: its score is how well A -> B -> A gives A back
-        st.plotly_chart(charts.reconstruction_figure(snap.quality), key="chart.cycle", width="stretch")
+        st.plotly_chart(charts.reconstruction_figure(snap.quality), key=Train.chart("cycle"), width="stretch")
         return
     if run_config().arch == "sgan":
         render_semi_supervised(r)
@@ -158,7 +153,7 @@ def render_semi_supervised(r: WorkerRunner) -> None:
     """Ch. 7's lesson: D's class head, helped by the game, beats the same net trained on the 100 labels alone."""
     points = r.extras.get("classifier_history", [])
     left, right = st.columns([3, 1], gap="medium")
-    left.plotly_chart(charts.semi_supervised_figure(points), key="chart.sgan", width="stretch")
+    left.plotly_chart(charts.semi_supervised_figure(points), key=Train.chart("sgan"), width="stretch")
     if points:
         gap = points[-1]["sgan_accuracy"] - points[-1]["baseline_accuracy"]
         right.metric("SGAN accuracy on 1,000 unseen digits", f"{points[-1]['sgan_accuracy']:.1%}",
@@ -167,9 +162,9 @@ def render_semi_supervised(r: WorkerRunner) -> None:
 
 def render_quality(snap: RunnerSnapshot) -> None:
     left, right = st.columns(2, gap="medium")
-    left.plotly_chart(charts.quality_figure(snap.quality), key="chart.quality", width="stretch")
+    left.plotly_chart(charts.quality_figure(snap.quality), key=Train.chart("quality"), width="stretch")
     latest = snap.quality[-1]["class_histogram"] if snap.quality else None
-    right.plotly_chart(charts.histogram_figure(latest), key="chart.hist", width="stretch")
+    right.plotly_chart(charts.histogram_figure(latest), key=Train.chart("hist"), width="stretch")
     if snap.quality and "label_accuracy" in snap.quality[-1]:
         right.metric("Samples the classifier reads as the digit G was asked for",
                      f"{snap.quality[-1]['label_accuracy']:.0%}", help="Chance is 10 %.")
@@ -208,25 +203,25 @@ def render_samples(r: WorkerRunner, snap: RunnerSnapshot) -> None:
         if snap.samples is not None:
             st.image(grid_array(snap.samples, scale=GRID_SCALE), output_format="PNG", width="stretch")
         return
-    st.session_state.setdefault(FOLLOW_KEY, True)
+    st.session_state.setdefault(Train.FOLLOW, True)
     last = len(grids) - 1
-    if st.session_state[FOLLOW_KEY] or st.session_state.get(TIMELINE_KEY, 0) > last:
-        st.session_state[TIMELINE_KEY] = last
-    index = st.session_state[TIMELINE_KEY]
+    if st.session_state[Train.FOLLOW] or st.session_state.get(Train.TIMELINE, 0) > last:
+        st.session_state[Train.TIMELINE] = last
+    index = st.session_state[Train.TIMELINE]
     what = ("Rows: plain digits A, translated to thick (A → B), and back (A → B → A)"
             if run_config().arch == "cyclegan" else "Fixed noise")
     st.image(grid_array(grids[index], nrow=columns, scale=GRID_SCALE), output_format="PNG", width="stretch",
              caption=f"{what}, iteration {iterations[index]:,}")
     if last > 0:
-        st.slider("Timeline", 0, last, key=TIMELINE_KEY, on_change=on_timeline_move,
+        st.slider("Timeline", 0, last, key=Train.TIMELINE, on_change=on_timeline_move,
                   help="Scrub back through earlier snapshots of the same noise.")
-    st.toggle("Follow live", key=FOLLOW_KEY)
+    st.toggle("Follow live", key=Train.FOLLOW)
 
 
 def render_why_log_d(snap: RunnerSnapshot) -> None:
     g_loss = run_config().g_loss
     left, right = st.columns([3, 2], gap="medium")
-    left.plotly_chart(charts.why_log_d_figure(snap.fake_probs, g_loss), key="chart.whylogd", width="stretch")
+    left.plotly_chart(charts.why_log_d_figure(snap.fake_probs, g_loss), key=Train.chart("whylogd"), width="stretch")
     with right:
         st.markdown(
             "#### Why −log D?\n"
@@ -264,22 +259,22 @@ st.title("Train")
 read_link_once()
 r = runner()
 snapshot = r.snapshot() if r is not None else None
-st.session_state[TRAIN_SEEN_STATUS] = snapshot.status if snapshot else None
+st.session_state[Train.SEEN_STATUS] = snapshot.status if snapshot else None
 
 top_left, top_right = st.columns([1, 2], gap="large")
 with top_left:
     render_preset_picker()
 with top_right:
-    render_run_controls(RUNNER, snapshot, on_start, prefix="")
+    render_run_controls(Train.RUNNER, snapshot, on_start)
 render_form()
 render_share()
-write_link(current_config(), tuple(sorted(hidden_fields() | set(st.session_state.get(SHARE_HIDE_KEY, ())))))
+write_link(current_config(), tuple(sorted(hidden_fields() | set(st.session_state.get(Train.SHARE_HIDE, ())))))
 
 polling = snapshot is not None and snapshot.active
 if polling:
-    st.toggle("Live updates", value=True, key=LIVE_KEY,
+    st.toggle("Live updates", value=True, key=Train.LIVE_UPDATES,
               help="Turn off to study a chart (zoom, hover) while training goes on in the background.")
-    polling = st.session_state[LIVE_KEY]
+    polling = st.session_state[Train.LIVE_UPDATES]
 live_view(polling)
 if snapshot is not None:
     render_downloads(r, snapshot)

@@ -20,6 +20,7 @@ import time
 from benchmarks.live_app import ROOT, launch_chromium, served_app
 from gan.presets.playground import LESSONS, lesson
 from gan.train.toy import headless_its
+from ui import keys
 
 PAGE = "app_pages/playground.py"
 
@@ -33,8 +34,8 @@ def page_its(preset: str, seconds: float, refresh: float = 0.2, post_script_gc: 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
     at.switch_page(PAGE).run()
-    at.selectbox(key="playground.preset").set_value(preset).run()
-    at.number_input(key="pg.iterations").set_value(10**7).run()
+    at.selectbox(key=keys.Playground.PRESET).set_value(preset).run()
+    at.number_input(key=keys.Playground.field("iterations")).set_value(10**7).run()
     next(b for b in at.button if b.label == "Start").click().run()
     while _iteration(at) < 50:
         time.sleep(refresh)

@@ -136,3 +136,30 @@ def test_a_killed_worker_is_reported_on_its_page_while_another_student_trains_on
         expect(progress).not_to_have_text(before, timeout=30_000)  # still training
         expect(progress).to_contain_text("Training")
         expect(survivor.get_by_test_id("stException")).to_have_count(0)
+
+
+def test_the_explorer_keeps_its_walk_in_the_address_bar_and_a_copied_link_opens_it(browser, runs_env):
+    with served_app(env=runs_env) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(url + "/explorer")
+        page.get_by_label("Pretrained generator").wait_for(timeout=60_000)
+        page.get_by_label("Pretrained generator").click()
+        page.get_by_role("option", name=re.compile("DCGAN")).click()
+        seed_b = page.get_by_label("B: seed")
+        seed_b.wait_for(timeout=60_000)
+        seed_b.fill("42")
+        seed_b.press("Enter")
+        expect(page.get_by_text("The walk from A (seed 1) to B (seed 42)")).to_be_visible(timeout=30_000)
+        page.wait_for_url(re.compile(r"explorer\.seed_b=42"), timeout=10_000)
+        link = page.url
+
+        student = browser.new_page(viewport={"width": 1280, "height": 720})
+        student.goto(link)
+        expect(student.get_by_text("The walk from A (seed 1) to B (seed 42)")).to_be_visible(timeout=60_000)
+        expect(student.get_by_label("B: seed")).to_have_value("42")
+        expect(student.get_by_text(re.compile(r"DCGAN, latent"))).to_be_visible()
+        # the walk's parameters belong to the Explorer: another page opens clean, without a complaint about them
+        student.get_by_test_id("stSidebarNav").get_by_role("link", name="Train", exact=True).click()
+        expect(student.get_by_role("heading", name="Train", exact=True)).to_be_visible(timeout=60_000)
+        expect(student.get_by_text("Parts of this link were ignored")).to_have_count(0)
+        assert "explorer." not in student.url

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from gan.runs import list_runs, save_run
 from gan.train import GANTrainer
+from ui import keys
 
 APP = "../app.py"  # AppTest resolves paths against this file
 TIMEOUT = 60
@@ -63,47 +64,61 @@ def chart_traces(at: AppTest, key: str) -> list[dict]:
 
 def test_the_default_race_is_the_seed_default_mlp_against_the_dcgan_by_iterations():
     at = open_compare()
-    assert at.selectbox(key="compare.race").value == "architecture"
-    assert at.radio(key="compare.unit").value == "iterations"
-    assert at.number_input(key="compare.iterations").value == 400
-    assert (at.selectbox(key="compare.a.arch").value, at.selectbox(key="compare.b.arch").value) == ("mlp", "dcgan")
-    assert at.number_input(key="compare.a.lr_g").value == pytest.approx(2e-4)
-    assert at.number_input(key="compare.b.lr_g").value == pytest.approx(1e-3)
-    assert at.number_input(key="compare.b.batch_size").value == 128
+    assert at.selectbox(key=keys.Compare.RACE).value == "architecture"
+    assert at.radio(key=keys.Compare.UNIT).value == "iterations"
+    assert at.number_input(key=keys.Compare.ITERATIONS).value == 400
+    archs = [at.selectbox(key=keys.Compare.side(side, "arch")).value for side in ("a", "b")]
+    assert archs == ["mlp", "dcgan"]
+    assert at.number_input(key=keys.Compare.side("a", "lr_g")).value == pytest.approx(2e-4)
+    assert at.number_input(key=keys.Compare.side("b", "lr_g")).value == pytest.approx(1e-3)
+    assert at.number_input(key=keys.Compare.side("b", "batch_size")).value == 128
     assert not at.error
 
 
 def test_a_race_preset_fills_both_sides_and_an_architecture_brings_its_defaults():
     at = open_compare()
-    at.selectbox(key="compare.race").set_value("loss")
+    at.selectbox(key=keys.Compare.RACE).set_value("loss")
     rerun(at)
-    assert at.selectbox(key="compare.a.g_loss").value == "minimax"
-    assert at.selectbox(key="compare.b.g_loss").value == "non-saturating"
-    assert at.radio(key="compare.unit").value == "iterations"
-    at.selectbox(key="compare.a.arch").set_value("dcgan")
+    assert at.selectbox(key=keys.Compare.side("a", "g_loss")).value == "minimax"
+    assert at.selectbox(key=keys.Compare.side("b", "g_loss")).value == "non-saturating"
+    assert at.radio(key=keys.Compare.UNIT).value == "iterations"
+    at.selectbox(key=keys.Compare.side("a", "arch")).set_value("dcgan")
     rerun(at)
-    assert at.number_input(key="compare.a.batch_size").value == 128
-    assert at.selectbox(key="compare.a.g_loss").value == "non-saturating"
+    assert at.number_input(key=keys.Compare.side("a", "batch_size")).value == 128
+    assert at.selectbox(key=keys.Compare.side("a", "g_loss")).value == "non-saturating"
 
 
 def test_the_set_up_survives_a_visit_to_the_checkpoint_view():
     at = open_compare()
-    at.number_input(key="compare.a.lr_d").set_value(5e-4)
+    at.number_input(key=keys.Compare.side("a", "lr_d")).set_value(5e-4)
     rerun(at)
-    at.segmented_control(key="compare.mode").set_value("Two saved generators")
+    at.segmented_control(key=keys.Compare.MODE).set_value("Two saved generators")
     rerun(at)
-    at.segmented_control(key="compare.mode").set_value("Race two configurations")
+    at.segmented_control(key=keys.Compare.MODE).set_value("Race two configurations")
     rerun(at)
-    assert at.number_input(key="compare.a.lr_d").value == pytest.approx(5e-4)
+    assert at.number_input(key=keys.Compare.side("a", "lr_d")).value == pytest.approx(5e-4)
+
+
+def test_the_set_up_survives_a_visit_to_another_page():
+    at = open_compare()
+    at.number_input(key=keys.Compare.side("b", "lr_g")).set_value(7e-4)
+    at.radio(key=keys.Compare.UNIT).set_value("seconds")
+    rerun(at)
+    at.switch_page("app_pages/train.py")
+    rerun(at)
+    at.switch_page(PAGE)
+    rerun(at)
+    assert at.number_input(key=keys.Compare.side("b", "lr_g")).value == pytest.approx(7e-4)
+    assert at.radio(key=keys.Compare.UNIT).value == "seconds"
 
 
 def test_a_tiny_race_runs_both_sides_live_to_a_verdict(tmp_path):
     at = open_compare()
-    at.radio(key="compare.unit").set_value("iterations")
+    at.radio(key=keys.Compare.UNIT).set_value("iterations")
     rerun(at)
-    at.number_input(key="compare.iterations").set_value(6)
+    at.number_input(key=keys.Compare.ITERATIONS).set_value(6)
     for side in ("a", "b"):
-        at.number_input(key=f"compare.{side}.batch_size").set_value(16)
+        at.number_input(key=keys.Compare.side(side, "batch_size")).set_value(16)
     rerun(at)
     button(at, "Start race").click()
     rerun(at)
@@ -112,9 +127,9 @@ def test_a_tiny_race_runs_both_sides_live_to_a_verdict(tmp_path):
     assert len(at.image) == 2  # the two fixed-noise grids, side by side
     iterations = [m.value for m in at.metric if m.label == "Iterations"]
     assert iterations == ["6", "6"]
-    fid = chart_traces(at, "compare.chart.fid")
+    fid = chart_traces(at, keys.Compare.chart("fid"))
     assert [trace["name"] for trace in fid] == ["MLP GAN", "DCGAN"]
-    losses = chart_traces(at, "compare.chart.loss")
+    losses = chart_traces(at, keys.Compare.chart("loss"))
     assert len(losses) == 4  # D and G loss of each side
     table = at.table[0].value
     assert list(table.columns) == ["", "MLP GAN", "DCGAN", "Better"]
@@ -127,11 +142,11 @@ def test_a_tiny_race_runs_both_sides_live_to_a_verdict(tmp_path):
 
 def test_stop_ends_a_race():
     at = open_compare()
-    at.radio(key="compare.unit").set_value("iterations")
+    at.radio(key=keys.Compare.UNIT).set_value("iterations")
     rerun(at)
-    at.number_input(key="compare.iterations").set_value(100_000)
+    at.number_input(key=keys.Compare.ITERATIONS).set_value(100_000)
     for side in ("a", "b"):
-        at.number_input(key=f"compare.{side}.batch_size").set_value(16)
+        at.number_input(key=keys.Compare.side(side, "batch_size")).set_value(16)
     rerun(at)
     button(at, "Start race").click()
     rerun(at)
@@ -153,10 +168,11 @@ def test_two_saved_runs_compare_without_training(tmp_path, tiny, digits):
     runs = tmp_path / "runs"
     saved_run(runs, "tiny-mlp", tiny("mlp", iterations=3, latent_dim=100))
     saved_run(runs, "tiny-dcgan", tiny("dcgan", iterations=2, latent_dim=100))
-    at = open_compare(**{"compare.mode": "Two saved generators", "compare.ckpt.a.source": "Saved run",
-                         "compare.ckpt.b.source": "Saved run"})
-    assert len(at.selectbox(key="compare.ckpt.a.run").options) == 2
-    at.selectbox(key="compare.ckpt.b.run").select_index(1)  # A shows the newest run, B the other
+    at = open_compare(**{keys.Compare.MODE: "Two saved generators",
+                         keys.Picker.source(keys.Compare.picker("a")): "Saved run",
+                         keys.Picker.source(keys.Compare.picker("b")): "Saved run"})
+    assert len(at.selectbox(key=keys.Picker.run(keys.Compare.picker("a"))).options) == 2
+    at.selectbox(key=keys.Picker.run(keys.Compare.picker("b"))).select_index(1)  # A shows the newest run, B the other
     rerun(at)
     assert len(at.image) == 2 and not at.error
     table = at.table[0].value
@@ -166,14 +182,16 @@ def test_two_saved_runs_compare_without_training(tmp_path, tiny, digits):
 
 
 def test_the_bundled_generators_compare_out_of_the_box():
-    at = open_compare(**{"compare.mode": "Two saved generators"})
+    at = open_compare(**{keys.Compare.MODE: "Two saved generators"})
     assert len(at.image) == 2 and not at.error
     assert at.table[0].value.iloc[0, 0].startswith("Classifier FID")
 
 
 def test_an_upload_that_is_no_checkpoint_is_refused_clearly():
-    at = open_compare(**{"compare.mode": "Two saved generators", "compare.ckpt.b.source": "Upload"})
-    at.file_uploader(key="compare.ckpt.b.upload").upload("notes.pt", b"these bytes are no checkpoint")
+    at = open_compare(**{keys.Compare.MODE: "Two saved generators",
+                         keys.Picker.source(keys.Compare.picker("b")): "Upload"})
+    uploader = at.file_uploader(key=keys.Picker.upload(keys.Compare.picker("b")))
+    uploader.upload("notes.pt", b"these bytes are no checkpoint")
     rerun(at)
     assert len(at.error) == 1
     assert at.error[0].value.startswith("Cannot compare this file") and "notes.pt" in at.error[0].value

@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from gan.checkpoint import save_checkpoint
 from gan.train import GANTrainer
+from ui import keys
 
 APP = "../app.py"  # AppTest resolves paths against this file
 TIMEOUT = 60
@@ -59,14 +60,15 @@ def test_bundled_generator_loads_and_shows_everything():
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Classifier says"] in [str(d) for d in range(10)]
     assert metrics["Confidence"].endswith("%")
-    assert [s.key for s in at.slider if s.key.startswith("explorer.pc")] == [f"explorer.pc{i}" for i in range(5)]
-    assert at.download_button(key="explorer.gif").label == "Download the walk as a GIF"
+    directions = [keys.Explorer.direction(i) for i in range(5)]
+    assert [s.key for s in at.slider if s.key.startswith("explorer.direction")] == directions
+    assert at.download_button(key=keys.Explorer.GIF).label == "Download the walk as a GIF"
 
 
 def test_moving_t_changes_the_image_but_not_the_strip():
     at = open_explorer()
     image, walk = generated(at), strip(at)
-    slider(at, "explorer.t").set_value(0.1)
+    slider(at, keys.Explorer.T).set_value(0.1)
     rerun(at)
     assert generated(at) != image
     assert strip(at) == walk
@@ -75,9 +77,9 @@ def test_moving_t_changes_the_image_but_not_the_strip():
 
 def test_slerp_and_lerp_differ():
     at = open_explorer()
-    assert at.radio(key="explorer.mode").value == "slerp"
+    assert at.radio(key=keys.Explorer.MODE).value == "slerp"
     slerp_image, slerp_strip = generated(at), strip(at)
-    at.radio(key="explorer.mode").set_value("lerp")
+    at.radio(key=keys.Explorer.MODE).set_value("lerp")
     rerun(at)
     assert generated(at) != slerp_image and strip(at) != slerp_strip
     assert any("|z|" in image.captions[0] for image in at.image)
@@ -86,45 +88,45 @@ def test_slerp_and_lerp_differ():
 def test_direction_and_raw_sliders_edit_the_image():
     at = open_explorer()
     image = generated(at)
-    slider(at, "explorer.pc0").set_value(2.0)
+    slider(at, keys.Explorer.direction(0)).set_value(2.0)
     rerun(at)
     edited = generated(at)
     assert edited != image
-    at.button(key="explorer.reset_pcs").click()
+    at.button(key=keys.Explorer.RESET_DIRECTIONS).click()
     rerun(at)
-    assert slider(at, "explorer.pc0").value == 0.0 and generated(at) == image
-    at.radio(key="explorer.edit_mode").set_value("Raw dimensions")
+    assert slider(at, keys.Explorer.direction(0)).value == 0.0 and generated(at) == image
+    at.radio(key=keys.Explorer.EDIT_MODE).set_value("Raw dimensions")
     rerun(at)
-    slider(at, "explorer.dim0").set_value(-3.0)
+    slider(at, keys.Explorer.dim(0)).set_value(-3.0)
     rerun(at)
     assert generated(at) != image
 
 
 def test_grid_cell_picks_an_endpoint():
     at = open_explorer()
-    at.button(key="explorer.pick_a0").click()
+    at.button(key=keys.Explorer.pick("a", 0)).click()
     rerun(at)
-    assert at.number_input(key="explorer.seed_a").value == 100
-    at.button(key="explorer.pick_b3").click()
+    assert at.number_input(key=keys.Explorer.SEED_A).value == 100
+    at.button(key=keys.Explorer.pick("b", 3)).click()
     rerun(at)
-    assert at.number_input(key="explorer.seed_b").value == 103
+    assert at.number_input(key=keys.Explorer.SEED_B).value == 103
     assert any(c.captions[0].startswith("The walk from A (seed 100) to B (seed 103)") for c in at.image)
 
 
 def test_the_bundled_dcgan_loads_and_morphs():
     at = open_explorer()
-    at.selectbox(key="explorer.bundled").set_value("DCGAN (GANs in Action, ch. 4)")
+    at.selectbox(key=keys.Picker.bundled(keys.Explorer.PICKER)).set_value("DCGAN (GANs in Action, ch. 4)")
     rerun(at)
     assert not at.error and any("DCGAN" in m.value for m in at.markdown)
     image = generated(at)
-    slider(at, "explorer.t").set_value(0.9)
+    slider(at, keys.Explorer.T).set_value(0.9)
     rerun(at)
     assert generated(at) != image
 
 
 def test_a_bad_upload_shows_a_clear_error():
-    at = open_explorer(**{"explorer.source": "Upload"})
-    at.file_uploader(key="explorer.upload").upload("broken.pt", b"these bytes are no checkpoint")
+    at = open_explorer(**{keys.Picker.source(keys.Explorer.PICKER): "Upload"})
+    at.file_uploader(key=keys.Picker.upload(keys.Explorer.PICKER)).upload("broken.pt", b"these bytes are no checkpoint")
     rerun(at)
     assert len(at.error) == 1
     message = at.error[0].value
@@ -138,13 +140,13 @@ def test_a_good_upload_and_a_saved_run_load(tmp_path, tiny, digits):
         pass
     runs = tmp_path / "runs"
     checkpoint = save_checkpoint(trainer.state_dict(), runs / "tiny-dcgan" / "checkpoint.pt")
-    at = open_explorer(**{"explorer.source": "Upload"})
-    at.file_uploader(key="explorer.upload").upload("tiny.pt", checkpoint.read_bytes())
+    at = open_explorer(**{keys.Picker.source(keys.Explorer.PICKER): "Upload"})
+    at.file_uploader(key=keys.Picker.upload(keys.Explorer.PICKER)).upload("tiny.pt", checkpoint.read_bytes())
     rerun(at)
     assert not at.error and generated(at)
-    at.segmented_control(key="explorer.source").set_value("Saved run")
+    at.segmented_control(key=keys.Picker.source(keys.Explorer.PICKER)).set_value("Saved run")
     rerun(at)
-    assert at.selectbox(key="explorer.run").value.name == "tiny-dcgan"
+    assert at.selectbox(key=keys.Picker.run(keys.Explorer.PICKER)).value.name == "tiny-dcgan"
     assert not at.error and generated(at)
 
 
@@ -168,26 +170,26 @@ CGAN = "Conditional GAN (CGAN, GANs in Action, ch. 8)"
 
 
 def test_the_bundled_cgan_morphs_between_digits_with_the_same_z():
-    at = open_explorer(**{"explorer.bundled": CGAN})
+    at = open_explorer(**{keys.Picker.bundled(keys.Explorer.PICKER): CGAN})
     assert not at.error and any("CGAN" in m.value and "digit asked for" in m.value for m in at.markdown)
-    assert at.checkbox(key="explorer.same_z").value
-    assert at.number_input(key="explorer.seed_b").disabled  # same z: B's seed is A's
-    at.selectbox(key="explorer.digit_a").set_value(3)
-    at.selectbox(key="explorer.digit_b").set_value(8)
-    slider(at, "explorer.t").set_value(0.0)
+    assert at.checkbox(key=keys.Explorer.SAME_Z).value
+    assert at.number_input(key=keys.Explorer.SEED_B).disabled  # same z: B's seed is A's
+    at.selectbox(key=keys.Explorer.DIGIT_A).set_value(3)
+    at.selectbox(key=keys.Explorer.DIGIT_B).set_value(8)
+    slider(at, keys.Explorer.T).set_value(0.0)
     rerun(at)
     assert {m.label: m.value for m in at.metric}["Classifier says"] == "3"
     assert any(c.captions[0].startswith("The walk from A (seed 1, digit 3) to B (seed 1, digit 8)") for c in at.image)
     image, walk = generated(at), strip(at)
-    slider(at, "explorer.t").set_value(1.0)
+    slider(at, keys.Explorer.T).set_value(1.0)
     rerun(at)
     assert generated(at) != image and strip(at) == walk
     assert {m.label: m.value for m in at.metric}["Classifier says"] == "8"
-    at.checkbox(key="explorer.same_z").uncheck()  # z walks to seed 2 as well
+    at.checkbox(key=keys.Explorer.SAME_Z).uncheck()  # z walks to seed 2 as well
     rerun(at)
     assert strip(at) != walk
     assert any(c.captions[0].startswith("The walk from A (seed 1, digit 3) to B (seed 2, digit 8)") for c in at.image)
-    slider(at, "explorer.pc0").set_value(2.0)  # directions act on z, with A's digit
+    slider(at, keys.Explorer.direction(0)).set_value(2.0)  # directions act on z, with A's digit
     rerun(at)
     assert not at.error and not at.exception
 

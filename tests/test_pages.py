@@ -8,6 +8,7 @@ import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from ui import keys
 
 APP = "../app.py"  # AppTest resolves paths against this file
 TIMEOUT = 60
@@ -93,23 +94,23 @@ def test_sidebar_names_the_device_once_the_engine_has_warmed_up():
 
 def test_train_page_renders_with_the_seed_default_preset():
     at = open_page("app_pages/train.py")
-    assert at.selectbox(key="train.preset").value == "mlp"
-    assert at.number_input(key="cfg.batch_size").value == 64
-    assert at.number_input(key="cfg.lr_g").value == pytest.approx(2e-4)
+    assert at.selectbox(key=keys.Train.PRESET).value == "mlp"
+    assert at.number_input(key=keys.Train.field("batch_size")).value == 64
+    assert at.number_input(key=keys.Train.field("lr_g")).value == pytest.approx(2e-4)
     assert not at.error
 
 
 def test_a_preset_fills_the_form():
     at = open_page("app_pages/train.py")
-    at.selectbox(key="train.preset").set_value("dcgan").run()
-    assert at.selectbox(key="cfg.arch").value == "dcgan"
-    assert at.number_input(key="cfg.batch_size").value == 128
-    assert at.number_input(key="cfg.lr_d").value == pytest.approx(1e-3)
+    at.selectbox(key=keys.Train.PRESET).set_value("dcgan").run()
+    assert at.selectbox(key=keys.Train.field("arch")).value == "dcgan"
+    assert at.number_input(key=keys.Train.field("batch_size")).value == 128
+    assert at.number_input(key=keys.Train.field("lr_d")).value == pytest.approx(1e-3)
 
 
 def test_an_impossible_value_shows_the_core_message_and_start_does_nothing():
     at = open_page("app_pages/train.py")
-    at.number_input(key="cfg.lr_d").set_value(0.0).run()
+    at.number_input(key=keys.Train.field("lr_d")).set_value(0.0).run()
     assert any("lr_d must be in (0, 1]" in e.value for e in at.error)
     button(at, "Start").click().run()
     assert not at.get("progress")  # no run was started
@@ -151,17 +152,18 @@ def test_a_live_learning_rate_change_is_marked_on_the_curves():
     at = open_page("app_pages/train.py", preset="mlp", iterations="100000", g_width="32", d_width="64")
     button(at, "Start").click().run()
     poll(at, lambda at: chart_points(at, 0) >= 2)
-    at.number_input(key="live.lr_d").set_value(1e-3).run()
+    at.number_input(key=keys.live("train", "lr_d")).set_value(1e-3).run()
     poll(at, lambda at: "lr_d" in json.dumps(json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]))
     button(at, "Stop").click().run()
 
 
 def test_a_link_opens_the_same_set_up_and_hides_controls():
     at = open_page("app_pages/train.py", preset="strong-d", lr_g="0.0003", hide="beta2,seed")
-    assert at.selectbox(key="train.preset").value == "strong-d"
-    assert at.number_input(key="cfg.lr_g").value == pytest.approx(3e-4)
-    keys = {w.key for w in at.number_input}
-    assert "cfg.beta2" not in keys and "cfg.seed" not in keys and "cfg.lr_d" in keys
+    assert at.selectbox(key=keys.Train.PRESET).value == "strong-d"
+    assert at.number_input(key=keys.Train.field("lr_g")).value == pytest.approx(3e-4)
+    shown = {w.key for w in at.number_input}
+    assert keys.Train.field("beta2") not in shown and keys.Train.field("seed") not in shown
+    assert keys.Train.field("lr_d") in shown
     # the address bar keeps describing the same set-up, hidden controls included
     assert at.query_params["preset"] == "strong-d" and at.query_params["lr_g"] == "0.0003"
     assert set(at.query_params["hide"].split(",")) == {"beta2", "seed"}
@@ -170,7 +172,7 @@ def test_a_link_opens_the_same_set_up_and_hides_controls():
 def test_a_bad_link_is_reported_and_ignored():
     at = open_page("app_pages/train.py", preset="mlp", lr_d="lots")
     assert any("lr_d" in w.value for w in at.warning)
-    assert at.number_input(key="cfg.lr_d").value == pytest.approx(2e-4)
+    assert at.number_input(key=keys.Train.field("lr_d")).value == pytest.approx(2e-4)
 
 
 def iteration(at: AppTest) -> int:

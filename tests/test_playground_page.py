@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui.playground_form import DRAWN_KEY
+from ui import keys
 
 APP = "../app.py"  # AppTest resolves paths against this file
 PAGE = "app_pages/playground.py"
@@ -31,9 +31,9 @@ def open_playground(preset: str | None = None, **fields) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     if preset is not None:
-        at.selectbox(key="playground.preset").set_value(preset).run()
+        at.selectbox(key=keys.Playground.PRESET).set_value(preset).run()
     for name, value in fields.items():
-        at.session_state[f"pg.{name}"] = value
+        at.session_state[keys.Playground.field(name)] = value
     if fields:
         at.run()
     return at
@@ -94,7 +94,7 @@ def metric(at: AppTest, label: str) -> str:
 
 def test_the_page_shows_the_untrained_game_on_the_ring():
     at = open_playground()
-    assert at.selectbox(key="playground.preset").value == "ring"
+    assert at.selectbox(key=keys.Playground.PRESET).value == "ring"
     spec = plane(at)
     names = {t.get("name") for t in spec["data"]}
     assert {"D(x)", "G manifold", "real", "fake G(z)", "G's push", "empty mode"} <= names
@@ -104,11 +104,11 @@ def test_the_page_shows_the_untrained_game_on_the_ring():
 
 def test_a_lesson_preset_fills_the_form():
     at = open_playground("mode-collapse")
-    assert at.number_input(key="pg.lr_g").value == pytest.approx(2e-3)
-    assert at.number_input(key="pg.lr_d").value == pytest.approx(5e-5)
-    at.selectbox(key="playground.preset").set_value("saturating").run()
-    assert at.selectbox(key="pg.g_loss").value == "minimax"
-    assert at.selectbox(key="pg.optimizer").value == "sgd"
+    assert at.number_input(key=keys.Playground.field("lr_g")).value == pytest.approx(2e-3)
+    assert at.number_input(key=keys.Playground.field("lr_d")).value == pytest.approx(5e-5)
+    at.selectbox(key=keys.Playground.PRESET).set_value("saturating").run()
+    assert at.selectbox(key=keys.Playground.field("g_loss")).value == "minimax"
+    assert at.selectbox(key=keys.Playground.field("optimizer")).value == "sgd"
 
 
 def test_start_trains_live_the_picture_moves_then_stop_ends_the_thread():
@@ -149,21 +149,21 @@ def test_a_live_learning_rate_change_is_marked_on_the_curves():
     at = open_playground(iterations=10**6)
     button(at, "Start").click().run()
     poll(at, lambda at: iteration(at) >= 20)
-    at.number_input(key="playground.live.lr_d").set_value(5e-4).run()
+    at.number_input(key=keys.live("playground", "lr_d")).set_value(5e-4).run()
     poll(at, lambda at: "lr_d" in json.dumps(json.loads(at.get("plotly_chart")[1].proto.spec)["layout"]))
     button(at, "Stop").click().run()
 
 
 def test_a_drawn_dataset_is_what_the_game_is_played_on():
     at = open_playground(dataset="custom")
-    at.session_state[DRAWN_KEY] = []
+    at.session_state[keys.Playground.DRAWN] = []
     at.run()
     assert any("points must hold" in e.value for e in at.error)  # nothing drawn yet: cannot start
     button(at, "Start").click().run()
     assert status_text(at) == ""  # no run started (each test starts from an empty session slot)
 
     drawn = [(-2.0, 2.0), (-1.8, 2.0), (2.0, -2.0)]
-    at.session_state[DRAWN_KEY] = drawn
+    at.session_state[keys.Playground.DRAWN] = drawn
     at.run()
     assert not at.error
     assert metric(at, "Points") == "3"
@@ -184,7 +184,7 @@ def plane_after_canvas(at: AppTest) -> dict:
 
 def test_layers_can_be_hidden():
     at = open_playground()
-    at.session_state["playground.layers"] = ["real points", "fake points"]
+    at.session_state[keys.Playground.LAYERS] = ["real points", "fake points"]
     at.run()
     names = {t.get("name") for t in plane(at)["data"]}
     assert names == {"real", "fake G(z)"}

@@ -8,19 +8,16 @@ from collections.abc import Callable
 import streamlit as st
 
 from arena.runner import RunnerSnapshot
+from ui import keys
 from ui.state import session_slot
 
 LIVE_KNOBS = ("lr_g", "lr_d", "d_steps")
 
 
-def live_key(prefix: str, name: str) -> str:
-    return f"{prefix}live.{name}"
-
-
-def forget_live_knobs(prefix: str) -> None:
+def forget_live_knobs(runner_name: str) -> None:
     """Call when a new run starts: the live knobs then show the new run's values."""
     for name in LIVE_KNOBS:
-        st.session_state.pop(live_key(prefix, name), None)
+        st.session_state.pop(keys.live(runner_name, name), None)
 
 
 def status_text(snap, words: dict[str, str]) -> str:
@@ -42,8 +39,8 @@ def _wait_words(seconds: float) -> str:
 
 
 def render_run_controls(runner_name: str, snap: RunnerSnapshot | None, on_start: Callable[[], None], *,
-                        prefix: str = "", step_help: str = "While paused, see each player move on its own.") -> None:
-    """The control bar; `prefix` keeps each page's widget keys apart."""
+                        step_help: str = "While paused, see each player move on its own.") -> None:
+    """The control bar of the tab's training `runner_name`, which also names the page in the widget keys."""
     runner = session_slot().runner
     active = snap is not None and snap.active
     paused = active and snap.status == "paused"
@@ -60,26 +57,26 @@ def render_run_controls(runner_name: str, snap: RunnerSnapshot | None, on_start:
                    width="stretch", icon=":material/stop:")
     for col, (kind, label) in zip(cols[3:], (("iteration", "Step"), ("d", "Step D only"), ("g", "Step G only"))):
         col.button(label, on_click=lambda kind=kind: runner(runner_name).step(kind), disabled=not paused,
-                   width="stretch", help=step_help, key=f"{prefix}step.{kind}")
+                   width="stretch", help=step_help, key=keys.step(runner_name, kind))
     if active and snap.status in ("running", "paused"):
-        _render_live_knobs(runner_name, snap, prefix)
+        _render_live_knobs(runner_name, snap)
 
 
-def _render_live_knobs(runner_name: str, snap: RunnerSnapshot, prefix: str) -> None:
+def _render_live_knobs(runner_name: str, snap: RunnerSnapshot) -> None:
     """Steer the running game; each change is marked on the curves."""
     st.caption("Change while training — each change is marked on the curves:")
     cols = st.columns(3)
     for col, name, value in ((cols[0], "lr_g", snap.lr_g), (cols[1], "lr_d", snap.lr_d)):
-        st.session_state.setdefault(live_key(prefix, name), value)
+        st.session_state.setdefault(keys.live(runner_name, name), value)
         col.number_input(f"{name} (live)", min_value=1e-6, max_value=1.0, step=1e-4, format="%.1e",
-                         key=live_key(prefix, name), on_change=_on_live_change, args=(runner_name, prefix, name))
-    st.session_state.setdefault(live_key(prefix, "d_steps"), snap.d_steps)
-    cols[2].number_input("d_steps (live)", min_value=1, max_value=100, step=1, key=live_key(prefix, "d_steps"),
-                         on_change=_on_live_change, args=(runner_name, prefix, "d_steps"))
+                         key=keys.live(runner_name, name), on_change=_on_live_change, args=(runner_name, name))
+    st.session_state.setdefault(keys.live(runner_name, "d_steps"), snap.d_steps)
+    cols[2].number_input("d_steps (live)", min_value=1, max_value=100, step=1, key=keys.live(runner_name, "d_steps"),
+                         on_change=_on_live_change, args=(runner_name, "d_steps"))
 
 
-def _on_live_change(runner_name: str, prefix: str, name: str) -> None:
-    value = st.session_state[live_key(prefix, name)]
+def _on_live_change(runner_name: str, name: str) -> None:
+    value = st.session_state[keys.live(runner_name, name)]
     runner = session_slot().runner(runner_name)
     if name == "d_steps":
         runner.set_d_steps(int(value))

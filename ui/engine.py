@@ -13,7 +13,8 @@ import threading
 import time
 
 # What the pages import, heaviest first; importing them here means a page's own imports are already done.
-MODULES = ("torch", "arena.worker", "gan.train", "gan.train.build", "gan.quality", "gan.latent", "arena.race_runner", "gan.train.toy",
+MODULES = ("torch", "arena.worker", "gan.train", "gan.train.build", "gan.quality", "gan.latent", "arena.race_runner",
+           "gan.train.toy",
            "gan.diagnose", "plotly.graph_objects", "ui.session", "ui.charts", "ui.train_form", "ui.controls",
            "ui.explorer", "ui.compare", "ui.compare_form", "ui.playground", "ui.playground_form")
 

@@ -1,52 +1,20 @@
-"""The Latent Explorer's widgets and caches: choosing a generator, endpoints, direction sliders, the walk's GIF.
+"""The Latent Explorer's widgets and caches: endpoints, direction sliders, the walk's GIF (the generator comes from
+ui.generator_picker).
 
 Every function here draws widgets and returns plain values (or a loaded generator); the maths is in gan/latent.py.
 """
 
 from __future__ import annotations
 
-import io
-from dataclasses import dataclass
-from pathlib import Path
-
 import streamlit as st
 import torch
 from torch import nn
 
-from gan.checkpoint import CheckpointError
 from gan.imaging import gif_bytes, grid_array, grid_image
-from gan.latent import (LatentDirections, bundled_generators, generate, interpolate, label_embeddings, latent,
-                        load_generator, principal_directions)
-from gan.runs import list_runs
-from ui.session import runs_dir
+from gan.latent import LatentDirections, generate, interpolate, label_embeddings, latent, principal_directions
+from ui.generator_picker import LoadedGenerator
+from ui.keys import Explorer
 
-# st.session_state keys of this page, all prefixed "explorer." so that pages never collide.
-SOURCE = "explorer.source"
-BUNDLED = "explorer.bundled"
-RUN = "explorer.run"
-UPLOAD = "explorer.upload"
-SEED_A = "explorer.seed_a"
-SEED_B = "explorer.seed_b"
-DIGIT_A = "explorer.digit_a"
-DIGIT_B = "explorer.digit_b"
-SAME_Z = "explorer.same_z"
-GRID_PAGE = "explorer.grid_page"
-T = "explorer.t"
-MODE = "explorer.mode"
-FRAMES = "explorer.frames"
-EDIT_MODE = "explorer.edit_mode"
-DIMS = "explorer.dims"
-
-
-def pc_key(i: int) -> str:
-    return f"explorer.pc{i}"
-
-
-def dim_key(d: int) -> str:
-    return f"explorer.dim{d}"
-
-
-SOURCES = ("Bundled", "Saved run", "Upload")
 EDIT_MODES = ("Principal directions", "Raw dimensions")
 N_DIRECTIONS = 5
 GRID_CELLS = 12
@@ -55,34 +23,12 @@ SLIDER_RANGE = 3.0  # direction sliders span +-3 standard deviations
 DIRECTION_SAMPLES = 5000  # random z behind the PCA
 DIGITS = tuple(range(10))
 DEFAULT_DIGITS = (3, 8)  # a conditional G's first morph
-
-
-@dataclass(frozen=True)
-class LoadedGenerator:
-    """A generator ready to explore, and what the page says about it."""
-
-    G: nn.Module
-    key: str
-    """Identifies the weights (path and mtime, or the upload's id): the cache key of everything derived."""
-    label: str
-    state: dict
-    """The checkpoint without its weights: config, iteration, history, and quality for the bundled ones."""
+# The walk's end points and position live in the address bar too (Streamlit keeps it in step): copying it shares
+# the walk on screen.
+LINKED = "query-params"
 
 
 # ------------------------------------------------------------------------------------------ caches
-@st.cache_resource(show_spinner="Loading the generator…", max_entries=8)
-def _load_file(path: str, mtime: float) -> tuple[nn.Module, dict]:
-    """Loaded once per process per file version (mtime in the key: a re-saved run reloads)."""
-    G, state = load_generator(path)
-    return G, _summary(state)
-
-
-@st.cache_resource(show_spinner="Loading the generator…", max_entries=4)
-def _load_upload(file_id: str, _data) -> tuple[nn.Module, dict]:
-    G, state = load_generator(_data)
-    return G, _summary(state)
-
-
 @st.cache_resource(show_spinner="Finding principal directions (PCA of 5,000 random z)…", max_entries=16)
 def directions(key: str, _G: nn.Module, digit: int | None = None) -> LatentDirections:
     """`digit`: for a conditional G, the digit whose directions are found (those of endpoint A)."""
@@ -95,49 +41,6 @@ def _grid_images(key: str, _G: nn.Module, seeds: tuple[int, ...], digit: int | N
     embedding = None if digit is None else label_embeddings(_G, digit, digit, 0.0)
     images = generate(_G, z, embedding)
     return [grid_array(image.unsqueeze(0), scale=3, padding=0) for image in images]
-
-
-def _summary(state: dict) -> dict:
-    return {k: v for k, v in state.items() if k in ("config", "iteration", "history", "quality")}
-
-
-# ------------------------------------------------------------------------------------------ choosing G
-def generator_picker() -> LoadedGenerator | None:
-    """Source radio + the matching selector. None (after saying why) when there is nothing to explore."""
-    source = st.segmented_control("Generator", SOURCES, default=SOURCES[0], key=SOURCE) or SOURCES[0]
-    try:
-        if source == "Bundled":
-            choices = bundled_generators()
-            name = st.selectbox("Pretrained generator", list(choices), key=BUNDLED)
-            path = choices[name]
-            if not path.exists():
-                st.error(f"{path} is missing. Rebuild the bundled generators with `make pretrained`.")
-                return None
-            return _from_file(path, name)
-        if source == "Saved run":
-            runs = list_runs(runs_dir())
-            if not runs:
-                st.info("No saved runs yet: train one on the Train page, or pick a bundled generator.")
-                return None
-            run = st.selectbox("Saved run", runs, format_func=lambda r: r.name, key=RUN)
-            return _from_file(run.path, run.name)
-        upload = st.file_uploader("GAN Arena checkpoint (.pt)", type=["pt"], key=UPLOAD)
-        if upload is None:
-            st.info("Upload a `checkpoint.pt` written by the Train page or `python -m gan train`.")
-            return None
-        data = io.BytesIO(upload.getvalue())
-        data.name = upload.name  # load_checkpoint names the file in its messages
-        G, state = _load_upload(upload.file_id, data)
-        return LoadedGenerator(G, f"upload:{upload.file_id}", upload.name, state)
-    except CheckpointError as err:
-        st.error(f"Cannot explore this file: {err}")
-        return None
-
-
-def _from_file(path: Path, label: str) -> LoadedGenerator:
-    mtime = path.stat().st_mtime
-    G, state = _load_file(str(path), mtime)
-    return LoadedGenerator(G, f"{path}:{mtime}", label, state)
 
 
 def describe(loaded: LoadedGenerator) -> str:
@@ -165,45 +68,45 @@ def _pick(key: str, seed: int) -> None:
 
 
 def _pick_b(seed: int) -> None:
-    st.session_state[SEED_B] = seed
-    st.session_state[SAME_Z] = False  # a conditional G's B seed counts only when z walks too
+    st.session_state[Explorer.SEED_B] = seed
+    st.session_state[Explorer.SAME_Z] = False  # a conditional G's B seed counts only when z walks too
 
 
 def _next_grid() -> None:
-    st.session_state[GRID_PAGE] = st.session_state.get(GRID_PAGE, 0) + 1
+    st.session_state[Explorer.GRID_PAGE] = st.session_state.get(Explorer.GRID_PAGE, 0) + 1
 
 
 def endpoint_inputs() -> tuple[int, int]:
     """Seeds of A and B (z ~ N(0, I) drawn from each seed)."""
-    _default(SEED_A, 1)
-    _default(SEED_B, 2)
+    _default(Explorer.SEED_A, 1)
+    _default(Explorer.SEED_B, 2)
     left, right = st.columns(2)
-    seed_a = left.number_input("A: seed", 0, 2**31 - 1, step=1, key=SEED_A)
-    seed_b = right.number_input("B: seed", 0, 2**31 - 1, step=1, key=SEED_B)
+    seed_a = left.number_input("A: seed", 0, 2**31 - 1, step=1, key=Explorer.SEED_A, bind=LINKED)
+    seed_b = right.number_input("B: seed", 0, 2**31 - 1, step=1, key=Explorer.SEED_B, bind=LINKED)
     return int(seed_a), int(seed_b)
 
 
 def conditional_endpoint_inputs() -> tuple[int, int, tuple[int, int]]:
     """For a conditional G: the digit at A and at B, and the seeds (B's = A's unless "same z" is unticked)."""
-    _default(DIGIT_A, DEFAULT_DIGITS[0])
-    _default(DIGIT_B, DEFAULT_DIGITS[1])
-    _default(SAME_Z, True)
-    _default(SEED_A, 1)
-    _default(SEED_B, 2)
+    _default(Explorer.DIGIT_A, DEFAULT_DIGITS[0])
+    _default(Explorer.DIGIT_B, DEFAULT_DIGITS[1])
+    _default(Explorer.SAME_Z, True)
+    _default(Explorer.SEED_A, 1)
+    _default(Explorer.SEED_B, 2)
     left, right = st.columns(2)
-    digit_a = left.selectbox("A: digit", DIGITS, key=DIGIT_A)
-    digit_b = right.selectbox("B: digit", DIGITS, key=DIGIT_B)
-    same_z = st.checkbox("Same z at A and B: morph between digits with the same z", key=SAME_Z,
+    digit_a = left.selectbox("A: digit", DIGITS, key=Explorer.DIGIT_A, bind=LINKED)
+    digit_b = right.selectbox("B: digit", DIGITS, key=Explorer.DIGIT_B, bind=LINKED)
+    same_z = st.checkbox("Same z at A and B: morph between digits with the same z", key=Explorer.SAME_Z, bind=LINKED,
                          help="t then moves only the label embedding, from A's digit to B's. Untick to walk z "
                               "from A's seed to B's as well.")
-    seed_a = left.number_input("A: seed", 0, 2**31 - 1, step=1, key=SEED_A)
-    seed_b = right.number_input("B: seed", 0, 2**31 - 1, step=1, key=SEED_B, disabled=same_z)
+    seed_a = left.number_input("A: seed", 0, 2**31 - 1, step=1, key=Explorer.SEED_A, bind=LINKED)
+    seed_b = right.number_input("B: seed", 0, 2**31 - 1, step=1, key=Explorer.SEED_B, disabled=same_z, bind=LINKED)
     return int(seed_a), int(seed_a if same_z else seed_b), (int(digit_a), int(digit_b))
 
 
 def grid_picker(loaded: LoadedGenerator, digit: int | None = None) -> None:
     """A random grid of samples (of `digit`, for a conditional G); each cell's A / B button makes it that endpoint."""
-    page = st.session_state.get(GRID_PAGE, 0)
+    page = st.session_state.get(Explorer.GRID_PAGE, 0)
     seeds = tuple(range(100 + page * GRID_CELLS, 100 + (page + 1) * GRID_CELLS))
     cells = _grid_images(loaded.key, loaded.G, seeds, digit)
     columns = st.columns(GRID_COLUMNS)
@@ -211,11 +114,11 @@ def grid_picker(loaded: LoadedGenerator, digit: int | None = None) -> None:
         with columns[i % len(columns)]:
             st.image(cell, caption=f"seed {seed}", output_format="PNG")
             a, b = st.columns(2, gap=None)
-            a.button("A", key=f"explorer.pick_a{i}", on_click=_pick, args=(SEED_A, seed), width="stretch",
+            a.button("A", key=Explorer.pick("a", i), on_click=_pick, args=(Explorer.SEED_A, seed), width="stretch",
                      help=f"Make seed {seed} endpoint A")
-            b.button("B", key=f"explorer.pick_b{i}", on_click=_pick_b, args=(seed,), width="stretch",
+            b.button("B", key=Explorer.pick("b", i), on_click=_pick_b, args=(seed,), width="stretch",
                      help=f"Make seed {seed} endpoint B")
-    st.button("New grid", key="explorer.new_grid", on_click=_next_grid, icon=":material/casino:")
+    st.button("New grid", key=Explorer.NEW_GRID, on_click=_next_grid, icon=":material/casino:")
 
 
 # ------------------------------------------------------------------------------------------ edits
@@ -226,7 +129,7 @@ def _reset(keys: list[str]) -> None:
 
 def direction_sliders(found: LatentDirections) -> list[float]:
     """One slider per principal direction, in standard deviations of its principal coordinate."""
-    keys = [pc_key(i) for i in range(len(found.directions))]
+    keys = [Explorer.direction(i) for i in range(len(found.directions))]
     amounts = []
     for i, key in enumerate(keys):
         _default(key, 0.0)
@@ -234,19 +137,19 @@ def direction_sliders(found: LatentDirections) -> list[float]:
             f"PC{i + 1} ({found.explained[i]:.0%} of the variance)", -SLIDER_RANGE, SLIDER_RANGE, step=0.1,
             key=key, help=f"Moves z along the direction that shifts the generator's `{found.layer}` layer along "
                           f"its principal component {i + 1}; in standard deviations over random z."))
-    st.button("Reset directions", key="explorer.reset_pcs", on_click=_reset, args=(keys,))
+    st.button("Reset directions", key=Explorer.RESET_DIRECTIONS, on_click=_reset, args=(keys,))
     return amounts
 
 
 def raw_sliders(latent_dim: int) -> dict[int, float]:
     """Sliders on individual latent dimensions the user picks: {dimension: offset added to z}."""
     dims = st.multiselect("Dimensions of z", list(range(latent_dim)), default=list(range(min(4, latent_dim))),
-                          max_selections=8, key=DIMS)
+                          max_selections=8, key=Explorer.DIMS)
     offsets = {}
     for d in dims:
-        _default(dim_key(d), 0.0)
-        offsets[d] = st.slider(f"z[{d}] offset", -SLIDER_RANGE, SLIDER_RANGE, step=0.1, key=dim_key(d))
-    st.button("Reset dimensions", key="explorer.reset_dims", on_click=_reset, args=([dim_key(d) for d in dims],))
+        _default(Explorer.dim(d), 0.0)
+        offsets[d] = st.slider(f"z[{d}] offset", -SLIDER_RANGE, SLIDER_RANGE, step=0.1, key=Explorer.dim(d))
+    st.button("Reset dimensions", key=Explorer.RESET_DIMS, on_click=_reset, args=([Explorer.dim(d) for d in dims],))
     return offsets
 
 

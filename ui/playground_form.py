@@ -1,6 +1,7 @@
 """The 2-D playground's widgets: preset picker, data (with the drawing canvas), models, training knobs.
 
-Each knob's widget key is `pg.<field>` of `gan.toy.ToyConfig`; the drawn points live under DRAWN_KEY. The
+Each knob's widget key is `keys.Playground.field(<field>)` of `gan.toy.ToyConfig`; the drawn points live under
+`keys.Playground.DRAWN`. The
 functions draw widgets and return plain values; `config_from_form()` turns the widgets into a validated ToyConfig.
 """
 
@@ -11,14 +12,9 @@ import streamlit as st
 from gan.config import ConfigError
 from gan.presets.playground import LESSONS, lesson
 from gan.toy import ACTIVATIONS, DATASETS, G_LOSSES, OPTIMIZERS, Z_DISTS, ToyConfig, field_help
+from ui.keys import Playground
 from ui.playground import apply_selection, draw_candidates, draw_figure
 
-# st.session_state keys of this page (all prefixed, so that pages never collide)
-PRESET_KEY = "playground.preset"
-CONFIG_KEY = "playground.config"  # the form's last valid ToyConfig
-DRAWN_KEY = "playground.drawn"  # the custom dataset's points, a list of (x, y)
-CANVAS_KEY = "playground.canvas"  # the drawing chart's selection state
-BRUSH_KEY = "playground.brush"
 
 WIDTHS = (2, 4, 8, 16, 32, 64, 128, 256)
 DATASET_NAMES = {"ring": "Ring of 8 Gaussians", "grid": "5x5 grid", "moons": "Two moons", "spiral": "Spiral",
@@ -42,45 +38,46 @@ def help_text(name: str) -> str:
 
 
 def current_config() -> ToyConfig:
-    if CONFIG_KEY not in st.session_state:
+    if Playground.CONFIG not in st.session_state:
         slug = next(iter(LESSONS))
-        st.session_state[PRESET_KEY] = slug
+        st.session_state[Playground.PRESET] = slug
         apply_config(LESSONS[slug].config)
-    return st.session_state[CONFIG_KEY]
+    return st.session_state[Playground.CONFIG]
 
 
 def apply_config(config: ToyConfig) -> None:
     """Make `config` the current one and put its values into the widgets (and its points on the canvas)."""
-    st.session_state[CONFIG_KEY] = config
+    st.session_state[Playground.CONFIG] = config
     for name in FORM_FIELDS:
-        st.session_state[f"pg.{name}"] = getattr(config, name)
+        st.session_state[Playground.field(name)] = getattr(config, name)
     if config.points:
-        st.session_state[DRAWN_KEY] = list(config.points)
+        st.session_state[Playground.DRAWN] = list(config.points)
 
 
 def on_preset_change() -> None:
-    apply_config(lesson(st.session_state[PRESET_KEY]).config)
+    apply_config(lesson(st.session_state[Playground.PRESET]).config)
 
 
 def render_preset_picker() -> None:
     current_config()
-    st.selectbox("Preset", list(LESSONS), key=PRESET_KEY, on_change=on_preset_change,
+    st.selectbox("Preset", list(LESSONS), key=Playground.PRESET, on_change=on_preset_change,
                  format_func=lambda slug: LESSONS[slug].name,
                  help="A healthy game on the ring, and lessons that break it on purpose.")
-    st.caption(LESSONS[st.session_state[PRESET_KEY]].summary)
+    st.caption(LESSONS[st.session_state[Playground.PRESET]].summary)
 
 
 # ---------------------------------------------------------------------------------------------- widgets
 def _select(name: str, options, col=st, **kwargs):
-    return col.selectbox(name.replace("_", " "), options, key=f"pg.{name}", help=help_text(name), **kwargs)
+    return col.selectbox(name.replace("_", " "), options, key=Playground.field(name), help=help_text(name), **kwargs)
 
 
 def _slider(name: str, low, high, step, col=st, **kwargs):
-    return col.slider(name.replace("_", " "), low, high, step=step, key=f"pg.{name}", help=help_text(name), **kwargs)
+    return col.slider(name.replace("_", " "), low, high, step=step, key=Playground.field(name), help=help_text(name),
+                      **kwargs)
 
 
 def _number(name: str, col=st, **kwargs):
-    return col.number_input(name.replace("_", " "), key=f"pg.{name}", help=help_text(name), **kwargs)
+    return col.number_input(name.replace("_", " "), key=Playground.field(name), help=help_text(name), **kwargs)
 
 
 def render_data_fields() -> None:
@@ -90,7 +87,7 @@ def render_data_fields() -> None:
     left, right = st.columns(2)
     _select("z_dist", Z_DISTS, left)
     _number("z_dim", right, min_value=1, max_value=16, step=1)
-    if st.session_state["pg.dataset"] == "custom":
+    if st.session_state[Playground.field("dataset")] == "custom":
         render_canvas()
 
 
@@ -99,7 +96,8 @@ def render_model_fields() -> None:
         st.markdown(f"**{title}**")
         cols = st.columns(3)
         _slider(f"{player}_layers", 0, 5, 1, cols[0])
-        cols[1].select_slider(f"{player} width", WIDTHS, key=f"pg.{player}_width", help=help_text(f"{player}_width"))
+        cols[1].select_slider(f"{player} width", WIDTHS, key=Playground.field(f"{player}_width"),
+                              help=help_text(f"{player}_width"))
         _select(f"{player}_activation", ACTIVATIONS, cols[2])
 
 
@@ -108,7 +106,7 @@ def render_training_fields() -> None:
     _select("g_loss", G_LOSSES, cols[0])
     _select("optimizer", OPTIMIZERS, cols[1])
     _number("beta1", cols[2], min_value=0.0, max_value=0.999, step=0.05,
-            disabled=st.session_state["pg.optimizer"] != "adam")
+            disabled=st.session_state[Playground.field("optimizer")] != "adam")
     cols = st.columns(3)
     _number("lr_g", cols[0], min_value=1e-6, max_value=1.0, step=1e-4, format="%.1e")
     _number("lr_d", cols[1], min_value=1e-6, max_value=1.0, step=1e-4, format="%.1e")
@@ -125,12 +123,13 @@ FORM_FIELDS = ("dataset", "noise", "z_dist", "z_dim", "g_layers", "g_width", "g_
 
 
 def drawn_points() -> list[tuple[float, float]]:
-    return st.session_state.setdefault(DRAWN_KEY, [])
+    return st.session_state.setdefault(Playground.DRAWN, [])
 
 
 def config_from_form() -> ToyConfig:
     """The widgets' values (and the drawn points, for a custom dataset); ConfigError with the core's message."""
-    values = {name: st.session_state[f"pg.{name}"] for name in FORM_FIELDS if f"pg.{name}" in st.session_state}
+    state = st.session_state
+    values = {name: state[Playground.field(name)] for name in FORM_FIELDS if Playground.field(name) in state}
     for name in ("noise", "lr_g", "lr_d", "beta1"):
         if name in values:
             values[name] = float(values[name])
@@ -141,7 +140,7 @@ def config_from_form() -> ToyConfig:
 def check_form() -> str | None:
     """Validate the widgets: remember a valid config as the current one, or return the core's error message."""
     try:
-        st.session_state[CONFIG_KEY] = config_from_form()
+        st.session_state[Playground.CONFIG] = config_from_form()
     except ConfigError as err:
         return str(err)
     return None
@@ -150,23 +149,23 @@ def check_form() -> str | None:
 # ---------------------------------------------------------------------------------------------- drawing
 def on_canvas_select() -> None:
     """A click, box or lasso on the canvas: add its points to the drawing (or erase them)."""
-    event = st.session_state.get(CANVAS_KEY)
+    event = st.session_state.get(Playground.CANVAS)
     selected = event["selection"]["points"] if event else []
-    erase = st.session_state.get(BRUSH_KEY) == "Erase"
-    st.session_state[DRAWN_KEY] = apply_selection(drawn_points(), selected, erase=erase)
+    erase = st.session_state.get(Playground.BRUSH) == "Erase"
+    st.session_state[Playground.DRAWN] = apply_selection(drawn_points(), selected, erase=erase)
 
 
 def on_clear() -> None:
-    st.session_state[DRAWN_KEY] = []
+    st.session_state[Playground.DRAWN] = []
 
 
 def render_canvas() -> None:
     """The drawing canvas: every selection adds its points to the real data (or erases them)."""
     cols = st.columns([2, 1, 1])
-    cols[0].segmented_control("Brush", ("Add", "Erase"), key=BRUSH_KEY, default="Add",
+    cols[0].segmented_control("Brush", ("Add", "Erase"), key=Playground.BRUSH, default="Add",
                               help="Click a point, or pick the box or lasso tool in the chart's toolbar and drag.")
     cols[1].button("Clear", on_click=on_clear, icon=":material/delete:", width="stretch")
     cols[2].metric("Points", len(drawn_points()))
-    st.plotly_chart(draw_figure(draw_candidates(), drawn_points()), key=CANVAS_KEY, on_select=on_canvas_select,
+    st.plotly_chart(draw_figure(draw_candidates(), drawn_points()), key=Playground.CANVAS, on_select=on_canvas_select,
                     selection_mode=("points", "box", "lasso"), width="stretch")
     st.caption("Each drawn point becomes a small Gaussian (its width is the noise knob).")

@@ -1,4 +1,4 @@
-"""Starting the app's trainings: the runs folder, and the session_state keys of the Train page."""
+"""Starting the app's trainings, and where their runs are saved."""
 
 from __future__ import annotations
 
@@ -13,12 +13,6 @@ from ui.state import cluster_backend, session_slot, training_gate
 def runs_dir() -> Path:
     """Where finished runs are saved (GAN_ARENA_RUNS_DIR, default runs/)."""
     return Path(os.environ.get("GAN_ARENA_RUNS_DIR", "runs"))
-
-
-# st.session_state keys, all of them, so that pages never collide.
-TRAIN_CONFIG = "train_config"  # the Train page's current Config
-TRAIN_SEEN_STATUS = "train_seen_status"  # status at the last full rerun: the fragment reruns the page on change
-TRAIN_SAVED_RUN = "train_saved_run"  # path of the checkpoint saved for the finished run
 
 
 def start_worker(name: str, job: Job, page_title: str) -> WorkerRunner:

@@ -1,7 +1,8 @@
 """The Train page's hyperparameter form: grouped widgets built from the core Config, presets, and share links.
 
-The current Config lives in session_state (TRAIN_CONFIG) and is the single source of truth; each widget's key is
-`cfg.<field>`. A link carries `preset`, the fields that differ from it, and `hide` / `show` lists of controls.
+The current Config lives in session_state (`keys.Train.CONFIG`) and is the single source of truth; each widget's key
+is `keys.Train.field(<field>)`. A link carries `preset`, the fields that differ from it, and `hide` / `show` lists of
+controls.
 """
 
 from __future__ import annotations
@@ -15,11 +16,8 @@ import streamlit as st
 from gan.config import ARCHS, DATASETS, DEVICES, G_LOSSES, PRECISIONS, Config, ConfigError, field_help
 from gan.device import choose_precision, resolve_device
 from gan.presets.train import LESSONS, lesson
-from ui.session import TRAIN_CONFIG
+from ui.keys import Train
 
-PRESET_KEY = "train.preset"
-HIDDEN_KEY = "train.hidden"  # fields a lesson link hides from this tab
-LINK_READ_KEY = "train.link_read"  # the page's link is read once per tab, then the page writes it
 CHOICES = {"arch": ARCHS, "dataset": DATASETS, "g_loss": G_LOSSES, "device": DEVICES, "precision": PRECISIONS}
 
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -60,39 +58,35 @@ _STEPS = {"lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.05, "beta2": 0.001, "label_smoo
 _TYPES = typing.get_type_hints(Config)
 
 
-def widget_key(name: str) -> str:
-    return f"cfg.{name}"
-
-
 def help_text(name: str) -> str:
     teaching = TEACHING.get(name)
     return field_help()[name] + (f"\n\n{teaching}" if teaching else "")
 
 
 def current_config() -> Config:
-    if TRAIN_CONFIG not in st.session_state:
-        st.session_state[TRAIN_CONFIG] = next(iter(LESSONS.values())).config
-        st.session_state[PRESET_KEY] = next(iter(LESSONS))
-    return st.session_state[TRAIN_CONFIG]
+    if Train.CONFIG not in st.session_state:
+        st.session_state[Train.CONFIG] = next(iter(LESSONS.values())).config
+        st.session_state[Train.PRESET] = next(iter(LESSONS))
+    return st.session_state[Train.CONFIG]
 
 
 def apply_config(config: Config) -> None:
     """Make `config` the current one and put its values into the widgets."""
-    st.session_state[TRAIN_CONFIG] = config
+    st.session_state[Train.CONFIG] = config
     for name in FORM_FIELDS:
-        st.session_state[widget_key(name)] = getattr(config, name)
+        st.session_state[Train.field(name)] = getattr(config, name)
 
 
 def on_preset_change() -> None:
-    apply_config(lesson(st.session_state[PRESET_KEY]).config)
+    apply_config(lesson(st.session_state[Train.PRESET]).config)
 
 
 def render_preset_picker() -> None:
     current_config()
-    st.selectbox("Preset", list(LESSONS), key=PRESET_KEY, on_change=on_preset_change,
+    st.selectbox("Preset", list(LESSONS), key=Train.PRESET, on_change=on_preset_change,
                  format_func=lambda slug: LESSONS[slug].name,
                  help="The seed defaults, and lessons that show a failure on purpose.")
-    st.caption(LESSONS[st.session_state[PRESET_KEY]].summary)
+    st.caption(LESSONS[st.session_state[Train.PRESET]].summary)
 
 
 def render_form_fields(hidden: frozenset[str] = frozenset()) -> None:
@@ -109,7 +103,7 @@ def render_form_fields(hidden: frozenset[str] = frozenset()) -> None:
 
 
 def _field_widget(name: str, value) -> None:
-    key = widget_key(name)
+    key = Train.field(name)
     if key not in st.session_state:
         st.session_state[key] = value
     label = name.replace("_", " ")
@@ -117,7 +111,7 @@ def _field_widget(name: str, value) -> None:
     if name in CHOICES:
         st.selectbox(label, CHOICES[name], key=key, help=help_text(name))
         if name == "precision":
-            _precision_note(st.session_state[key], st.session_state.get(widget_key("device"), "auto"))
+            _precision_note(st.session_state[key], st.session_state.get(Train.field("device"), "auto"))
     elif kind is bool:
         st.toggle(label, key=key, help=help_text(name))
     elif kind in (int, int | None):
@@ -140,7 +134,8 @@ def _precision_note(precision: str, device: str) -> None:
 def config_from_form() -> Config:
     """The form's values on top of the current config; raises ConfigError with the core's message."""
     config = current_config()
-    values = {name: st.session_state[widget_key(name)] for name in FORM_FIELDS if widget_key(name) in st.session_state}
+    state = st.session_state
+    values = {name: state[Train.field(name)] for name in FORM_FIELDS if Train.field(name) in state}
     for name, value in values.items():
         if _TYPES[name] in (float, float | None) and isinstance(value, int) and not isinstance(value, bool):
             values[name] = float(value)
@@ -207,25 +202,25 @@ def _parse(name: str, text: str):
 
 def read_link_once() -> None:
     """On a tab's first visit, open the set-up its link describes."""
-    if st.session_state.get(LINK_READ_KEY):
+    if st.session_state.get(Train.LINK_READ):
         return
-    st.session_state[LINK_READ_KEY] = True
+    st.session_state[Train.LINK_READ] = True
     if not st.query_params:
         return
     slug, config, hidden, problems = config_from_params(st.query_params.to_dict())
-    st.session_state[PRESET_KEY] = slug
+    st.session_state[Train.PRESET] = slug
     apply_config(config)
-    st.session_state[HIDDEN_KEY] = hidden
+    st.session_state[Train.HIDDEN] = hidden
     if problems:
         st.warning("Parts of this link were ignored: " + "; ".join(problems))
 
 
 def write_link(config: Config, hide: tuple[str, ...] = ()) -> None:
     """Keep the address bar in step with the form, so copying it shares the set-up."""
-    params = link_params(config, st.session_state.get(PRESET_KEY, next(iter(LESSONS))), hide)
+    params = link_params(config, st.session_state.get(Train.PRESET, next(iter(LESSONS))), hide)
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
 
 
 def hidden_fields() -> frozenset[str]:
-    return st.session_state.get(HIDDEN_KEY, frozenset())
+    return st.session_state.get(Train.HIDDEN, frozenset())

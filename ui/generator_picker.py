@@ -1,0 +1,104 @@
+"""The one generator picker of the Latent Explorer and the Compare page: a bundled, saved or uploaded checkpoint,
+validated by `gan.latent.load_generator` and loaded once per process per file version."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+from torch import nn
+
+from gan.runs import list_runs
+from gan.checkpoint import CheckpointError
+from gan.latent import bundled_generators, load_generator
+from ui.keys import Picker
+from ui.session import runs_dir
+
+SOURCES = ("Bundled", "Saved run", "Upload")
+KEPT = ("config", "iteration", "elapsed", "history", "quality")  # what a page reads of a checkpoint besides G
+
+
+@dataclass(frozen=True)
+class LoadedGenerator:
+    """A checkpoint's generator, ready to sample, and the checkpoint without its weights."""
+
+    G: nn.Module
+    key: str
+    """Identifies the weights (path and mtime, or the upload's id): the cache key of everything derived."""
+    label: str
+    state: dict
+    """config, iteration, elapsed, history (and quality, for the bundled ones)."""
+
+
+@st.cache_resource(show_spinner="Loading the generator…", max_entries=8)
+def _load_file(path: str, mtime: float) -> tuple[nn.Module, dict]:
+    """Loaded once per process per file version (mtime in the key: a re-saved run reloads)."""
+    return _without_weights(*load_generator(path))
+
+
+@st.cache_resource(show_spinner="Loading the generator…", max_entries=4)
+def _load_upload(file_id: str, _data: io.BytesIO) -> tuple[nn.Module, dict]:
+    return _without_weights(*load_generator(_data))
+
+
+def _without_weights(G: nn.Module, state: dict) -> tuple[nn.Module, dict]:
+    return G, {k: v for k, v in state.items() if k in KEPT}
+
+
+def generator_picker(prefix: str, *, label: str = "Generator", prefer: str | None = None, purpose: str = "explore",
+                     linked: bool = False) -> LoadedGenerator | None:
+    """Source + the matching selector, its widgets keyed under `prefix`. None (after saying why) when there is
+    nothing to pick. `prefer`: a bundled generator whose name contains it is the first choice. `linked`: the choice
+    of a bundled generator lives in the address bar too, so a copied link opens the same one."""
+    bind = "query-params" if linked else None
+    source = st.segmented_control(label, SOURCES, default=SOURCES[0], key=Picker.source(prefix), bind=bind)
+    try:
+        if (source or SOURCES[0]) == "Bundled":
+            return _bundled(prefix, prefer, bind)
+        if source == "Saved run":
+            return _saved_run(prefix)
+        return _upload(prefix)
+    except CheckpointError as err:
+        st.error(f"Cannot {purpose} this file: {err}", icon=":material/error:")
+        return None
+
+
+def _bundled(prefix: str, prefer: str | None, bind: str | None) -> LoadedGenerator | None:
+    choices = {name: path for name, path in bundled_generators().items() if path.exists()}
+    if not choices:
+        st.error("The bundled generators are missing from assets/pretrained/: rebuild them with `make pretrained`, "
+                 "or pick a saved run or an upload.", icon=":material/error:")
+        return None
+    names = list(choices)
+    index = next((i for i, name in enumerate(names) if prefer and prefer in name.lower()), 0)
+    name = st.selectbox("Pretrained generator", names, index=index, key=Picker.bundled(prefix), bind=bind)
+    return _from_file(choices[name], name)
+
+
+def _saved_run(prefix: str) -> LoadedGenerator | None:
+    runs = list_runs(runs_dir())
+    if not runs:
+        st.info("No saved runs yet: train one on the Train page or race two on the Compare page, or pick a bundled "
+                "generator.")
+        return None
+    run = st.selectbox("Saved run", runs, format_func=lambda r: r.name, key=Picker.run(prefix))
+    return _from_file(run.path, run.name)
+
+
+def _upload(prefix: str) -> LoadedGenerator | None:
+    upload = st.file_uploader("GAN Arena checkpoint (.pt)", type=["pt"], key=Picker.upload(prefix))
+    if upload is None:
+        st.info("Upload a `checkpoint.pt` written by the Train page or `python -m gan train`.")
+        return None
+    data = io.BytesIO(upload.getvalue())
+    data.name = upload.name  # load_checkpoint names the file in its messages
+    G, state = _load_upload(upload.file_id, data)
+    return LoadedGenerator(G, f"upload:{upload.file_id}", Path(upload.name).stem, state)
+
+
+def _from_file(path: Path, label: str) -> LoadedGenerator:
+    mtime = Path(path).stat().st_mtime
+    G, state = _load_file(str(path), mtime)
+    return LoadedGenerator(G, f"{path}:{mtime}", label, state)

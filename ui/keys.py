@@ -1,0 +1,162 @@
+"""Every st.session_state key of the app, in one place and one scheme: `<page>.<name>`, or `<page>.<group>.<name>`
+for a family (a form's fields, a side of a race, a chart).
+
+One tab's pages share one session_state, so every key starts with its page; widget keys are also the CSS class
+Streamlit gives the widget (`st-key-train-field-lr_g`) and, where a widget is bound to the address bar, the query
+parameter's name; tests find widgets by these names too. Nothing here imports Streamlit.
+"""
+
+from __future__ import annotations
+
+
+def _join(*parts: object) -> str:
+    return ".".join(str(part) for part in parts)
+
+
+class Train:
+    """The Train page (app_pages/train.py, ui/train_form.py)."""
+
+    RUNNER = "train"  # the page's training in the tab's session slot (ui.state.SessionSlot), not a state key
+    CONFIG = "train.config"  # the current Config: the single source of truth of the form
+    PRESET = "train.preset"
+    HIDDEN = "train.hidden"  # fields a lesson link hides from this tab
+    LINK_READ = "train.link_read"  # the page's link is read once per tab, then the page writes it
+    SHARE_HIDE = "train.share_hide"  # what the teacher hides from the students who open the share link
+    ERROR = "train.error"
+    SEEN_STATUS = "train.seen_status"  # status at the last full rerun: the fragment reruns the page on a change
+    FOLLOW = "train.follow"
+    TIMELINE = "train.timeline"
+    LIVE_UPDATES = "train.live_updates"
+
+    @staticmethod
+    def field(name: str) -> str:
+        """The form's widget for Config field `name`."""
+        return _join("train.field", name)
+
+    @staticmethod
+    def chart(name: str) -> str:
+        return _join("train.chart", name)
+
+
+class Playground:
+    """The 2-D Playground (app_pages/playground.py, ui/playground_form.py)."""
+
+    RUNNER = "playground"
+    CONFIG = "playground.config"  # the form's last valid ToyConfig
+    RUN_CONFIG = "playground.run_config"  # the ToyConfig of the run on screen
+    PRESET = "playground.preset"
+    DRAWN = "playground.drawn"  # the custom dataset's points, a list of (x, y)
+    CANVAS = "playground.canvas"  # the drawing chart's selection state
+    BRUSH = "playground.brush"
+    ERROR = "playground.error"
+    SEEN_STATUS = "playground.seen_status"
+    LIVE_UPDATES = "playground.live_updates"
+    LAYERS = "playground.layers"
+
+    @staticmethod
+    def field(name: str) -> str:
+        """The form's widget for ToyConfig field `name`."""
+        return _join("playground.field", name)
+
+    @staticmethod
+    def chart(name: str) -> str:
+        return _join("playground.chart", name)
+
+
+class Compare:
+    """The Compare page (app_pages/compare.py, ui/compare_form.py)."""
+
+    RUNNER = "compare"
+    MODE = "compare.mode"
+    RACE = "compare.race"
+    UNIT = "compare.unit"
+    SECONDS = "compare.seconds"
+    ITERATIONS = "compare.iterations"
+    SEED = "compare.seed"
+    DATASET = "compare.dataset"
+    ERROR = "compare.error"
+    SEEN_STATUS = "compare.seen_status"  # the race's status at the last full rerun: the fragment reruns on a change
+    RUN_LABELS = "compare.run_labels"
+    X_AXIS = "compare.x_axis"
+    LIVE_UPDATES = "compare.live_updates"
+    NOISE_SEED = "compare.noise_seed"
+
+    @staticmethod
+    def side(side: str, name: str) -> str:
+        """Side `side` ("a" or "b") of the race set-up: its Config field `name`, or "label"."""
+        return _join("compare.side", side, name)
+
+    @staticmethod
+    def picker(side: str) -> str:
+        """The checkpoint picker of side `side`: the prefix of its widgets (see Picker)."""
+        return _join("compare.picker", side)
+
+    @staticmethod
+    def chart(name: str) -> str:
+        return _join("compare.chart", name)
+
+
+class Explorer:
+    """The Latent Explorer (app_pages/explorer.py, ui/explorer.py)."""
+
+    PICKER = "explorer.picker"  # the generator picker's prefix (see Picker)
+    SEED_A = "explorer.seed_a"
+    SEED_B = "explorer.seed_b"
+    DIGIT_A = "explorer.digit_a"
+    DIGIT_B = "explorer.digit_b"
+    SAME_Z = "explorer.same_z"
+    GRID_PAGE = "explorer.grid_page"
+    T = "explorer.t"
+    MODE = "explorer.mode"
+    FRAMES = "explorer.frames"
+    EDIT_MODE = "explorer.edit_mode"
+    DIMS = "explorer.dims"
+    NEW_GRID = "explorer.new_grid"
+    RESET_DIRECTIONS = "explorer.reset_directions"
+    RESET_DIMS = "explorer.reset_dims"
+    GIF = "explorer.gif"
+
+    @staticmethod
+    def direction(i: int) -> str:
+        """The slider of principal direction `i`."""
+        return _join("explorer.direction", i)
+
+    @staticmethod
+    def dim(d: int) -> str:
+        """The slider of raw latent dimension `d`."""
+        return _join("explorer.dim", d)
+
+    @staticmethod
+    def pick(endpoint: str, i: int) -> str:
+        """The grid's button that makes cell `i` endpoint `endpoint` ("a" or "b")."""
+        return _join("explorer.pick", endpoint, i)
+
+
+class Picker:
+    """One generator picker's widgets (ui.generator_picker), under the prefix its page gives it."""
+
+    @staticmethod
+    def source(prefix: str) -> str:
+        return _join(prefix, "source")
+
+    @staticmethod
+    def bundled(prefix: str) -> str:
+        return _join(prefix, "bundled")
+
+    @staticmethod
+    def run(prefix: str) -> str:
+        return _join(prefix, "run")
+
+    @staticmethod
+    def upload(prefix: str) -> str:
+        return _join(prefix, "upload")
+
+
+def live(page: str, name: str) -> str:
+    """The run controls' widget `name` (a live knob) on `page` ("train" or "playground")."""
+    return _join(page, "live", name)
+
+
+def step(page: str, kind: str) -> str:
+    """The run controls' Step button of `kind` ("both", "d", "g") on `page`."""
+    return _join(page, "step", kind)
