@@ -23,6 +23,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from arena.background import BackgroundRun
 from gan.models import count_parameters
 from gan.quality import QualityScore, score_generator
 from gan.race import Contender, Race, VerdictRow, verdict
@@ -78,8 +79,8 @@ class RaceSnapshot:
         return self.status in ("queued", "starting", "running")
 
 
-class RaceRunner:
-    """Owns one race's thread.
+class RaceRunner(BackgroundRun):
+    """Owns one race's thread (arena.background's lifecycle).
 
     make_race: builds the Race inside the thread (loading data and building four networks takes a moment).
     gate: an optional TrainingGate (or semaphore) shared by the server; the race waits in 'queued' for one slot.
@@ -92,52 +93,28 @@ class RaceRunner:
                  scorer: Callable[[nn.Module], QualityScore] | None = score_generator, quality_points: int = 10,
                  sample_interval: float = 1.0, idle_timeout: float = 120.0,
                  on_end: Callable[[str, dict], str] | None = None):
+        super().__init__(gate=gate, idle_timeout=idle_timeout)
         self._make_race = make_race
-        self._gate = gate
         self._scorer = scorer
         self._quality_points = max(1, quality_points)
         self._sample_interval = sample_interval
-        self._idle_timeout = idle_timeout
         self._on_end = on_end
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._last_seen = time.monotonic()
         self._started = 0.0
         self._last_scores: list[QualityScore | None] = [None, None]
         self._scored_at: tuple[int, int] | None = None
-        self._thread = threading.Thread(target=self._main, name="gan-arena-race", daemon=True)
         self.race: Race | None = None
         self._snap = RaceSnapshot(status="queued" if gate else "starting")
 
-    # ------------------------------------------------------------------ commands (any thread)
-    def start(self) -> RaceRunner:
-        self._thread.start()
-        return self
+    thread_name = "gan-arena-race"
 
-    def stop(self, wait: float | None = 5.0) -> None:
-        """Ask the race to end after the current record; wait up to `wait` seconds for the thread."""
-        self._stop.set()
-        if wait and self._thread.is_alive() and threading.current_thread() is not self._thread:
-            self._thread.join(wait)
-
-    def touch(self) -> None:
-        """Heartbeat from the UI: somebody is still watching."""
-        self._last_seen = time.monotonic()
-
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
-
-    def join(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
-
+    # ------------------------------------------------------------------ any thread
     def snapshot(self) -> RaceSnapshot:
         """A consistent copy of the race's state (lists copied, tensors shared: the thread never changes them)."""
         self.touch()
         with self._lock:
             snap = self._snap
-            if snap.status == "queued" and hasattr(self._gate, "position"):
-                snap.queue_position = self._gate.position(self._thread.ident)
+            self._mark_place_in_line(snap)
             sides = [SideSnapshot(**{**s.__dict__, "records": list(s.records), "quality": list(s.quality)})
                      for s in snap.sides]
             if snap.active and self._started:
@@ -145,38 +122,20 @@ class RaceRunner:
             return RaceSnapshot(**{**snap.__dict__, "sides": sides, "saved_to": list(snap.saved_to)})
 
     # ------------------------------------------------------------------ the thread
-    def _main(self) -> None:
-        acquired = False
-        try:
-            if self._gate is not None:
-                acquired = self._wait_for_slot()
-                if not acquired:
-                    self._set(status="stopped")
-                    return
-            self._set(status="starting")
-            self._started = time.monotonic()
-            self.race = self._make_race()
-            self._publish_headers()
-            self._publish_samples()
-            self._score()
-            self._set(status="running")
-            outcome = self._run()
-            self._end()  # the verdict and the saved runs are in place before the UI sees the race as ended
-            self._set(status=outcome, **({"progress": 1.0} if outcome == "finished" else {}))
-        except Exception as err:  # shown in the UI instead of dying silently in a thread
-            self._set(status="failed", error=f"{type(err).__name__}: {err}")
-        finally:
-            self._set(wall_elapsed=time.monotonic() - self._started if self._started else 0.0)
-            if acquired or hasattr(self._gate, "position"):  # a TrainingGate's release also leaves the line
-                self._gate.release()
+    def _work(self) -> dict[str, Any]:
+        self._set(status="starting")
+        self._started = time.monotonic()
+        self.race = self._make_race()
+        self._publish_headers()
+        self._publish_samples()
+        self._score()
+        self._set(status="running")
+        outcome = self._run()
+        self._end()  # the verdict and the saved runs are in place before the UI sees the race as ended
+        return {"status": outcome, **({"progress": 1.0} if outcome == "finished" else {})}
 
-    def _wait_for_slot(self) -> bool:
-        while not self._stop.is_set():
-            if self._gate.acquire(timeout=0.25):
-                return True
-            if self._abandoned():
-                return False
-        return False
+    def _wind_up(self, end: dict[str, Any]) -> dict[str, Any]:
+        return {"wall_elapsed": time.monotonic() - self._started if self._started else 0.0}
 
     def _run(self) -> str:
         """Race until the end or a stop; return how it ended: 'finished' or 'stopped'."""
@@ -269,6 +228,3 @@ class RaceRunner:
         with self._lock:
             for key, value in changes.items():
                 setattr(self._snap, key, value)
-
-    def _abandoned(self) -> bool:
-        return time.monotonic() - self._last_seen > self._idle_timeout

@@ -1,6 +1,6 @@
 """Run a trainer in a background thread that a UI can start, pause, step, steer and stop.
 
-The thread is plain Python: it never touches any UI. The UI polls `snapshot()`, a consistent copy taken under a
+The thread (arena.background's lifecycle) is plain Python: it never touches any UI. The UI polls `snapshot()`, a consistent copy taken under a
 lock, and sends commands (pause, step, new learning rates) that the thread applies between iterations. Works for
 any trainer with the GANTrainer interface (`run`, `iteration_step`, `d_step`, `g_step`, `flush`, `set_lr`,
 `set_d_steps`, `take_snapshot`, `state_dict`, `good_state`).
@@ -9,15 +9,15 @@ any trainer with the GANTrainer interface (`run`, `iteration_step`, `d_step`, `g
 from __future__ import annotations
 
 import queue
-from collections import deque
 import threading
-import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
+from arena.background import BackgroundRun
 from gan.train import GANTrainer, Record, TrainingDiverged
 
 STATUSES = ("queued", "starting", "running", "paused", "finished", "stopped", "diverged", "failed")
@@ -58,7 +58,7 @@ class RunnerSnapshot:
         return self.status in ("queued", "starting", "running", "paused")
 
 
-class TrainingRunner:
+class TrainingRunner(BackgroundRun):
     """Owns one training thread.
 
     make_trainer: builds the trainer inside the thread (loading data can take a moment).
@@ -78,11 +78,10 @@ class TrainingRunner:
                  idle_timeout: float = 120.0, start_paused: bool = False,
                  on_end: Callable[[dict], str] | None = None, config: Any = None,
                  autosave: Callable[[dict], str] | None = None, autosave_s: float = 30.0):
+        super().__init__(gate=gate, idle_timeout=idle_timeout)
         self._make_trainer = make_trainer
-        self._gate = gate
         self._scorer = scorer
         self._score_every = score_every
-        self._idle_timeout = idle_timeout
         self._on_end = on_end
         self._autosave = autosave
         self._autosave_s = autosave_s
@@ -90,34 +89,27 @@ class TrainingRunner:
         self.config = config  # what the run was started with, for the UI (the trainer is built in the thread)
         self._lock = threading.Lock()
         self._commands: queue.Queue[tuple[str, Any]] = queue.Queue()
-        self._stop = threading.Event()
         self._resume = threading.Event()
         if not start_paused:
             self._resume.set()
-        self._last_seen = time.monotonic()
         self._last_scored = 0
         self._rate_points: deque[tuple[float, int]] = deque()
-        self._thread = threading.Thread(target=self._main, name="gan-arena-trainer", daemon=True)
         self.trainer: GANTrainer | None = None
         self._snap = RunnerSnapshot(status="queued" if gate else "starting")
 
-    # ------------------------------------------------------------------ commands (any thread)
-    def start(self) -> TrainingRunner:
-        self._thread.start()
-        return self
+    thread_name = "gan-arena-trainer"
 
+    # ------------------------------------------------------------------ commands (any thread)
     def pause(self) -> None:
         self._resume.clear()
 
     def resume(self) -> None:
         self._resume.set()
 
-    def stop(self, wait: float | None = 5.0) -> None:
-        """Ask the thread to end after the current iteration; wait up to `wait` seconds for it."""
+    def _request_stop(self) -> None:
+        """The thread ends after the current iteration, paused or not."""
         self._stop.set()
         self._resume.set()
-        if wait and self._thread.is_alive() and threading.current_thread() is not self._thread:
-            self._thread.join(wait)
 
     def step(self, kind: str = "iteration") -> None:
         """While paused: one whole iteration, or only D's update ('d'), or only G's ('g')."""
@@ -131,24 +123,12 @@ class TrainingRunner:
     def set_d_steps(self, d_steps: int) -> None:
         self._commands.put(("d_steps", d_steps))
 
-    def touch(self) -> None:
-        """Heartbeat from the UI: somebody is still watching."""
-        self._last_seen = time.monotonic()
-
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
-
-    def join(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
-
     def snapshot(self, since: int = 0) -> RunnerSnapshot:
         """A copy of the current state; `records` holds only those from index `since` on (incremental polls)."""
         self.touch()
         with self._lock:
             snap = self._snap
-            if snap.status == "queued" and hasattr(self._gate, "position"):
-                snap.queue_position = self._gate.position(self._thread.ident)
+            self._mark_place_in_line(snap)
             copy = RunnerSnapshot(**{**snap.__dict__, "records": snap.records[since:], "events": list(snap.events),
                                      "quality": list(snap.quality), "fake_probs": list(snap.fake_probs)})
         return copy
@@ -172,30 +152,19 @@ class TrainingRunner:
         return iterations[:n], grids[:n]
 
     # ------------------------------------------------------------------ the thread
-    def _main(self) -> None:
-        acquired = False
-        end: dict[str, Any] = {"status": "failed", "error": "the training thread ended unexpectedly"}
-        try:
-            if self._gate is not None:
-                acquired = self._wait_for_slot()
-                if not acquired:
-                    end = {"status": "stopped"}
-                    return
-            self._set(status="starting")
-            self.trainer = self._make_trainer()
-            self._publish_samples(self.trainer.sample_fixed(), self.trainer.iteration)
-            end = self._train()
-        except TrainingDiverged as err:
-            end = {"status": "diverged", "error": str(err)}
-        except Exception as err:  # shown in the UI instead of dying silently in a thread
-            end = {"status": "failed", "error": f"{type(err).__name__}: {err}"}
-        finally:
-            end.update(self._save_at_end(end["status"]))
-            # A TrainingGate's release also takes a run that gave up waiting out of the line.
-            if acquired or hasattr(self._gate, "position"):
-                self._gate.release()
-            # Published last: whoever sees the run ended also sees it saved and its slot free.
-            self._set(**end)
+    def _work(self) -> dict[str, Any]:
+        self._set(status="starting")
+        self.trainer = self._make_trainer()
+        self._publish_samples(self.trainer.sample_fixed(), self.trainer.iteration)
+        return self._train()
+
+    def _failed(self, err: Exception) -> dict[str, Any]:
+        if isinstance(err, TrainingDiverged):
+            return {"status": "diverged", "error": str(err)}
+        return super()._failed(err)
+
+    def _wind_up(self, end: dict[str, Any]) -> dict[str, Any]:
+        return self._save_at_end(end["status"])
 
     def _save_at_end(self, status: str) -> dict[str, Any]:
         if self._on_end is None or status not in ("finished", "stopped", "diverged"):
@@ -206,14 +175,6 @@ class TrainingRunner:
             return {"saved_to": str(self._on_end(self.checkpoint_state(status)))}
         except Exception as err:  # a full disk must not hide the run's own outcome
             return {"error": f"the run could not be saved: {type(err).__name__}: {err}"}
-
-    def _wait_for_slot(self) -> bool:
-        while not self._stop.is_set():
-            if self._gate.acquire(timeout=0.25):
-                return True
-            if self._abandoned():
-                return False
-        return False
 
     def _train(self) -> dict[str, Any]:
         """Train until the budget is spent or the run is stopped; return the end state to publish."""
@@ -330,6 +291,3 @@ class TrainingRunner:
         with self._lock:
             for key, value in changes.items():
                 setattr(self._snap, key, value)
-
-    def _abandoned(self) -> bool:
-        return time.monotonic() - self._last_seen > self._idle_timeout

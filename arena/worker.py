@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from arena.background import BackgroundRun
 from arena.runner import STEP_KINDS, RunnerSnapshot
 from arena.scheduler import WorkerSettings
 
@@ -412,8 +413,9 @@ class _Commands:
                 return items
 
 
-class WorkerRunner:
-    """One training in a worker process, driven from the server by a link thread (see the module docstring).
+class WorkerRunner(BackgroundRun):
+    """One training in a worker process, driven from the server by a link thread (see the module docstring; the
+    thread keeps arena.background's lifecycle).
 
     gate: the server's TrainingGate; the run waits as 'queued' (with its place in line) until it has a slot.
     settings: a WorkerSettings, or a callable returning one once the slot is granted (the scheduler's placement).
@@ -423,27 +425,21 @@ class WorkerRunner:
 
     def __init__(self, job: Job, *, gate=None, settings: WorkerSettings | Any = None, idle_timeout: float = 120.0,
                  backend=None):
+        super().__init__(gate=gate, idle_timeout=idle_timeout)
         self.job = job
         self.config = getattr(job, "config", None)  # what the run was started with, for the pages
-        self._gate = gate
         self._settings = settings or WorkerSettings()
-        self._idle_timeout = idle_timeout
         self._mirror = job.mirror()
         self._mirror.set(status="queued" if gate else "starting")
         self._commands = _Commands()
-        self._stop = threading.Event()
         self._stop_reason: str | None = None
-        self._last_seen = time.monotonic()
-        self._thread = threading.Thread(target=self._link, name="gan-arena-worker-link", daemon=True)
         self._backend = backend or LocalWorker
         self.worker = None  # a LocalWorker (or a cluster backend's worker) once the slot is granted
         self._lost: str | None = None  # set when the worker vanished or hung: how
 
-    # ------------------------------------------------------------------ commands (any thread)
-    def start(self) -> WorkerRunner:
-        self._thread.start()
-        return self
+    thread_name = "gan-arena-worker-link"
 
+    # ------------------------------------------------------------------ commands (any thread)
     def pause(self) -> None:
         self._commands.put("pause")
 
@@ -456,9 +452,7 @@ class WorkerRunner:
         reason: shown on the run's page (e.g. that the student started another training)."""
         if reason and self.alive:
             self._stop_reason = reason
-        self._stop.set()
-        if wait and self._thread.is_alive() and threading.current_thread() is not self._thread:
-            self._thread.join(wait)
+        super().stop(wait)
 
     def step(self, kind: str = "iteration") -> None:
         if kind not in STEP_KINDS:
@@ -471,24 +465,11 @@ class WorkerRunner:
     def set_d_steps(self, d_steps: int) -> None:
         self._commands.put("set_d_steps", d_steps)
 
-    def touch(self) -> None:
-        self._last_seen = time.monotonic()
-
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
-
-    def join(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
-
     def snapshot(self, since: int = 0):
         """The link's latest copy of the run (records from index `since` on); never waits on the worker."""
         self.touch()
         snap = self._mirror.snapshot(since)
-        if snap.status == "queued" and hasattr(self._gate, "position"):
-            snap.queue_position = self._gate.position(self._thread.ident)
-            if hasattr(self._gate, "estimated_wait"):
-                snap.queue_wait_s = self._gate.estimated_wait(self._thread.ident)
+        self._mark_place_in_line(snap)
         if self._stop_reason and not snap.active:
             snap.error = self._stop_reason
         return snap
@@ -504,32 +485,19 @@ class WorkerRunner:
             return dict(self._mirror.extras)
 
     # ------------------------------------------------------------------ the link thread
-    def _link(self) -> None:
-        acquired = False
-        try:
-            if self._gate is not None:
-                acquired = self._wait_for_slot()
-                if not acquired:
-                    self._mirror.set(status="stopped")
-                    return
-            self._mirror.set(status="starting")
-            self._run_worker()
-        except Exception as err:  # the link must never die silently: the page shows why
-            self._mirror.set(status="failed", error=f"{type(err).__name__}: {err}")
-        finally:
-            self._end_process()
-            if acquired or hasattr(self._gate, "position"):  # a TrainingGate also takes a waiter out of line
-                self._gate.release()
-            if hasattr(self._gate, "report_remaining"):
-                self._gate.report_remaining(None)
+    def _work(self) -> dict[str, Any]:
+        self._set(status="starting")
+        self._run_worker()
+        return {}  # the worker's own news carried the end state
 
-    def _wait_for_slot(self) -> bool:
-        while not self._stop.is_set():
-            if self._gate.acquire(timeout=0.25):
-                return True
-            if self._abandoned():
-                return False
-        return False
+    def _wind_up(self, end: dict[str, Any]) -> dict[str, Any]:
+        self._end_process()
+        if hasattr(self._gate, "report_remaining"):
+            self._gate.report_remaining(None)
+        return {}
+
+    def _set(self, **changes: Any) -> None:
+        self._mirror.set(**changes)
 
     def _run_worker(self) -> None:
         settings = self._settings() if callable(self._settings) else self._settings
