@@ -139,7 +139,7 @@ def unvalidated_figure(data: list[dict], layout: dict) -> go.Figure:
     """A Figure from plain dicts, skipping plotly's property validation.
 
     Validation costs ~30 ms for the plane's dozen traces, five times a second, holding the GIL that the training
-    thread needs; without it the build takes ~2 ms. tests/test_toy.py checks that the same dicts validate.
+    thread needs; without it the build takes ~2 ms. tests/gan/test_toy.py checks that the same dicts validate.
     """
     try:
         return go.Figure(dict(data=data, layout=layout), _validate=False)

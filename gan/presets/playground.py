@@ -35,7 +35,7 @@ def smiley(spacing: float = 0.2) -> tuple[tuple[float, float], ...]:
     return tuple(sorted({(snap(x), snap(y)) for x, y in eyes + mouth}))
 
 
-# The figures in the comments are from seed-0 CPU runs (python -m gan.train.toy; tests/test_toy.py checks the first).
+# The figures in the comments are from seed-0 CPU runs (python -m gan.train.toy; tests/gan/test_toy.py checks the first).
 LESSONS: dict[str, ToyLesson] = {
     # Mode coverage 8/8 by iteration ~1,500 (seeds 0-2), JS divergence ~0.2 by 3,000.
     "ring": ToyLesson(

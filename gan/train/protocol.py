@@ -1,7 +1,7 @@
 """The contract every trainer keeps, so that the runner, the worker, the CLI and the pages never ask which one runs.
 
 GANTrainer (MLP, DCGAN, conditional), SGANTrainer, CycleGANTrainer and the playground's ToyTrainer all satisfy it;
-`tests/test_train.py` checks each against it (`isinstance(trainer, Trainer)`).
+`tests/gan/test_train.py` checks each against it (`isinstance(trainer, Trainer)`).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from ui import keys
 
-APP = "../app.py"  # AppTest resolves paths against this file
+APP = "../../app.py"  # AppTest resolves paths against this file
 TIMEOUT = 60
 
 

@@ -9,7 +9,7 @@ from gan.checkpoint import save_checkpoint
 from gan.train import GANTrainer
 from ui import keys
 
-APP = "../app.py"  # AppTest resolves paths against this file
+APP = "../../app.py"  # AppTest resolves paths against this file
 TIMEOUT = 60
 PAGE = "app_pages/explorer.py"
 

@@ -12,7 +12,7 @@ from gan.runs import list_runs, save_run
 from gan.train import GANTrainer
 from ui import keys
 
-APP = "../app.py"  # AppTest resolves paths against this file
+APP = "../../app.py"  # AppTest resolves paths against this file
 TIMEOUT = 60
 PAGE = "app_pages/compare.py"
 

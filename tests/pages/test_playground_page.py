@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from ui import keys
 
-APP = "../app.py"  # AppTest resolves paths against this file
+APP = "../../app.py"  # AppTest resolves paths against this file
 PAGE = "app_pages/playground.py"
 TIMEOUT = 60
 

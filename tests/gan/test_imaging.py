@@ -33,7 +33,7 @@ def test_the_app_side_of_the_core_does_not_import_torchvision():
     """torchvision's import costs seconds (torch._dynamo); only an explicit full-MNIST download may pay it."""
     code = "import sys, gan.imaging, gan.train, gan.quality, gan.latent; print('torchvision' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            cwd=Path(__file__).resolve().parents[1])
+                            cwd=Path(__file__).resolve().parents[2])
     assert result.stdout.strip() == "False"
 
 
