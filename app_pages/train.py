@@ -13,7 +13,7 @@ from arena.runner import RunnerSnapshot
 from arena.worker import WorkerRunner, run_folder
 from gan.train.build import live_grid_columns
 from ui import charts
-from ui.controls import status_text, forget_live_knobs, render_run_controls
+from ui.controls import forget_live_knobs, render_run_controls, status_text, step_summary
 from ui.keys import Train
 from ui.session import start_training
 from ui.state import session_slot
@@ -70,8 +70,15 @@ def on_start() -> None:
     start_training(Train.RUNNER, config, label=config.arch)
 
 
-def on_timeline_move() -> None:
-    st.session_state[Train.FOLLOW] = False
+def on_timeline_move(last: int) -> None:
+    """The user moved the timeline: the grid stays where they put it (back at the end, it follows again)."""
+    chosen = st.session_state[Train.TIMELINE]
+    st.session_state[Train.FOLLOW] = chosen >= last
+    st.session_state[Train.TIMELINE_AT] = chosen
+
+
+def on_follow_toggle() -> None:
+    st.session_state[Train.FOLLOW] = st.session_state[Train.FOLLOW_TOGGLE]
 
 
 # ------------------------------------------------------------------------------------------ page sections
@@ -114,13 +121,13 @@ def live_view(polling: bool) -> None:
 
 def live_status() -> None:
     snap = runner().snapshot()
-    seen = st.session_state.get(Train.SEEN_STATUS)
-    ended = not snap.active and seen != snap.status
-    left_the_line = seen in WAITING and snap.status not in WAITING
-    if ended or left_the_line:  # redraw the whole page once: the buttons, or the charts of a run that started
+    if snap.status != st.session_state.get(Train.SEEN_STATUS):
+        # Redraw the whole page once: the buttons (Pause -> Resume, the Steps), or the charts of a run that started.
         st.session_state[Train.SEEN_STATUS] = snap.status
         st.rerun()
     render_status(snap)
+    if snap.status == "paused" and snap.last_step:
+        st.info(step_summary(snap.last_step), icon=":material/footprint:")
     if snap.status in WAITING:
         st.info("Your run starts as soon as a training slot is free; the samples and the curves appear then. "
                 "Meanwhile, the Latent Explorer's bundled generators are ready to play with.",
@@ -203,19 +210,25 @@ def render_samples(r: WorkerRunner, snap: RunnerSnapshot) -> None:
         if snap.samples is not None:
             st.image(grid_array(snap.samples, scale=GRID_SCALE), output_format="PNG", width="stretch")
         return
-    st.session_state.setdefault(Train.FOLLOW, True)
+    # The follow state lives in plain session keys, and the widgets are seeded from it on every run: a widget that
+    # Streamlit re-creates (the timeline's range grows with every snapshot) or cleans up must not reset it.
+    follow = st.session_state.setdefault(Train.FOLLOW, True)
     last = len(grids) - 1
-    if st.session_state[Train.FOLLOW] or st.session_state.get(Train.TIMELINE, 0) > last:
-        st.session_state[Train.TIMELINE] = last
-    index = st.session_state[Train.TIMELINE]
+    index = last if follow else min(st.session_state.get(Train.TIMELINE_AT, last), last)
     what = ("Rows: plain digits A, translated to thick (A → B), and back (A → B → A)"
             if run_config().arch == "cyclegan" else "Fixed noise")
+    step = snap.last_step
+    after = ", after a G step" if step and step["kind"] == "g" and step["iteration"] == iterations[index] else ""
+    where = ("following the run" if follow else
+             "not following the run: move the timeline to the end or turn on Follow live to catch up")
     st.image(grid_array(grids[index], nrow=columns, scale=GRID_SCALE), output_format="PNG", width="stretch",
-             caption=f"{what}, iteration {iterations[index]:,}")
+             caption=f"{what}, iteration {iterations[index]:,}{after} — {where}")
     if last > 0:
-        st.slider("Timeline", 0, last, key=Train.TIMELINE, on_change=on_timeline_move,
+        st.session_state[Train.TIMELINE] = index
+        st.slider("Timeline", 0, last, key=Train.TIMELINE, on_change=on_timeline_move, args=(last,),
                   help="Scrub back through earlier snapshots of the same noise.")
-    st.toggle("Follow live", key=Train.FOLLOW)
+    st.session_state[Train.FOLLOW_TOGGLE] = follow
+    st.toggle("Follow live", key=Train.FOLLOW_TOGGLE, on_change=on_follow_toggle)
 
 
 def render_why_log_d(snap: RunnerSnapshot) -> None:

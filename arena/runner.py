@@ -51,6 +51,7 @@ class RunnerSnapshot:
     saved_to: str | None = None  # where on_end saved the run, once it has ended
     autosaved_to: str | None = None  # where `autosave` last saved the run while it trained
     autosaved_iteration: int = 0
+    last_step: dict[str, Any] | None = None  # the last Step's kind, iteration and numbers before and after
 
     @property
     def active(self) -> bool:
@@ -233,6 +234,7 @@ class TrainingRunner(BackgroundRun):
 
     def _single_step(self, kind: str) -> None:
         trainer = self.trainer
+        before = self._snap.records[-1] if self._snap.records else None  # only this thread appends to them
         if kind == "iteration":
             trainer.iteration_step()
         elif kind == "d":
@@ -240,9 +242,14 @@ class TrainingRunner(BackgroundRun):
         else:
             trainer.g_step()
         record = trainer.flush()
-        if record is not None:
-            record.samples = trainer.take_snapshot() if kind != "d" else None
-            self._publish(record)
+        if record is None:
+            return
+        record.samples = trainer.take_snapshot() if kind != "d" else None
+        if kind != "iteration":  # one player moved alone: marked on the curves, where the iteration count stands still
+            trainer.events.append({"iteration": trainer.iteration, "name": f"{kind.upper()} step"})
+        self._publish(record)
+        self._set(last_step={"kind": kind, "iteration": trainer.iteration, "before": before,
+                             "after": record.metrics()})
 
     def _publish(self, record: Record) -> None:
         trainer = self.trainer

@@ -59,9 +59,9 @@ def _layout(fig: go.Figure, title: str, yaxis: str, *, yrange: Sequence[float] |
 
 
 def _add_events(fig: go.Figure, events: Sequence[dict]) -> None:
-    """Dashed vertical lines where a knob was changed live, labelled with the change."""
+    """Dashed vertical lines where a knob was changed live (labelled with the change) or one player stepped alone."""
     for event in events:
-        label = f"{event['name']} {_fmt(event['old'])}→{_fmt(event['new'])}"
+        label = event["name"] if "old" not in event else f"{event['name']} {_fmt(event['old'])}→{_fmt(event['new'])}"
         fig.add_vline(x=event["iteration"], line=dict(color=EVENT_COLOR, dash="dash", width=1.5),
                       annotation=dict(text=label, textangle=-90, font=dict(size=FONT_SIZE - 3, color=EVENT_COLOR)),
                       annotation_position="top left")

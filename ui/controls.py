@@ -3,6 +3,7 @@ the knobs that can change while training. Callbacks act on the tab's runner name
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import streamlit as st
@@ -12,6 +13,9 @@ from ui import keys
 from ui.state import session_slot
 
 LIVE_KNOBS = ("lr_g", "lr_d", "d_steps")
+# Pause and Resume wait this long for the run to say it obeyed, so that the rerun they trigger draws the new buttons
+# (the worker answers within a poll, 0.25 s, or one iteration); the page's status fragment catches a slower one.
+OBEY_WAIT_S = 1.5
 
 
 def forget_live_knobs(runner_name: str) -> None:
@@ -48,10 +52,10 @@ def render_run_controls(runner_name: str, snap: RunnerSnapshot | None, on_start:
     cols[0].button("Start" if not active else "Restart", type="primary", on_click=on_start, width="stretch",
                    icon=":material/play_arrow:", help="Start a new run with the settings below.")
     if active and not paused:
-        cols[1].button("Pause", on_click=lambda: runner(runner_name).pause(), width="stretch",
+        cols[1].button("Pause", on_click=_pause_or_resume, args=(runner_name, "pause"), width="stretch",
                        icon=":material/pause:")
     elif paused:
-        cols[1].button("Resume", on_click=lambda: runner(runner_name).resume(), width="stretch",
+        cols[1].button("Resume", on_click=_pause_or_resume, args=(runner_name, "resume"), width="stretch",
                        icon=":material/play_arrow:")
     cols[2].button("Stop", on_click=lambda: runner(runner_name).stop(wait=5.0), disabled=not active,
                    width="stretch", icon=":material/stop:")
@@ -60,6 +64,37 @@ def render_run_controls(runner_name: str, snap: RunnerSnapshot | None, on_start:
                    width="stretch", help=step_help, key=keys.step(runner_name, kind))
     if active and snap.status in ("running", "paused"):
         _render_live_knobs(runner_name, snap)
+
+
+def _pause_or_resume(runner_name: str, command: str) -> None:
+    runner = session_slot().runner(runner_name)
+    getattr(runner, command)()
+    wanted = "paused" if command == "pause" else "running"
+    deadline = time.monotonic() + OBEY_WAIT_S
+    while time.monotonic() < deadline:
+        snap = runner.snapshot()
+        if snap.status == wanted or not snap.active:
+            return
+        time.sleep(0.05)
+
+
+def step_summary(step: dict) -> str:
+    """What the last Step moved, in numbers: the record before it against the step's own batch."""
+    before, after = step.get("before") or {}, step["after"]
+
+    def change(label: str, key: str) -> str:
+        old = f"{before[key]:.3f} → " if key in before else ""
+        return f"{label} {old}{after[key]:.3f}"
+
+    where = f"at iteration {step['iteration']:,}"
+    d_loss, g_loss = change("D's loss", "d_loss"), change("G's loss", "g_loss")
+    if step["kind"] == "d":
+        return (f"D step {where}: {d_loss} · {change('D(real)', 'd_real')} · {change('D(fake)', 'd_fake')}. Only the "
+                "detective learned: G's numbers carry over, and a dashed line marks the step on the curves.")
+    if step["kind"] == "g":
+        return (f"G step {where}: {g_loss}. Only the forger learned: the grid shows its new samples, and a dashed "
+                "line marks the step on the curves.")
+    return f"Step {where}: one whole iteration (D's steps, then G's): {d_loss} · {g_loss}."
 
 
 def _render_live_knobs(runner_name: str, snap: RunnerSnapshot) -> None:

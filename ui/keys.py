@@ -24,7 +24,9 @@ class Train:
     SHARE_HIDE = "train.share_hide"  # what the teacher hides from the students who open the share link
     ERROR = "train.error"
     SEEN_STATUS = "train.seen_status"  # status at the last full rerun: the fragment reruns the page on a change
-    FOLLOW = "train.follow"
+    FOLLOW = "train.follow"  # whether the grid follows the run: plain state, never cleaned up with a widget
+    TIMELINE_AT = "train.timeline_at"  # the snapshot the user chose while not following (plain state)
+    FOLLOW_TOGGLE = "train.follow_toggle"  # the widgets, seeded from the two above on every run
     TIMELINE = "train.timeline"
     LIVE_UPDATES = "train.live_updates"
 

@@ -163,3 +163,67 @@ def test_the_explorer_keeps_its_walk_in_the_address_bar_and_a_copied_link_opens_
         expect(student.get_by_role("heading", name="Train", exact=True)).to_be_visible(timeout=60_000)
         expect(student.get_by_text("Parts of this link were ignored")).to_have_count(0)
         assert "explorer." not in student.url
+
+
+FAST_SNAPSHOTS = "/train?preset=mlp&iterations=1000000&sample_every=50"
+GRID_CAPTION = re.compile(r"Fixed noise, iteration ([\d,]+)")
+
+
+def _grid_iteration(page) -> int | None:
+    caption = page.get_by_text(GRID_CAPTION)
+    if caption.count() == 0:
+        return None
+    match = GRID_CAPTION.search(caption.first.inner_text())
+    return int(match.group(1).replace(",", "")) if match else None
+
+
+def test_the_sample_grid_follows_the_run_until_the_timeline_is_moved(browser, runs_env):
+    with served_app(env=runs_env) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(url + FAST_SNAPSHOTS)
+        page.get_by_role("button", name="Start").click()
+        expect(page.get_by_text(GRID_CAPTION)).to_be_visible(timeout=120_000)
+        seen: list[int] = []
+        deadline = time.monotonic() + 120
+        while len(set(seen)) < 8:  # eight new snapshots: eight new ends of the timeline
+            assert time.monotonic() < deadline, seen
+            iteration = _grid_iteration(page)
+            if iteration is not None:
+                seen.append(iteration)
+            page.wait_for_timeout(250)
+        assert seen == sorted(seen), f"the grid went back on its own: {seen}"
+        expect(page.get_by_role("switch", name="Follow live", exact=True)).to_be_checked()
+        expect(page.get_by_text("following the run")).to_be_visible()
+
+        page.get_by_role("slider", name="Timeline").focus()
+        page.keyboard.press("Home")  # a person drags the timeline back to the start
+        expect(page.get_by_text(re.compile(r"Fixed noise, iteration 0\b"))).to_be_visible(timeout=10_000)
+        expect(page.get_by_role("switch", name="Follow live", exact=True)).not_to_be_checked()
+        page.wait_for_timeout(6_000)  # new snapshots keep coming: the grid stays where the user put it
+        assert _grid_iteration(page) == 0
+        page.get_by_role("switch", name="Follow live", exact=True).click(force=True)  # its label takes the click
+        expect(page.get_by_text("following the run")).to_be_visible(timeout=10_000)
+        assert (_grid_iteration(page) or 0) > seen[-1]
+
+
+def test_pause_turns_into_resume_and_the_steps_show_what_moved(browser, runs_env):
+    with served_app(env=runs_env) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(url + LONG_RUN)
+        page.get_by_role("button", name="Start").click()
+        for _ in range(3):  # it used to take a second click, or 20 s
+            page.get_by_role("button", name="Pause").click(timeout=120_000)
+            expect(page.get_by_role("button", name="Resume")).to_be_visible(timeout=3_000)
+            expect(page.get_by_role("button", name="Step D only")).to_be_enabled(timeout=3_000)
+            page.get_by_role("button", name="Resume").click()
+            expect(page.get_by_role("button", name="Pause")).to_be_visible(timeout=3_000)
+            expect(page.get_by_role("button", name="Step D only")).to_be_disabled(timeout=3_000)
+        page.get_by_role("button", name="Pause").click()
+        expect(page.get_by_role("button", name="Step D only")).to_be_enabled(timeout=3_000)
+        page.get_by_role("button", name="Step D only").click()
+        expect(page.get_by_text(re.compile(r"D step at iteration [\d,]+: D's loss"))).to_be_visible(timeout=5_000)
+        page.get_by_role("button", name="Step G only").click()
+        expect(page.get_by_text(re.compile(r"G step at iteration [\d,]+: G's loss"))).to_be_visible(timeout=5_000)
+        expect(page.get_by_text(re.compile(r"Fixed noise, iteration [\d,]+, after a G step"))).to_be_visible(
+            timeout=5_000)
+        page.screenshot(path=str(ARTIFACTS / "train_paused_after_steps.png"))
