@@ -25,6 +25,7 @@ from ui.train_form import (
     read_link_once,
     render_form_fields,
     render_preset_picker,
+    share_url,
     write_link,
 )
 
@@ -98,12 +99,13 @@ def render_form() -> None:
         st.error(f"Cannot start: {st.session_state[Train.ERROR]}", icon=":material/error:")
 
 
-def render_share() -> None:
+def render_share(link: str) -> None:
     with st.expander("Share this set-up", icon=":material/link:"):
         st.multiselect("Hide these controls from the students who open the link", FORM_FIELDS, key=Train.SHARE_HIDE,
                        help="A lesson about one knob: hide the rest.")
-        st.caption("The address bar now holds this set-up: copy it and hand it out. "
-                   "The link opens the same preset and values.")
+        st.code(link, language=None, wrap_lines=True)
+        st.caption("Copy this link (the button at its right) and hand it out: it opens the same preset and values. "
+                   "The address bar holds it too.")
 
 
 def live_view(polling: bool) -> None:
@@ -280,8 +282,9 @@ with top_left:
 with top_right:
     render_run_controls(Train.RUNNER, snapshot, on_start)
 render_form()
-render_share()
-write_link(current_config(), tuple(sorted(hidden_fields() | set(st.session_state.get(Train.SHARE_HIDE, ())))))
+# The set-up as it is after this run's changes (the widgets' new values are in session state before they are drawn).
+params = write_link(current_config(), tuple(sorted(hidden_fields() | set(st.session_state.get(Train.SHARE_HIDE, ())))))
+render_share(share_url(params))
 
 polling = snapshot is not None and snapshot.active
 if polling:

@@ -32,6 +32,9 @@ def save_checkpoint(state: dict, path: str | os.PathLike) -> Path:
     return path
 
 
+EXPECTED = "Expected: a checkpoint.pt saved by the Train page, the Compare page or `python -m gan train`."
+
+
 def load_checkpoint(source, map_location: str | torch.device = "cpu") -> dict:
     """Read and check a checkpoint from a path or a binary file object (an upload).
 
@@ -43,12 +46,17 @@ def load_checkpoint(source, map_location: str | torch.device = "cpu") -> dict:
         state = torch.load(source, map_location=map_location, weights_only=True)
     except FileNotFoundError:
         raise CheckpointError(f"{name}: no such file") from None
-    except (pickle.UnpicklingError, zipfile.BadZipFile, RuntimeError, EOFError, OSError, ValueError, KeyError,
-            AttributeError, TypeError, IndexError) as err:
-        # weights_only refuses anything but tensors and plain containers; a truncated or foreign file lands here
-        raise CheckpointError(f"{name} is not a readable GAN Arena checkpoint ({_first_line(err)})") from None
+    except pickle.UnpicklingError:
+        # weights_only refused Python objects other than tensors and plain containers. PyTorch's own message
+        # suggests loading with weights_only=False: never pass that on to a user who uploaded a file.
+        raise CheckpointError(f"{name} is not a readable GAN Arena checkpoint: it holds Python objects that "
+                              f"GAN Arena never loads (only tensors and plain data). {EXPECTED}") from None
+    except (zipfile.BadZipFile, RuntimeError, EOFError, OSError, ValueError, KeyError, AttributeError, TypeError,
+            IndexError):  # a truncated or foreign file
+        raise CheckpointError(f"{name} is not a readable GAN Arena checkpoint: it is damaged, cut short or not a "
+                              f"PyTorch file. {EXPECTED}") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise CheckpointError(f"{name} is a PyTorch file but not a GAN Arena checkpoint")
+        raise CheckpointError(f"{name} is a PyTorch file but not a GAN Arena checkpoint. {EXPECTED}")
     if state.get("version", 0) > VERSION:
         raise CheckpointError(f"{name} was written by a newer GAN Arena (format {state['version']}); update the app")
     try:

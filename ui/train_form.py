@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
+import urllib.parse
 from collections.abc import Mapping
 
 import streamlit as st
@@ -215,11 +216,18 @@ def read_link_once() -> None:
         st.warning("Parts of this link were ignored: " + "; ".join(problems))
 
 
-def write_link(config: Config, hide: tuple[str, ...] = ()) -> None:
-    """Keep the address bar in step with the form, so copying it shares the set-up."""
+def write_link(config: Config, hide: tuple[str, ...] = ()) -> dict[str, str]:
+    """Keep the address bar in step with the form, so copying it shares the set-up; returns the link's parameters."""
     params = link_params(config, st.session_state.get(Train.PRESET, next(iter(LESSONS))), hide)
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
+    return params
+
+
+def share_url(params: Mapping[str, str]) -> str:
+    """The whole link to this page with `params`: the address the browser opened, with the set-up's query."""
+    page = (st.context.url or "").split("?")[0]
+    return f"{page}?{urllib.parse.urlencode(params, safe=',')}"
 
 
 def hidden_fields() -> frozenset[str]:

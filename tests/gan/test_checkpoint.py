@@ -86,9 +86,19 @@ def test_a_hostile_pickle_never_runs(tmp_path, monkeypatch):
     for name, save in (("torch.pt", lambda p: torch.save({"x": Exploit()}, p)),
                        ("raw.pkl", lambda p: p.write_bytes(pickle.dumps(Exploit())))):
         save(tmp_path / name)
-        with pytest.raises(CheckpointError):
+        with pytest.raises(CheckpointError, match="never loads") as refused:
             load_checkpoint(tmp_path / name)
+        assert "weights_only" not in str(refused.value)  # PyTorch's advice to load it unsafely is not passed on
     assert not (tmp_path / "HACKED").exists()
+
+
+def test_no_refusal_suggests_unsafe_loading_and_each_says_what_is_expected(tmp_path):
+    (tmp_path / "junk.pt").write_bytes(b"these bytes are no checkpoint")
+    torch.save({"weights": torch.zeros(3)}, tmp_path / "other.pt")
+    for name in ("junk.pt", "other.pt"):
+        with pytest.raises(CheckpointError, match="Expected: a checkpoint.pt") as refused:
+            load_checkpoint(tmp_path / name)
+        assert "weights_only" not in str(refused.value) and "torch.load" not in str(refused.value)
 
 
 def test_weights_of_another_architecture_are_refused(trained, tmp_path):

@@ -203,7 +203,10 @@ def test_the_sample_grid_follows_the_run_until_the_timeline_is_moved(browser, ru
         assert _grid_iteration(page) == 0
         page.get_by_role("switch", name="Follow live", exact=True).click(force=True)  # its label takes the click
         expect(page.get_by_text("following the run")).to_be_visible(timeout=10_000)
-        assert (_grid_iteration(page) or 0) > seen[-1]
+        deadline = time.monotonic() + 15
+        while (_grid_iteration(page) or 0) <= seen[-1]:  # back to the newest snapshot (the caption redraws)
+            assert time.monotonic() < deadline, _grid_iteration(page)
+            page.wait_for_timeout(250)
 
 
 def test_pause_turns_into_resume_and_the_steps_show_what_moved(browser, runs_env):
@@ -227,3 +230,38 @@ def test_pause_turns_into_resume_and_the_steps_show_what_moved(browser, runs_env
         expect(page.get_by_text(re.compile(r"Fixed noise, iteration [\d,]+, after a G step"))).to_be_visible(
             timeout=5_000)
         page.screenshot(path=str(ARTIFACTS / "train_paused_after_steps.png"))
+
+
+def test_a_garbage_upload_says_it_is_not_a_checkpoint_and_never_suggests_unsafe_loading(browser, runs_env, tmp_path):
+    garbage = tmp_path / "holiday-photos.pt"
+    garbage.write_bytes(b"these bytes are no checkpoint" * 100)
+    with served_app(env=runs_env) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(url + "/explorer")
+        page.get_by_role("radio", name="Upload").or_(page.get_by_role("button", name="Upload")).first.click(
+            timeout=60_000)
+        page.locator("input[type=file]").set_input_files(str(garbage))
+        error = page.get_by_test_id("stAlertContentError")
+        expect(error).to_contain_text("holiday-photos.pt is not a readable GAN Arena checkpoint", timeout=30_000)
+        expect(error).to_contain_text("Expected: a checkpoint.pt")
+        assert "weights_only" not in error.inner_text()
+
+
+def test_the_share_link_holds_every_change_at_once_in_the_address_bar_and_a_box_to_copy(browser, runs_env):
+    with served_app(env=runs_env) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(url + "/train")
+        page.get_by_text("Share this set-up").click(timeout=60_000)
+        page.get_by_role("tab", name="Optimisation").click()
+        lr_d = page.get_by_label("lr d", exact=True)
+        for value in ("0.0005", "0.0007", "0.0009"):  # each change shows at once, never one change behind
+            lr_d.fill(value)
+            lr_d.press("Enter")
+            page.wait_for_url(re.compile(rf"lr_d={re.escape(value)}(&|$)"), timeout=10_000)
+            expect(page.get_by_test_id("stCode")).to_contain_text(f"lr_d={value}", timeout=10_000)
+        link = page.get_by_test_id("stCode").inner_text().strip()
+        assert link.startswith(url + "/train?preset=")
+        student = browser.new_page(viewport={"width": 1280, "height": 720})
+        student.goto(link)
+        student.get_by_role("tab", name="Optimisation").click(timeout=60_000)
+        expect(student.get_by_label("lr d", exact=True)).to_have_value(re.compile(r"^9\.0e-0?4$"), timeout=60_000)
