@@ -126,7 +126,7 @@ def render_status(snap: RaceSnapshot) -> None:
 
 def render_side(side: SideSnapshot) -> None:
     st.subheader(side.label + (" ✓" if side.done and not side.error else ""))
-    metrics = st.columns(4)
+    metrics = [*st.columns(2), *st.columns(2)]  # two by two: four in half the page cut their values
     metrics[0].metric("Iterations", f"{side.iteration:,}")
     metrics[1].metric("it/s", f"{side.its_per_sec:,.1f}", help="Iterations per second of training, on average.")
     metrics[2].metric("Trained", _duration(side.elapsed), help="Seconds of training so far (scoring excluded).")
@@ -198,7 +198,7 @@ def checkpoints_section() -> None:
     for column, x, c in zip(st.columns(2, gap="large"), loaded, contenders):
         with column:
             st.subheader(c.label)
-            metrics = st.columns(3)
+            metrics = [*st.columns(2), *st.columns(2)]
             metrics[0].metric("Iterations", f"{c.iteration:,}")
             metrics[1].metric("Training time", "—" if c.elapsed is None else _duration(c.elapsed))
             metrics[2].metric("Generator parameters", f"{c.params_g / 1e6:.2f} M")

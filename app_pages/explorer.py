@@ -49,6 +49,9 @@ with controls:
                     format_func=lambda m: {"slerp": "slerp (spherical)", "lerp": "lerp (straight line)"}[m])
     st.caption(SLERP_NOTE)
     frames = st.slider("Frames in the strip", 4, 16, 10, key=Explorer.FRAMES)
+
+with view:
+    picture = st.container()  # filled below, once the edits under it are read: the image stays above its sliders
     edit_mode = st.radio("Edit z along", EDIT_MODES, horizontal=True, key=Explorer.EDIT_MODE)
     if edit_mode == EDIT_MODES[0]:
         found = directions(loaded.key, G, digits[0] if digits else None)
@@ -66,7 +69,7 @@ index, distance = nearest_real(frame.image)
 label, confidence = classify(frame.image)
 reals = real_digits()
 
-with view:
+with picture:
     generated, nearest, verdict = st.columns(3)
     generated.image(grid_array(frame.image, scale=IMAGE_SCALE), output_format="PNG",
                     caption=f"G(z) at t = {t:.2f}, |z| = {frame.z.norm():.2f}"
@@ -79,6 +82,7 @@ with view:
                     "6 to 13 away; a distance far below that (under ~3) would be a copy.")
     st.image(grid_array(frame.strip, nrow=frames, scale=STRIP_SCALE), output_format="PNG",
              caption=f"The walk {walk}, {mode}, {frames} frames")
+with view:
     st.download_button("Download the walk as a GIF", lambda: walk_gif(G, seed_a, seed_b, mode, offset, digits=digits),
                        file_name=f"{name}_{mode}.gif", mime="image/gif", on_click="ignore",
                        icon=":material/download:", key=Explorer.GIF)

@@ -75,22 +75,20 @@ def render_form() -> None:
 
 
 def live_view() -> None:
-    """The fast part: status, numbers and the plane, five times a second."""
+    """The fast part: status, the plane and its numbers, five times a second."""
     r = runner()
     snap = r.snapshot() if r is not None else None
-    seen = st.session_state.get(Playground.SEEN_STATUS)
-    ended = snap is not None and not snap.active and seen != snap.status
-    left_the_line = snap is not None and seen in WAITING and snap.status not in WAITING
-    if ended or left_the_line:  # redraw the whole page once: the buttons, or the live rate of a run that started
+    if snap is not None and snap.status != st.session_state.get(Playground.SEEN_STATUS):
+        # Redraw the whole page once: the buttons (Pause -> Resume, the Steps), or the rate of a run that started.
         st.session_state[Playground.SEEN_STATUS] = snap.status
         st.rerun()
     view = current_view(r, snap)
     if snap is not None:
         render_status(snap)
-    render_numbers(view, snap)
     layers = st.session_state.get(Playground.LAYERS, LAYERS)
     # theme=None: Streamlit's theming pass over the figure in the browser would halve the pictures per second
     st.plotly_chart(plane_figure(view, layers), key=Playground.chart("plane"), width="stretch", theme=None)
+    render_numbers(view, snap)
 
 
 def live_curves() -> None:
@@ -98,9 +96,10 @@ def live_curves() -> None:
     r = runner()
     snap = r.snapshot() if r is not None else None
     records, events = (snap.records, snap.events) if snap is not None else ([], [])
-    st.plotly_chart(loss_figure(records, events), key=Playground.chart("losses"), width="stretch")
-    st.plotly_chart(distance_figure(current_view(r, snap).metrics, events), key=Playground.chart("distance"),
-                    width="stretch")
+    left, right = st.columns(2)
+    left.plotly_chart(loss_figure(records, events), key=Playground.chart("losses"), width="stretch")
+    right.plotly_chart(distance_figure(current_view(r, snap).metrics, events), key=Playground.chart("distance"),
+                       width="stretch")
 
 
 def current_view(r: WorkerRunner | None, snap: RunnerSnapshot | None) -> ToyView:
@@ -128,7 +127,7 @@ def render_status(snap: RunnerSnapshot) -> None:
 
 def render_numbers(view: ToyView, snap: RunnerSnapshot | None) -> None:
     last = snap.records[-1] if snap is not None and snap.records else None
-    cols = st.columns(4)
+    cols = [*st.columns(2), *st.columns(2)]  # two by two: four in a row cut their labels at 1280 px
     covered = int(round(view.coverage * len(view.modes)))
     cols[0].metric("Modes covered" if view.discrete_modes else "Regions covered", f"{covered} / {len(view.modes)}",
                    help="Modes (for datasets without separate modes: cells of the data) holding at least a tenth "
@@ -149,23 +148,20 @@ r = runner()
 snapshot = r.snapshot() if r is not None else None
 st.session_state[Playground.SEEN_STATUS] = snapshot.status if snapshot else None
 
-top_left, top_right = st.columns([1, 2], gap="large")
-with top_left:
+# The knobs on the left, the picture on the right: at 1280x720 the picture is on screen from the start.
+knobs, picture = st.columns([2, 3], gap="large")
+with knobs:
     render_preset_picker()
-with top_right:
-    render_run_controls(Playground.RUNNER, snapshot, on_start, step_help=STEP_HELP)
-render_form()
+    render_run_controls(Playground.RUNNER, snapshot, on_start, step_help=STEP_HELP, compact=True)
+    render_form()
 
-options = st.columns([4, 1])
-options[0].pills("Show", LAYERS, selection_mode="multi", default=list(LAYERS), key=Playground.LAYERS)
-polling = snapshot is not None and snapshot.active
-waiting = polling and snapshot.status in WAITING
-if polling:
-    options[1].toggle("Live updates", value=True, key=Playground.LIVE_UPDATES,
-                      help="Turn off to study the picture (zoom, hover) while training goes on in the background.")
-    polling = st.session_state[Playground.LIVE_UPDATES]
-left, right = st.columns([3, 2], gap="medium")
-with left:
+with picture:
+    st.pills("Show", LAYERS, selection_mode="multi", default=list(LAYERS), key=Playground.LAYERS)
+    polling = snapshot is not None and snapshot.active
+    waiting = polling and snapshot.status in WAITING
+    if polling:
+        st.toggle("Live updates", value=True, key=Playground.LIVE_UPDATES,
+                  help="Turn off to study the picture (zoom, hover) while training goes on in the background.")
+        polling = st.session_state[Playground.LIVE_UPDATES]
     st.fragment(live_view, run_every=(CURVES_REFRESH_S if waiting else REFRESH_S) if polling else None)()
-with right:
     st.fragment(live_curves, run_every=CURVES_REFRESH_S if polling else None)()

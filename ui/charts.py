@@ -14,6 +14,8 @@ import plotly.graph_objects as go
 
 MAX_POINTS = 1500
 FONT_SIZE = 16
+TEXT_COLOR = "#1a1a1a"  # a projector washes out grey axis text: near-black, and no smaller than the legend
+GRID_COLOR = "#d9d9d9"
 LINE_WIDTH = 2.5
 COLORS = {"D": "#1f77b4", "G": "#c2185b", "real": "#2e7d32", "fake": "#ef6c00", "quality": "#6a1b9a"}
 EVENT_COLOR = "#757575"
@@ -40,19 +42,38 @@ def columns(records: Sequence[dict[str, float]], *keys: str) -> dict[str, np.nda
     return {key: np.fromiter((r[key] for r in records), dtype=np.float64, count=len(records)) for key in keys}
 
 
+def robust_range(values: np.ndarray, quantile: float = 0.99, pad: float = 0.08) -> tuple[float, float] | None:
+    """A y range that shows the bulk of a curve: the 1st to 99th percentile, padded. None when nothing sticks out
+    (then plotly's own range, which includes every point, is the right one).
+
+    One loss spike (a divergence averted, a live change of lr) otherwise rescales the axis so far that the rest of
+    the curve reads as a flat line; the spike is drawn off the scale and the chart says so."""
+    values = values[np.isfinite(values)]
+    if len(values) < 20:
+        return None
+    low, high = np.quantile(values, [1 - quantile, quantile])
+    span = max(high - low, 1e-6)
+    if values.max() <= high + span and values.min() >= low - span:
+        return None
+    return float(low - pad * span), float(high + pad * span)
+
+
 def _layout(fig: go.Figure, title: str, yaxis: str, *, yrange: Sequence[float] | None = None,
             revision: str) -> go.Figure:
     fig.update_layout(
-        title=dict(text=title, font=dict(size=FONT_SIZE + 2)),
-        font=dict(size=FONT_SIZE),
-        height=320,
-        margin=dict(l=10, r=10, t=50, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+        title=dict(text=title, font=dict(size=FONT_SIZE + 2, color=TEXT_COLOR), x=0, xanchor="left"),
+        font=dict(size=FONT_SIZE, color=TEXT_COLOR),
+        height=360,
+        margin=dict(l=10, r=10, t=40, b=10),
+        # Under the chart, never on its title (a long title and a legend at the top right collide at 1280 px).
+        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0, font=dict(size=FONT_SIZE)),
         xaxis_title="iteration",
         yaxis_title=yaxis,
         uirevision=revision,
         hovermode="x unified",
     )
+    fig.update_xaxes(tickfont=dict(size=FONT_SIZE - 1, color=TEXT_COLOR), gridcolor=GRID_COLOR, title_standoff=4)
+    fig.update_yaxes(tickfont=dict(size=FONT_SIZE - 1, color=TEXT_COLOR), gridcolor=GRID_COLOR)
     if yrange is not None:
         fig.update_yaxes(range=list(yrange))
     return fig
@@ -86,8 +107,18 @@ def series_figure(records: Sequence[dict[str, float]], traces: Sequence[tuple[st
 
 
 def loss_figure(records, events=(), revision: str = "live") -> go.Figure:
-    return series_figure(records, [("d_loss", "D loss", COLORS["D"]), ("g_loss", "G loss", COLORS["G"])],
-                         title="Losses", yaxis="loss", events=events, revision=revision)
+    """D's and G's losses; a spike is drawn off the scale (see robust_range) so the rest stays readable."""
+    fig = series_figure(records, [("d_loss", "D loss", COLORS["D"]), ("g_loss", "G loss", COLORS["G"])],
+                        title="Losses", yaxis="loss", events=events, revision=revision)
+    if records:
+        data = columns(records, "d_loss", "g_loss")
+        yrange = robust_range(np.concatenate([data["d_loss"], data["g_loss"]]))
+        if yrange is not None:
+            fig.update_yaxes(range=list(yrange))
+            fig.add_annotation(text="spikes beyond the scale are cut off", xref="paper", yref="paper", x=1, y=1,
+                               xanchor="right", yanchor="bottom", showarrow=False,
+                               font=dict(size=FONT_SIZE - 3, color=EVENT_COLOR))
+    return fig
 
 
 def accuracy_figure(records, events=(), revision: str = "live") -> go.Figure:

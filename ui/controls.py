@@ -16,6 +16,8 @@ LIVE_KNOBS = ("lr_g", "lr_d", "d_steps")
 # Pause and Resume wait this long for the run to say it obeyed, so that the rerun they trigger draws the new buttons
 # (the worker answers within a poll, 0.25 s, or one iteration); the page's status fragment catches a slower one.
 OBEY_WAIT_S = 1.5
+STEP_HELP = ("While paused, see each player move on its own: Step plays one whole iteration, D step trains only the "
+             "discriminator on one batch, G step only the generator.")
 
 
 def forget_live_knobs(runner_name: str) -> None:
@@ -43,23 +45,27 @@ def _wait_words(seconds: float) -> str:
 
 
 def render_run_controls(runner_name: str, snap: RunnerSnapshot | None, on_start: Callable[[], None], *,
-                        step_help: str = "While paused, see each player move on its own.") -> None:
-    """The control bar of the tab's training `runner_name`, which also names the page in the widget keys."""
+                        step_help: str = STEP_HELP, compact: bool = False) -> None:
+    """The control bar of the tab's training `runner_name`, which also names the page in the widget keys.
+
+    compact: for a narrow column, the buttons without icons (with them, "Restart" and "Pause" were cut)."""
+    icon = (lambda name: None) if compact else (lambda name: f":material/{name}:")  # noqa: E731
     runner = session_slot().runner
     active = snap is not None and snap.active
     paused = active and snap.status == "paused"
-    cols = st.columns([1.3, 1, 1, 1, 1, 1])
+    # Two rows of three, short labels: at 1280 px a row of six cut "Pause", "Step D only" and "Step G only" short.
+    cols = st.columns(3)
     cols[0].button("Start" if not active else "Restart", type="primary", on_click=on_start, width="stretch",
-                   icon=":material/play_arrow:", help="Start a new run with the settings below.")
+                   icon=icon("play_arrow"), help="Start a new run with the settings below.")
     if active and not paused:
         cols[1].button("Pause", on_click=_pause_or_resume, args=(runner_name, "pause"), width="stretch",
-                       icon=":material/pause:")
+                       icon=icon("pause"))
     elif paused:
         cols[1].button("Resume", on_click=_pause_or_resume, args=(runner_name, "resume"), width="stretch",
-                       icon=":material/play_arrow:")
+                       icon=icon("play_arrow"))
     cols[2].button("Stop", on_click=lambda: runner(runner_name).stop(wait=5.0), disabled=not active,
-                   width="stretch", icon=":material/stop:")
-    for col, (kind, label) in zip(cols[3:], (("iteration", "Step"), ("d", "Step D only"), ("g", "Step G only"))):
+                   width="stretch", icon=icon("stop"))
+    for col, (kind, label) in zip(st.columns(3), (("iteration", "Step"), ("d", "D step"), ("g", "G step"))):
         col.button(label, on_click=lambda kind=kind: runner(runner_name).step(kind), disabled=not paused,
                    width="stretch", help=step_help, key=keys.step(runner_name, kind))
     if active and snap.status in ("running", "paused"):

@@ -23,7 +23,7 @@ HEAT_COLORS = [[0.0, "#f6b980"], [0.5, "#ffffff"], [1.0, "#9ccc9c"]]  # D(x) = 0
 MESH_LINE = "rgba(120, 60, 0, 0.35)"
 # Opacity of a manifold cell by log2 of its density relative to the median cell: stretched cells fade out.
 DENSITY_LEVELS = ((-np.inf, 0.02), (-1.0, 0.07), (0.0, 0.14), (1.0, 0.24), (2.0, 0.36))
-PLANE_HEIGHT = 620
+PLANE_HEIGHT = 520  # the square plane plus its title and legend in the picture column (~450 px at 1280)
 FONT_FAMILY = "Source Sans, Source Sans Pro, sans-serif"  # Streamlit's: the plane is drawn without its theme
 DRAW_SPACING = 0.2  # distance between two candidate points of the drawing canvas
 
@@ -129,7 +129,8 @@ def plane_figure(view: ToyView, layers: Collection[str] = LAYERS, *, revision: s
     layout = dict(
         height=PLANE_HEIGHT, margin=dict(l=40, r=10, t=40, b=30), font=dict(size=FONT_SIZE - 2, family=FONT_FAMILY),
         title=dict(text=f"Iteration {view.iteration:,}", font=dict(size=FONT_SIZE), x=0.01, xanchor="left"),
-        xaxis=axis, yaxis=dict(axis, scaleanchor="x", scaleratio=1), plot_bgcolor="white",
+        # A square plane at the top of its box (a narrow column leaves the spare height under it, not above).
+        xaxis=axis, yaxis=dict(axis, scaleanchor="x", scaleratio=1, constraintoward="top"), plot_bgcolor="white",
         legend=dict(orientation="h", yanchor="top", y=-0.02, xanchor="left", x=0), uirevision=revision,
     )
     return unvalidated_figure(data, layout)

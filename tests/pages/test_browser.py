@@ -13,6 +13,7 @@ import time
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from benchmarks.layout_check import cut_labels, legends_on_titles
 from benchmarks.live_app import ROOT, descendants, launch_chromium, served_app, serving
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -217,15 +218,15 @@ def test_pause_turns_into_resume_and_the_steps_show_what_moved(browser, runs_env
         for _ in range(3):  # it used to take a second click, or 20 s
             page.get_by_role("button", name="Pause").click(timeout=120_000)
             expect(page.get_by_role("button", name="Resume")).to_be_visible(timeout=3_000)
-            expect(page.get_by_role("button", name="Step D only")).to_be_enabled(timeout=3_000)
+            expect(page.get_by_role("button", name="D step")).to_be_enabled(timeout=3_000)
             page.get_by_role("button", name="Resume").click()
             expect(page.get_by_role("button", name="Pause")).to_be_visible(timeout=3_000)
-            expect(page.get_by_role("button", name="Step D only")).to_be_disabled(timeout=3_000)
+            expect(page.get_by_role("button", name="D step")).to_be_disabled(timeout=3_000)
         page.get_by_role("button", name="Pause").click()
-        expect(page.get_by_role("button", name="Step D only")).to_be_enabled(timeout=3_000)
-        page.get_by_role("button", name="Step D only").click()
+        expect(page.get_by_role("button", name="D step")).to_be_enabled(timeout=3_000)
+        page.get_by_role("button", name="D step").click()
         expect(page.get_by_text(re.compile(r"D step at iteration [\d,]+: D's loss"))).to_be_visible(timeout=5_000)
-        page.get_by_role("button", name="Step G only").click()
+        page.get_by_role("button", name="G step").click()
         expect(page.get_by_text(re.compile(r"G step at iteration [\d,]+: G's loss"))).to_be_visible(timeout=5_000)
         expect(page.get_by_text(re.compile(r"Fixed noise, iteration [\d,]+, after a G step"))).to_be_visible(
             timeout=5_000)
@@ -265,3 +266,36 @@ def test_the_share_link_holds_every_change_at_once_in_the_address_bar_and_a_box_
         student.goto(link)
         student.get_by_role("tab", name="Optimisation").click(timeout=60_000)
         expect(student.get_by_label("lr d", exact=True)).to_have_value(re.compile(r"^9\.0e-0?4$"), timeout=60_000)
+
+
+def _fits_the_projector(page, name: str) -> None:
+    page.wait_for_timeout(3_000)  # a live page: let the charts of the newest poll draw
+    page.screenshot(path=str(ARTIFACTS / f"projector_{name}.png"))
+    assert cut_labels(page) == [], f"{name}: labels cut short at 1280x720"
+    assert legends_on_titles(page) == [], f"{name}: legends on chart titles"
+
+
+def test_every_page_fits_a_1280x720_projector_with_no_cut_label_or_legend_on_a_title(browser, runs_env):
+    ARTIFACTS.mkdir(exist_ok=True)
+    with served_app(env=runs_env) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(url + LONG_RUN)
+        page.get_by_role("button", name="Start").click(timeout=120_000)
+        page.get_by_role("button", name="Pause").click(timeout=120_000)
+        expect(page.get_by_role("button", name="D step")).to_be_enabled(timeout=5_000)
+        expect(page.get_by_text(GRID_CAPTION)).to_be_visible(timeout=60_000)
+        _fits_the_projector(page, "train")
+
+        page.goto(url + "/explorer")
+        expect(page.get_by_text(re.compile(r"^G\(z\) at t = "))).to_be_visible(timeout=60_000)
+        _fits_the_projector(page, "explorer")
+
+        page.goto(url + "/compare")
+        page.get_by_role("button", name="Start race").click(timeout=60_000)
+        expect(page.get_by_test_id("stProgress").first).to_contain_text("Racing", timeout=120_000)
+        _fits_the_projector(page, "compare")
+
+        page.goto(url + "/playground")
+        page.get_by_role("button", name="Start").click(timeout=60_000)
+        expect(page.get_by_test_id("stProgress").first).to_contain_text("Training", timeout=120_000)
+        _fits_the_projector(page, "playground")

@@ -62,7 +62,7 @@ def _values(x):
 
 def paused_with_steps_enabled(at: AppTest) -> bool:
     """The state a Step needs: the status line and the controls both drawn from a paused run."""
-    steps = [b for b in at.button if b.label in ("Step", "Step D only", "Step G only")]
+    steps = [b for b in at.button if b.label in ("Step", "D step", "G step")]
     return "Paused" in status_text(at) and len(steps) == 3 and not any(b.disabled for b in steps)
 
 
@@ -140,7 +140,7 @@ def test_pause_then_step_d_only_and_g_only():
     button(at, "Step").click().run()
     poll(at, lambda at: iteration(at) == before + 1)
     points = chart_points(at, 0)
-    for label in ("Step D only", "Step G only"):
+    for label in ("D step", "G step"):
         button(at, label).click().run()
         poll(at, lambda at: chart_points(at, 0) > points)  # each half-move logs its own loss
         points = chart_points(at, 0)

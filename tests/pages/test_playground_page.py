@@ -75,7 +75,7 @@ def values(array) -> np.ndarray:
 
 def paused_with_steps_enabled(at: AppTest) -> bool:
     """The state a Step needs: the status line and the controls both drawn from a paused run."""
-    steps = [b for b in at.button if b.label in ("Step", "Step D only", "Step G only")]
+    steps = [b for b in at.button if b.label in ("Step", "D step", "G step")]
     return "Paused" in status_text(at) and len(steps) == 3 and not any(b.disabled for b in steps)
 
 
@@ -134,10 +134,10 @@ def test_pause_then_step_d_only_g_only_and_both():
     before = iteration(at)
     heat, fake = values(trace(plane(at), "D(x)")["z"]), values(trace(plane(at), "fake G(z)")["x"])
 
-    button(at, "Step D only").click().run()
+    button(at, "D step").click().run()
     poll(at, lambda at: not np.array_equal(values(trace(plane(at), "D(x)")["z"]), heat))
     assert np.array_equal(values(trace(plane(at), "fake G(z)")["x"]), fake)  # a D step moves D's map only
-    button(at, "Step G only").click().run()
+    button(at, "G step").click().run()
     poll(at, lambda at: not np.array_equal(values(trace(plane(at), "fake G(z)")["x"]), fake))
     assert iteration(at) == before  # half-moves are not iterations
     button(at, "Step").click().run()

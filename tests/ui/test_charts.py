@@ -43,3 +43,29 @@ def test_why_log_d_curves_show_the_saturation_lesson():
 def test_histogram_shows_each_digit():
     fig = charts.histogram_figure([0.5, 0.5] + [0.0] * 8)
     assert list(fig.data[0].x) == [str(d) for d in range(10)]
+
+
+def _loss_records(n: int, spike_at: int | None = None) -> list[dict]:
+    rng = np.random.default_rng(0)
+    records = [{"iteration": i * 10, "d_loss": 0.7 + 0.05 * rng.standard_normal(),
+                "g_loss": 1.0 + 0.1 * rng.standard_normal()} for i in range(n)]
+    if spike_at is not None:
+        records[spike_at]["g_loss"] = 60.0
+    return records
+
+
+def test_a_loss_spike_is_drawn_off_the_scale_so_the_rest_of_the_curve_stays_readable():
+    spiked = charts.loss_figure(_loss_records(300, spike_at=150))
+    low, high = spiked.layout.yaxis.range
+    assert high < 3 and low > 0  # the bulk (0.6-1.3) fills the chart, not 1/50th of it
+    assert any("cut off" in a.text for a in spiked.layout.annotations)
+    calm = charts.loss_figure(_loss_records(300))
+    assert calm.layout.yaxis.range is None and not calm.layout.annotations  # nothing sticks out: plotly's range
+
+
+def test_every_legend_sits_under_its_chart_never_on_the_title():
+    records = _loss_records(50)
+    figures = [charts.loss_figure(records), charts.quality_figure([]), charts.why_log_d_figure([0.1], "minimax"),
+               charts.semi_supervised_figure([])]
+    for fig in figures:
+        assert fig.layout.legend.yanchor == "top" and fig.layout.legend.y < 0, fig.layout.title.text
