@@ -30,6 +30,7 @@ from ui.compare_form import (
 
 MODES = ("Race two configurations", "Two saved generators")
 GRID_SCALE = 3  # 28-px digits enlarged for a projector
+MEASURED_PROGRESS = 0.03  # the time-to-go is estimated once this much of the race has run, from its own pace
 STATUS_TEXT = {"queued": "Waiting for a free training slot", "starting": "Building both sides",
                "running": "Racing", "finished": "Finished", "stopped": "Stopped", "failed": "Failed"}
 
@@ -117,6 +118,8 @@ def render_status(snap: RaceSnapshot) -> None:
     if snap.budget:
         parts.append(snap.budget)
     parts.append(f"{_duration(snap.wall_elapsed)} on the clock")
+    if snap.status == "running" and snap.progress >= MEASURED_PROGRESS:  # from the pace this machine keeps
+        parts.append(f"about {_duration(snap.wall_elapsed * (1 - snap.progress) / snap.progress)} to go")
     st.progress(min(1.0, snap.progress), text=" · ".join(parts))
     if snap.status == "failed":
         st.error(snap.error, icon=":material/error:")

@@ -8,7 +8,7 @@ so a comparison with the preset isolates the lesson (and, for a failure, resetti
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gan.config import Config, preset
 
@@ -19,6 +19,11 @@ DCGAN_ITERATIONS = 1_500
 CGAN_ITERATIONS = 3_000  # batch 32 runs ~4x faster than the DCGAN's 128: ~3 minutes on a CPU
 SGAN_ITERATIONS = 1_000  # ~100 s on a CPU; the classifier gap is ~5 points by then (the book runs 8,000)
 DCGAN_SAMPLE_EVERY = 50  # a snapshot every ~7 s on a CPU, for the timeline (the book's 1,000 would give one)
+# Every lesson also ends after this much training time, whichever of its iterations or its time comes first: speeds
+# differ tenfold between machines (the seed MLP GAN's 30,000 iterations took 25 to 58 minutes with the page open on
+# one), and a lesson has a class's attention for minutes, not an hour. The page's ETA comes from the measured speed.
+LESSON_SECONDS = 240
+FAILURE_SECONDS = 180  # a failure shows within the first minute; the rest is for steering it live
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ LESSONS: dict[str, Lesson] = {
     "mlp": Lesson(
         name="MLP GAN — seed 001",
         summary=("The classic Keras MNIST GAN. Watch D(x) and D(G(z)) settle near 0.6 and 0.4 while the blurry "
-                 "strokes turn into all ten digits within a few minutes."),
+                 "strokes turn into all ten digits. The seed's 30,000 iterations, or 4 minutes of training here."),
         config=preset("mlp").validate(),
         focus=(),
     ),
@@ -111,6 +116,8 @@ LESSONS: dict[str, Lesson] = {
         focus=("label_smoothing",),
     ),
 }
+LESSONS = {slug: replace(item, config=item.config.replace(seconds=FAILURE_SECONDS if item.focus else LESSON_SECONDS))
+           for slug, item in LESSONS.items()}
 
 
 def lesson(slug: str) -> Lesson:

@@ -8,7 +8,7 @@ from gan.presets.train import LESSONS, Lesson, lesson
 
 SEED_LESSONS = ("mlp", "dcgan", "cgan", "sgan", "cyclegan")
 FAILURE_LESSONS = ("saturating", "strong-d", "mode-collapse", "label-smoothing")
-BUDGET = {"iterations", "sample_every"}  # how long a lesson runs and how often it draws, not what it teaches
+BUDGET = {"iterations", "seconds", "sample_every"}  # how long a lesson runs and how often it draws, not what it teaches
 CONFIG_FIELDS = {f.name for f in fields(Config)}
 
 
@@ -31,17 +31,17 @@ def test_slugs_and_names_are_unique_and_url_safe():
     assert len(set(names)) == len(names)
 
 
-def test_the_seed_lessons_are_the_presets():
-    assert lesson("mlp").config == preset("mlp")
-    dcgan = lesson("dcgan").config
-    assert dcgan.replace(**{k: getattr(preset("dcgan"), k) for k in BUDGET}) == preset("dcgan")
+def test_the_seed_lessons_are_the_presets_but_for_their_budget():
+    for arch in ("mlp", "dcgan", "cgan", "sgan", "cyclegan"):
+        config, seed = lesson(arch).config, preset(arch)
+        assert config.replace(**{k: getattr(seed, k) for k in BUDGET}) == seed, arch
+    assert lesson("mlp").config.iterations == preset("mlp").iterations  # the seed's 30,000, capped by time only
 
 
 @pytest.mark.parametrize("slug", LESSONS)
-def test_every_lesson_fits_a_lesson_on_a_cpu(slug):
+def test_every_lesson_ends_within_a_lesson_on_any_machine(slug):
     config = lesson(slug).config
-    its_per_sec = {"mlp": 140, "dcgan": 7, "cgan": 20, "sgan": 10, "cyclegan": 20}[config.arch]  # fp32 on this project's reference CPU
-    assert config.iterations * config.d_steps / its_per_sec <= 4 * 60
+    assert config.seconds is not None and config.seconds <= 5 * 60  # however slow the CPU, the run ends
     assert config.iterations // config.sample_every >= 10  # a timeline worth scrubbing
 
 

@@ -299,3 +299,27 @@ def test_every_page_fits_a_1280x720_projector_with_no_cut_label_or_legend_on_a_t
         page.get_by_role("button", name="Start").click(timeout=60_000)
         expect(page.get_by_test_id("stProgress").first).to_contain_text("Training", timeout=120_000)
         _fits_the_projector(page, "playground")
+
+
+def _minutes(text: str) -> float:
+    minutes = re.search(r"(\d+) min", text)
+    seconds = re.search(r"(\d+) s\b", text)
+    return (int(minutes.group(1)) if minutes else 0) + (int(seconds.group(1)) / 60 if seconds else 0)
+
+
+def test_the_default_runs_fit_a_lesson_and_their_time_to_go_comes_from_the_measured_speed(browser, runs_env):
+    with served_app(env=runs_env) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(url + "/train")  # the seed preset, untouched
+        page.get_by_role("button", name="Start").click(timeout=120_000)
+        status = page.get_by_test_id("stProgress").first
+        expect(status).to_contain_text("ETA", timeout=120_000)
+        eta = re.search(r"ETA ([^·]+)", status.inner_text()).group(1)
+        assert _minutes(eta) <= 4.1, f"the seed preset promises {eta}"  # it used to say 25 to 58 min
+
+        page.goto(url + "/compare")  # the default race
+        page.get_by_role("button", name="Start race").click(timeout=60_000)
+        expect(page.get_by_test_id("stProgress").first).to_contain_text("90 s of training each", timeout=120_000)
+        expect(page.get_by_test_id("stProgress").first).to_contain_text("to go", timeout=120_000)
+        to_go = re.search(r"about ([^·]+) to go", page.get_by_test_id("stProgress").first.inner_text()).group(1)
+        assert _minutes(to_go) <= 5, f"the default race promises {to_go} more"

@@ -62,11 +62,11 @@ def chart_traces(at: AppTest, key: str) -> list[dict]:
     return json.loads(chart.proto.spec)["data"]
 
 
-def test_the_default_race_is_the_seed_default_mlp_against_the_dcgan_by_iterations():
+def test_the_default_race_is_the_seed_default_mlp_against_the_dcgan_by_time():
     at = open_compare()
-    assert at.selectbox(key=keys.Compare.RACE).value == "architecture"
-    assert at.radio(key=keys.Compare.UNIT).value == "iterations"
-    assert at.number_input(key=keys.Compare.ITERATIONS).value == 400
+    assert at.selectbox(key=keys.Compare.RACE).value == "architecture-time"  # ends on time, on any machine
+    assert at.radio(key=keys.Compare.UNIT).value == "seconds"
+    assert at.number_input(key=keys.Compare.SECONDS).value == 90
     archs = [at.selectbox(key=keys.Compare.side(side, "arch")).value for side in ("a", "b")]
     assert archs == ["mlp", "dcgan"]
     assert at.number_input(key=keys.Compare.side("a", "lr_g")).value == pytest.approx(2e-4)
