@@ -82,6 +82,14 @@ class TrainingLoop:
     def _on_snapshot(self) -> None:
         """Called at each snapshot, before it is kept (CycleGAN: measure the cycle errors)."""
 
+    def _record_due(self) -> bool:
+        """Whether this iteration ends a record (the 2-D trainer: whenever its live picture is due)."""
+        return self.iteration % self.log_every == 0
+
+    def _snapshot_due(self) -> bool:
+        """Whether the record just flushed keeps a snapshot of the fixed noise."""
+        return self.iteration % self.config.sample_every == 0
+
     def _start_loop(self) -> None:
         """The end of a subclass's __init__: an empty metric window, and snapshot 0 taken and kept as good."""
         self._reset_window()
@@ -137,10 +145,8 @@ class TrainingLoop:
             started = time.perf_counter()
             self.iteration_step()
             done = self.finished()
-            record = None
-            if done or self.iteration % self.log_every == 0:
-                record = self.flush()
-            if record is not None and (done or self.iteration % self.config.sample_every == 0):
+            record = self.flush() if done or self._record_due() else None
+            if record is not None and (done or self._snapshot_due()):
                 record.samples = self.take_snapshot()
             self.elapsed += time.perf_counter() - started
             if record is not None:

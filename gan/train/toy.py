@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import math
 import time
-from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -110,30 +109,18 @@ class ToyTrainer(TrainingLoop):
         self._g_sum += loss.detach()
         self._g_count += 1
 
-    # ------------------------------------------------------------------ the run (TrainingLoop does the rest)
-    def run(self) -> Iterator[Record]:
-        """Train until the budget is spent, yielding a Record (the means since the last one) now and then.
+    # ------------------------------------------------------------------ the run (TrainingLoop.run, with these)
+    # With a live picture (`view_every_s` > 0) a record comes with each new picture, every `view_every_s` seconds of
+    # training: a caller that pauses between records (the runner's Pause) freezes a picture that shows exactly the
+    # state trained so far. Without one, a record comes every `log_every` iterations. The picture's cost counts as
+    # training time, so its_per_sec is what a watched run really gets.
+    def _record_due(self) -> bool:
+        if self.view_every_s:
+            return time.perf_counter() - self._view_taken >= self.view_every_s
+        return self.iteration % self.log_every == 0
 
-        With a live picture (`view_every_s` > 0) a record comes with each new picture, every `view_every_s` seconds
-        of training: a caller that pauses between records (the runner's Pause) freezes a picture that shows
-        exactly the state trained so far. Without one, a record comes every `log_every` iterations. The picture's
-        cost counts as training time, so its_per_sec is what a watched run really gets.
-        """
-        while not self.finished():
-            started = time.perf_counter()
-            self.iteration_step()
-            done = self.finished()
-            if self.view_every_s:
-                due = time.perf_counter() - self._view_taken >= self.view_every_s
-            else:
-                due = self.iteration % self.log_every == 0
-            record = self.flush() if done or due else None
-            if record is not None and (done or self.iteration - self.snapshot_iterations[-1] >= self.sample_every):
-                record.samples = self.take_snapshot()
-            self.elapsed += time.perf_counter() - started
-            if record is not None:
-                record.elapsed = self.elapsed
-                yield record
+    def _snapshot_due(self) -> bool:
+        return self.iteration - self.snapshot_iterations[-1] >= self.sample_every
 
     def flush(self) -> Record | None:
         """The mean numbers since the last record (TrainingLoop.flush), and a fresh picture.
