@@ -82,6 +82,10 @@ class TrainingLoop:
     def _on_snapshot(self) -> None:
         """Called at each snapshot, before it is kept (CycleGAN: measure the cycle errors)."""
 
+    def _kept(self, samples: torch.Tensor) -> torch.Tensor:
+        """What the timeline keeps of a snapshot: uint8 images (the 2-D trainer keeps its points as they are)."""
+        return to_uint8(samples)
+
     def _record_due(self) -> bool:
         """Whether this iteration ends a record (the 2-D trainer: whenever its live picture is due)."""
         return self.iteration % self.log_every == 0
@@ -214,7 +218,7 @@ class TrainingLoop:
         samples = self.sample_fixed()
         self._on_snapshot()
         self.snapshot_iterations.append(self.iteration)
-        self.snapshots.append(to_uint8(samples))
+        self.snapshots.append(self._kept(samples))
         if len(self.snapshots) > MAX_SNAPSHOTS:  # keep the first and the newest, thin out the middle
             keep = sorted(set(np.linspace(0, len(self.snapshots) - 1, MAX_SNAPSHOTS // 2 + 1).round().astype(int)))
             self.snapshot_iterations = [self.snapshot_iterations[i] for i in keep]

@@ -17,7 +17,7 @@ from gan.data import IndexSampler
 from gan.losses import (discriminator_accuracy, discriminator_loss, generator_loss,
                         least_squares_discriminator_loss)
 from gan.models.toy import ToyDiscriminator, ToyGenerator
-from gan.train.loop import MAX_SNAPSHOTS, METRICS, Record, TrainingLoop
+from gan.train.loop import METRICS, Record, TrainingLoop
 from gan.toy import (ARROWS, METRIC_FAKES, REFERENCE_POINTS, VIEW_FAKES, VIEW_REAL, ToyConfig, ToyView, coverage_modes,
                      dataset_modes, heat_grid, js_divergence, mode_counts, mode_coverage, toy_points)
 from gan.presets.playground import LESSONS, lesson
@@ -145,18 +145,8 @@ class ToyTrainer(TrainingLoop):
         """G's points for the fixed z, (VIEW_FAKES, 2)."""
         return self.G(self.fixed_z).clone()
 
-    def take_snapshot(self) -> torch.Tensor:
-        """Keep the fixed z's fakes for the timeline, and remember this state as good every few seconds."""
-        samples = self.sample_fixed()
-        self.snapshot_iterations.append(self.iteration)
-        self.snapshots.append(samples)
-        if len(self.snapshots) > MAX_SNAPSHOTS:  # keep the first and the newest, thin out the middle
-            keep = sorted(set(np.linspace(0, len(self.snapshots) - 1, MAX_SNAPSHOTS // 2 + 1).round().astype(int)))
-            self.snapshot_iterations = [self.snapshot_iterations[i] for i in keep]
-            self.snapshots = [self.snapshots[i] for i in keep]
-        if time.perf_counter() - self._good_state_taken >= self.good_state_every_s:
-            self._remember_good_state()
-        return samples
+    def _kept(self, samples: torch.Tensor) -> torch.Tensor:
+        return samples  # points in the plane, not images
 
     def d_probability(self, scores: torch.Tensor) -> torch.Tensor:
         """D's scores as "probability real": sigmoid of a logit, or a least-squares score clipped to [0, 1]."""
