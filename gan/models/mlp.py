@@ -42,6 +42,8 @@ class MLPDiscriminator(nn.Module):
     The sigmoid of the seed is folded into the loss (BCE with logits, seed 004) for numerical stability.
     """
 
+    judges_each_image_alone = True  # no BatchNorm: the trainer may judge a real and a fake batch in one pass
+
     def __init__(self, width: int = 512, slope: float = 0.2):
         super().__init__()
         self.net = nn.Sequential(

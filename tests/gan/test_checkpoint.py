@@ -23,10 +23,12 @@ def test_round_trip_restores_the_generator_exactly(trained, tmp_path):
     state = load_checkpoint(path)
     assert state["config"] == trained.config and state["iteration"] == 3
     G = generator_from_checkpoint(state)
+    for (name, kept), saved in zip(G.state_dict().items(), trained.G.state_dict().values()):
+        assert torch.equal(kept, saved), name
     z = torch.randn(4, trained.config.latent_dim)
     trained.G.eval()
-    with torch.no_grad():
-        assert torch.equal(G(z), trained.G(z))
+    with torch.no_grad():  # the trainer's channels-last layout may sum in another order than the loaded default
+        assert torch.allclose(G(z), trained.G(z), atol=1e-6)
 
 
 @pytest.mark.parametrize("arch", ["mlp", "dcgan"])
