@@ -22,7 +22,7 @@ def live_scores(trainer) -> dict:
         from gan.train.cyclegan import cycle_scores
 
         return cycle_scores(trainer)
-    scores = asdict(score_generator(trainer.G))
+    scores = asdict(score_generator(trainer.shown_generator))
     if trainer.conditional:
-        scores["label_accuracy"] = conditional_accuracy(trainer.G)
+        scores["label_accuracy"] = conditional_accuracy(trainer.shown_generator)
     return scores

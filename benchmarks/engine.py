@@ -70,7 +70,7 @@ class ArenaLoop:
 
     def __init__(self, cfg: Config, images, device: torch.device):
         self.trainer = GANTrainer(cfg.replace(iterations=10**7, sample_every=10**7), images=images, device=device)
-        self.G = self.trainer.G
+        self.G = self.trainer.shown_generator  # what the Train page shows: the average of G when g_ema is on
         self.records = self.trainer.run()
 
     def run(self, n: int) -> None:

@@ -73,9 +73,18 @@ def generator_from_checkpoint(state: dict, device: str | torch.device = "cpu") -
         raise CheckpointError(f"this is a {cfg.arch} checkpoint: its generators translate images instead of drawing "
                               "from noise, so it cannot be sampled, explored or raced")
     G = build_generator(cfg)
-    weights = {k: v.float() if v.is_floating_point() else v for k, v in state["generator"].items()}
+    weights = {k: v.float() if v.is_floating_point() else v for k, v in shown_weights(state).items()}
     load_weights(G, weights, cfg, "generator")
     return G.to(device).eval()
+
+
+def shown_weights(state: dict) -> dict:
+    """The generator weights that drew a run's samples: the moving average of G's when the run kept one (`g_ema`),
+    G's own otherwise."""
+    averaged = state.get("generator_ema")
+    if isinstance(averaged, dict):  # an AveragedModel's state: the copy's weights under "module.", and a counter
+        return {k.removeprefix("module."): v for k, v in averaged.items() if k.startswith("module.")}
+    return state["generator"]
 
 
 def load_weights(net: nn.Module, weights: dict, cfg: Config, which: str) -> None:

@@ -23,7 +23,7 @@ CHOICES = {"arch": ARCHS, "dataset": DATASETS, "g_loss": G_LOSSES, "device": DEV
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "Model": ("arch", "latent_dim", "g_width", "d_width", "leaky_slope", "bn_momentum"),
-    "Optimisation": ("lr_g", "lr_d", "beta1", "beta2", "batch_size", "d_steps"),
+    "Optimisation": ("lr_g", "lr_d", "beta1", "beta2", "batch_size", "d_steps", "g_ema"),
     "Losses": ("g_loss", "label_smoothing", "d_pretrain_steps"),
     "Data": ("dataset", "download"),
     "Run": ("iterations", "epochs", "seconds", "seed", "device", "precision", "sample_every", "n_samples",
@@ -45,6 +45,8 @@ TEACHING = {
     "g_loss": "Early on D(G(z)) ≈ 0. There log(1 − D) is flat, so G gets almost no gradient; −log D is steep there. "
               "See the 'Why −log D?' chart.",
     "label_smoothing": "Real targets of 0.9 instead of 1 stop D from becoming over-confident, so G keeps a gradient.",
+    "g_ema": "G's weights jitter from step to step as the two players chase each other; their running average "
+             "draws cleaner digits sooner. Only what you see changes: training goes on with G itself.",
     "d_pretrain_steps": "A head start for D: it first learns real digits vs noise (seed 002).",
     "leaky_slope": "A leaky ReLU lets a little gradient through negative inputs, so no unit goes silent.",
     "bn_momentum": "How fast BatchNorm's running statistics (used to draw the samples) follow the training batches.",
@@ -53,9 +55,9 @@ TEACHING = {
                  "elsewhere; on a CPU without native bf16, forcing bf16 makes training many times slower.",
 }
 
-_FLOAT_FORMATS = {"lr_g": "%.1e", "lr_d": "%.1e", "beta2": "%.4f"}
-_STEPS = {"lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.05, "beta2": 0.001, "label_smoothing": 0.05, "leaky_slope": 0.01,
-          "bn_momentum": 0.05, "epochs": 1.0, "seconds": 30.0}
+_FLOAT_FORMATS = {"lr_g": "%.1e", "lr_d": "%.1e", "beta2": "%.4f", "g_ema": "%.3f"}
+_STEPS = {"lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.05, "beta2": 0.001, "g_ema": 0.001, "label_smoothing": 0.05,
+          "leaky_slope": 0.01, "bn_momentum": 0.05, "epochs": 1.0, "seconds": 30.0}
 _TYPES = typing.get_type_hints(Config)
 
 

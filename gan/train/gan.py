@@ -21,6 +21,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import torch
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from gan.checkpoint import load_weights
 from gan.config import CONDITIONAL_ARCHS, Config
@@ -57,6 +58,7 @@ class GANTrainer(TrainingLoop):
         self._use_fast_layout()
         self.opt_g = self._adam(self.G, config.lr_g)
         self.opt_d = self._adam(self.D, config.lr_d)
+        self.G_ema = self._average(self.G, config.g_ema)
         self.rng = torch.Generator(device=self.device).manual_seed(config.seed)  # noise
         # The data order has a generator of its own: two runs with the same seed see the same batches in the same
         # order whatever their architecture draws from `rng` (the Compare page's races rely on it).
@@ -126,6 +128,8 @@ class GANTrainer(TrainingLoop):
             self.opt_g.step()
         finally:
             self.D.requires_grad_(True)
+        if self.G_ema is not None:
+            self.G_ema.update_parameters(self.G)
         self.last_fake_logits = d_fake.detach()
         self._g_sum += loss.detach()
         self._g_count += 1
@@ -155,15 +159,22 @@ class GANTrainer(TrainingLoop):
             self.pretrain_d(self.config.d_pretrain_steps)
 
     # ------------------------------------------------------------------ samples
+    @property
+    def shown_generator(self) -> torch.nn.Module:
+        """The generator that draws what is shown and saved: the moving average of G's weights when `g_ema` is on,
+        G itself otherwise."""
+        return self.G if self.G_ema is None else self.G_ema.module
+
     @torch.inference_mode()
     def sample_fixed(self) -> torch.Tensor:
-        """G's images for the fixed noise batch, in eval mode (BatchNorm's running statistics, no side effects)."""
-        was_training = self.G.training
-        self.G.eval()
+        """The fixed noise batch's images, in eval mode (BatchNorm's running statistics, no side effects)."""
+        G = self.shown_generator
+        was_training = G.training
+        G.eval()
         try:
-            return self.G(*self.fixed_inputs).float().cpu()
+            return G(*self.fixed_inputs).float().cpu()
         finally:
-            self.G.train(was_training)
+            G.train(was_training)
 
     # ------------------------------------------------------------------ checkpoint state
     def state_dict(self) -> dict:
@@ -171,6 +182,7 @@ class GANTrainer(TrainingLoop):
         return {
             "config": self.config.to_dict(),
             "generator": self.G.state_dict(),
+            **({} if self.G_ema is None else {"generator_ema": self.G_ema.state_dict()}),
             "discriminator": self.D.state_dict(),
             "opt_g": self.opt_g.state_dict(),
             "opt_d": self.opt_d.state_dict(),
@@ -191,6 +203,8 @@ class GANTrainer(TrainingLoop):
         """Continue a saved run: same weights, optimiser moments, data order, noise stream and history."""
         load_weights(self.G, state["generator"], self.config, "generator")
         load_weights(self.D, state["discriminator"], self.config, "discriminator")
+        if self.G_ema is not None:
+            load_weights(self.G_ema, state["generator_ema"], self.config, "averaged generator")
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
         self.iteration = int(state["iteration"])
@@ -236,6 +250,13 @@ class GANTrainer(TrainingLoop):
         # fused Adam: one kernel for all parameters instead of a loop of small ops (the MLP GAN is overhead-bound)
         fused = self.device.type in ("cpu", "cuda")
         return torch.optim.Adam(net.parameters(), lr=lr, betas=(cfg.beta1, cfg.beta2), fused=fused)
+
+    @staticmethod
+    def _average(G: torch.nn.Module, decay: float) -> AveragedModel | None:
+        """An exponential moving average of G's weights and BatchNorm statistics, or None when `decay` is 0."""
+        if not decay:
+            return None
+        return AveragedModel(G, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
 
     def _condition(self, index: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """What D is told besides the image: the real digits' labels for a conditional GAN, nothing otherwise."""

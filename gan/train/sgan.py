@@ -105,6 +105,7 @@ class SGANTrainer(GANTrainer):
         self.baseline.load_state_dict(self.D.state_dict())
         self.opt_g = self._adam(self.G, cfg.lr_g)
         self.opt_d = self._adam(self.D, cfg.lr_d)  # the unsupervised step's
+        self.G_ema = self._average(self.G, cfg.g_ema)
         # The book compiles the supervised and the unsupervised D models with an Adam each (shared weights,
         # separate moments); the baseline gets the same optimiser as the SGAN's supervised step.
         self.opt_d_supervised = self._adam(self.D, cfg.lr_d)

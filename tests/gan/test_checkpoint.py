@@ -31,12 +31,12 @@ def test_round_trip_restores_the_generator_exactly(trained, tmp_path):
         assert torch.allclose(G(z), trained.G(z), atol=1e-6)
 
 
-@pytest.mark.parametrize("arch", ["mlp", "dcgan"])
-def test_resuming_continues_the_same_run(arch, digits, tmp_path):
-    straight = GANTrainer(tiny_config(arch, iterations=6), images=digits)
+@pytest.mark.parametrize("arch, g_ema", [("mlp", 0.0), ("dcgan", 0.0), ("mlp", 0.9)])
+def test_resuming_continues_the_same_run(arch, g_ema, digits, tmp_path):
+    straight = GANTrainer(tiny_config(arch, iterations=6, g_ema=g_ema), images=digits)
     expected = [r.metrics() for r in straight.run()]
 
-    first = GANTrainer(tiny_config(arch, iterations=3), images=digits)
+    first = GANTrainer(tiny_config(arch, iterations=3, g_ema=g_ema), images=digits)
     list(first.run())
     save_checkpoint(first.state_dict(), tmp_path / "c.pt")
     resumed = GANTrainer.from_checkpoint(load_checkpoint(tmp_path / "c.pt"), images=digits, iterations=6)
@@ -45,8 +45,19 @@ def test_resuming_continues_the_same_run(arch, digits, tmp_path):
     assert resumed.iteration == 6
     for key in ("iteration", "d_loss", "g_loss", "d_acc_real", "d_fake"):
         assert resumed.history[key] == [m[key] for m in expected]
+    for a, b in zip(resumed.shown_generator.state_dict().values(), straight.shown_generator.state_dict().values()):
+        assert torch.equal(a, b)
     for a, b in zip(resumed.G.parameters(), straight.G.parameters()):
         assert torch.equal(a, b)
+
+
+def test_a_checkpoint_with_an_average_gives_the_averaged_generator(digits, tmp_path):
+    trainer = GANTrainer(tiny_config(iterations=3, g_ema=0.9), images=digits)
+    list(trainer.run())
+    G = generator_from_checkpoint(load_checkpoint(save_checkpoint(trainer.state_dict(), tmp_path / "c.pt")))
+    for name, weight in G.state_dict().items():
+        assert torch.equal(weight, trainer.shown_generator.state_dict()[name]), name
+    assert not torch.equal(G.net[0].weight, trainer.G.net[0].weight)
 
 
 def test_a_resumed_run_keeps_its_hyperparameters(trained, tmp_path):

@@ -131,6 +131,26 @@ def test_snapshots_start_with_the_untrained_generator(digits):
     assert t.snapshots[0].dtype == torch.uint8 and t.snapshots[0].shape == (4, 1, 28, 28)
 
 
+def test_the_average_of_g_lags_the_live_weights_and_draws_the_samples_shown(digits):
+    decay = 0.75
+    t = GANTrainer(tiny_config(g_ema=decay), images=digits)
+    live = []
+    for _ in range(3):
+        t.iteration_step()
+        live.append(t.G.net[0].weight.detach().clone())
+    # The first update copies G; each later one moves the average a quarter of the way towards G.
+    expected = decay * (decay * live[0] + (1 - decay) * live[1]) + (1 - decay) * live[2]
+    averaged = t.shown_generator.net[0].weight
+    assert torch.allclose(averaged, expected, atol=1e-6)
+    assert not torch.allclose(averaged, live[-1], atol=1e-6)
+    assert all(not p.requires_grad or p.grad is None for p in t.shown_generator.parameters())
+    t.shown_generator.eval()
+    with torch.no_grad():
+        assert torch.equal(t.sample_fixed(), t.shown_generator(*t.fixed_inputs))
+    plain = GANTrainer(tiny_config(), images=digits)
+    assert plain.shown_generator is plain.G and plain.G_ema is None  # off: G itself
+
+
 def test_batch_larger_than_the_data_is_refused(digits):
     with pytest.raises(ValueError, match="larger than the dataset"):
         GANTrainer(tiny_config(batch_size=1024), images=digits)
