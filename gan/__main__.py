@@ -33,6 +33,7 @@ from gan.data import DatasetUnavailable
 from gan.device import apply_threads, choose_threads, describe_device
 from gan.fileio import write_bytes_atomic
 from gan.imaging import grid_image, png_bytes
+from gan.presets.train import LESSONS, lesson
 from gan.runs import save_run
 from gan.train import GANTrainer, Record, TrainingDiverged
 from gan.train.build import build_trainer, live_grid_columns, trainer_from_checkpoint
@@ -58,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train a GAN and write checkpoint, metrics, sample grids and a GIF",
                                 description="Train a GAN. Unset options take the seed defaults of --arch.")
+    train.add_argument("--preset", choices=tuple(LESSONS), metavar="PRESET",
+                       help="start from one of the Train page's presets and lessons instead of --arch's seed "
+                            f"defaults ({', '.join(LESSONS)}); other options change it")
     _add_config_flags(train)
     train.add_argument("--out", default="runs/latest", help="output folder (default: runs/latest)")
     train.add_argument("--resume", metavar="CKPT", help="continue the run saved in this checkpoint")
@@ -105,8 +109,12 @@ def _positive_int(text: str) -> int:
 def config_from_args(args: argparse.Namespace) -> Config:
     given = {f.name: getattr(args, f.name) for f in fields(Config) if getattr(args, f.name) is not None}
     budget_given = {"iterations", "epochs", "seconds"} & set(given)
-    arch = given.pop("arch", "mlp")
-    cfg = preset(arch, **given)
+    if args.preset:
+        if "arch" in given:
+            raise UsageError("--preset sets the architecture: leave out --arch (see python -m gan train --help)")
+        cfg = lesson(args.preset).config.replace(**given)
+    else:
+        cfg = preset(given.pop("arch", "mlp"), **given)
     if budget_given:  # a budget on the command line replaces the preset's iteration count, not adds to it
         cfg = cfg.replace(**{k: given.get(k) for k in ("iterations", "epochs", "seconds")})
     return cfg.validate()

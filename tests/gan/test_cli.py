@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 
 from gan.__main__ import main
+from gan.checkpoint import load_checkpoint
+from gan.presets.train import lesson
 from tests.conftest import ROOT
 
 TINY = ["--g-width", "16", "--d-width", "32", "--latent-dim", "8", "--batch-size", "16", "--n-samples", "4",
@@ -27,6 +29,15 @@ def test_train_writes_checkpoint_metrics_grids_and_gif_then_sample_reads_it(tmp_
     assert (tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_a_preset_of_the_train_page_starts_the_run_and_options_change_it(tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "--preset", "fast", "--iters", "3", "--lr-d", "4e-4", "--out", str(out), *TINY]) == 0
+    config = load_checkpoint(out / "checkpoint.pt")["config"]
+    fast = lesson("fast").config
+    assert (config.g_ema, config.lr_g, config.lr_d, config.iterations) == (fast.g_ema, fast.lr_g, 4e-4, 3)
+    assert config.seconds is None  # a budget on the command line replaces the preset's, as with --arch
+
+
 def test_resume_continues_the_count(tmp_path):
     out = str(tmp_path / "run")
     main(["train", "--arch", "dcgan", "--iters", "2", "--out", out, *TINY])
@@ -42,6 +53,8 @@ def test_resume_continues_the_count(tmp_path):
     (["sample", "--checkpoint", "{tmp}/missing.pt", "--out", "{tmp}/x.npy"], "no such file"),
     (["sample", "--checkpoint", "x.pt", "--out", "x.jpg"], "must end in .npy or .png"),
     (["fly"], "invalid choice"),
+    (["train", "--preset", "fast", "--arch", "dcgan"], "--preset sets the architecture"),
+    (["train", "--preset", "wgan"], "invalid choice: 'wgan'"),
 ])
 def test_bad_arguments_exit_non_zero_with_one_line(argv, reason, tmp_path, capsys):
     argv = [a.format(tmp=tmp_path) for a in argv]

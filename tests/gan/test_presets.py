@@ -8,12 +8,13 @@ from gan.presets.train import LESSONS, Lesson, lesson
 
 SEED_LESSONS = ("mlp", "dcgan", "cgan", "sgan", "cyclegan")
 FAILURE_LESSONS = ("saturating", "strong-d", "mode-collapse", "label-smoothing")
+MLP_LESSONS = ("fast", *FAILURE_LESSONS)  # the seed MLP GAN with a few knobs turned
 BUDGET = {"iterations", "seconds", "sample_every"}  # how long a lesson runs and how often it draws, not what it teaches
 CONFIG_FIELDS = {f.name for f in fields(Config)}
 
 
 def test_the_presets_come_in_order_with_the_seed_defaults_first():
-    assert list(LESSONS) == [*SEED_LESSONS, *FAILURE_LESSONS]
+    assert list(LESSONS) == ["mlp", "fast", *SEED_LESSONS[1:], *FAILURE_LESSONS]
     assert lesson("mlp").name == "MLP GAN — seed 001" and lesson("dcgan").name == "DCGAN — GANs in Action"
 
 
@@ -45,12 +46,20 @@ def test_every_lesson_ends_within_a_lesson_on_any_machine(slug):
     assert config.iterations // config.sample_every >= 10  # a timeline worth scrubbing
 
 
-@pytest.mark.parametrize("slug", FAILURE_LESSONS)
-def test_a_failure_lesson_changes_exactly_its_focus_fields_of_the_mlp_preset(slug):
+@pytest.mark.parametrize("slug", MLP_LESSONS)
+def test_a_lesson_changes_exactly_its_focus_fields_of_the_mlp_preset(slug):
     item, base = lesson(slug), preset("mlp")
     assert item.focus
     changed = {f for f in CONFIG_FIELDS - BUDGET if getattr(item.config, f) != getattr(base, f)}
     assert changed == set(item.focus)
+
+
+def test_the_fast_run_is_told_apart_from_the_seed_and_runs_a_whole_lesson():
+    fast, seed = lesson("fast").config, lesson("mlp").config
+    assert fast.lr_g > seed.lr_g and fast.lr_d > seed.lr_d and fast.g_ema > 0
+    assert fast.seconds == seed.seconds and not lesson("fast").failure  # not cut short like a failure
+    assert all(lesson(slug).failure for slug in ("saturating", "strong-d", "mode-collapse"))
+    assert all(lesson(slug).config.seconds < seed.seconds for slug in ("saturating", "strong-d", "mode-collapse"))
 
 
 def test_the_failure_lessons_turn_the_knobs_their_names_promise():
@@ -63,5 +72,5 @@ def test_the_failure_lessons_turn_the_knobs_their_names_promise():
 
 
 def test_an_unknown_slug_names_the_slugs():
-    with pytest.raises(ValueError, match="unknown lesson 'wgan'.*mlp, dcgan, cgan, sgan, cyclegan, saturating, strong-d"):
+    with pytest.raises(ValueError, match="unknown lesson 'wgan'.*mlp, fast, dcgan, cgan, sgan, cyclegan, saturating, strong-d"):
         lesson("wgan")
