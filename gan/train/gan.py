@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import torch
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.optim.swa_utils import AveragedModel
 
 from gan.checkpoint import load_weights
 from gan.config import CONDITIONAL_ARCHS, Config
@@ -129,7 +129,7 @@ class GANTrainer(TrainingLoop):
         finally:
             self.D.requires_grad_(True)
         if self.G_ema is not None:
-            self.G_ema.update_parameters(self.G)
+            self.G_ema.multi_avg_fn.update(self.G_ema, self.G)
         self.last_fake_logits = d_fake.detach()
         self._g_sum += loss.detach()
         self._g_count += 1
@@ -205,6 +205,7 @@ class GANTrainer(TrainingLoop):
         load_weights(self.D, state["discriminator"], self.config, "discriminator")
         if self.G_ema is not None:
             load_weights(self.G_ema, state["generator_ema"], self.config, "averaged generator")
+            self.G_ema.multi_avg_fn.resume(self.G_ema)
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
         self.iteration = int(state["iteration"])
@@ -256,7 +257,7 @@ class GANTrainer(TrainingLoop):
         """An exponential moving average of G's weights and BatchNorm statistics, or None when `decay` is 0."""
         if not decay:
             return None
-        return AveragedModel(G, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+        return AveragedModel(G, multi_avg_fn=WarmingUpEMA(decay), use_buffers=True)
 
     def _condition(self, index: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """What D is told besides the image: the real digits' labels for a conditional GAN, nothing otherwise."""
@@ -274,6 +275,40 @@ class GANTrainer(TrainingLoop):
                                     torch.sigmoid(d_real.detach()).mean(), torch.sigmoid(d_fake.detach()).mean()))
         self._d_count += 1
 
+
+
+class WarmingUpEMA:
+    """The moving average's update, with a warm-up: the k-th update uses the decay min(decay, (1 + k) / (10 + k)), as
+    TensorFlow's ExponentialMovingAverage does with `num_updates`. A plain 0.999 would still give the untrained G's
+    weights a fifth of the average after 1,500 iterations; the warm-up lets the average follow G early on and settle
+    to `decay` once there is a history worth averaging (0.99 after ~900 updates, 0.999 after ~9,000)."""
+
+    def __init__(self, decay: float):
+        self.decay = decay
+        # update_parameters calls so far, counted by `update` and not read from AveragedModel's device counter (no
+        # host sync per iteration); the function itself runs once per dtype group of a call.
+        self.updates = 0
+
+    def update(self, average: AveragedModel, model: torch.nn.Module) -> None:
+        self.updates += 1
+        average.update_parameters(model)
+
+    @staticmethod
+    def decay_at(update: int, decay: float) -> float:
+        return min(decay, (1 + update) / (10 + update))
+
+    @torch.no_grad()
+    def __call__(self, averaged: list[torch.Tensor], current: list[torch.Tensor], _n_averaged: torch.Tensor) -> None:
+        weight = 1 - self.decay_at(self.updates - 1, self.decay)  # the first call was a copy
+        for mean, value in zip(averaged, current):
+            if mean.is_floating_point():
+                mean.lerp_(value, weight)
+            else:  # BatchNorm's batch counter
+                mean.copy_(value)
+
+    def resume(self, average: AveragedModel) -> None:
+        """Continue a loaded average's count."""
+        self.updates = int(average.n_averaged)
 
 
 def train(config: Config, **kwargs) -> Iterator[Record]:

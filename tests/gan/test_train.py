@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from gan.train import GANTrainer, TrainingDiverged, train
+from gan.train.gan import WarmingUpEMA
 from tests.conftest import tiny_config
 
 
@@ -138,8 +139,10 @@ def test_the_average_of_g_lags_the_live_weights_and_draws_the_samples_shown(digi
     for _ in range(3):
         t.iteration_step()
         live.append(t.G.net[0].weight.detach().clone())
-    # The first update copies G; each later one moves the average a quarter of the way towards G.
-    expected = decay * (decay * live[0] + (1 - decay) * live[1]) + (1 - decay) * live[2]
+    # The first update copies G; the k-th later one keeps d_k = min(0.75, (1 + k) / (10 + k)) of the average.
+    d1, d2 = 2 / 11, 3 / 12
+    expected = d2 * (d1 * live[0] + (1 - d1) * live[1]) + (1 - d2) * live[2]
+    assert [WarmingUpEMA.decay_at(k, decay) for k in (1, 2, 20, 10**6)] == pytest.approx([d1, d2, 21 / 30, decay])
     averaged = t.shown_generator.net[0].weight
     assert torch.allclose(averaged, expected, atol=1e-6)
     assert not torch.allclose(averaged, live[-1], atol=1e-6)
