@@ -1,4 +1,4 @@
-"""Speed benchmark: `python -m benchmarks.engine` prints figures; it asserts nothing (targets live in the issue notes).
+"""Speed benchmark: `python -m benchmarks.engine` (`make bench`) prints one table; it asserts nothing.
 
 It measures GAN Arena's loop against a plain loop written the way the common references are (the seeds' PyTorch
 translations and pytorch/examples): a DataLoader with shuffle over the same images, fresh noise for the D and the
@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.flop_counter import FlopCounterMode
 
 from gan.config import Config, preset
 from gan.data import load_images, to_training_tensor
 from gan.device import apply_threads, choose_precision, choose_threads, describe_device, resolve_device
 from gan.models import build_discriminator, build_generator
-from gan.quality import NUM_CLASSES, recognised_classes
+from gan.presets.train import lesson
+from gan.quality import NUM_CLASSES, conditional_accuracy, recognised_classes, score_generator
 from gan.train import GANTrainer
 
 
@@ -100,28 +104,94 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def speed_table(device: torch.device, seconds: float, archs: tuple[str, ...] = ("mlp", "dcgan")) -> None:
+@dataclass
+class Row:
+    """One line of the bench's table: a measure for the plain loop and for GAN Arena, and the issue's target."""
+
+    measure: str
+    plain: float | None
+    arena: float | None
+    unit: str
+    target: str = ""
+    ratio: float | None = None  # filled from plain and arena when both are known
+
+    def __post_init__(self):
+        if self.ratio is None and self.plain and self.arena:
+            self.ratio = self.arena / self.plain
+
+
+def print_table(rows: list[Row]) -> None:
+    """The whole bench as one Markdown table, ready to paste into a note."""
+    def cell(value: float | None) -> str:
+        return "—" if value is None else f"{value:,.1f}"
+
+    print("\n| measure | plain loop | GAN Arena | ratio | target |\n| --- | ---: | ---: | ---: | --- |")
+    for row in rows:
+        ratio = "—" if row.ratio is None else f"{row.ratio:.2f}×"
+        print(f"| {row.measure} ({row.unit}) | {cell(row.plain)} | {cell(row.arena)} | {ratio} | {row.target} |")
+
+
+SPEED_TARGETS = {"mlp": "≥ 2× in fp32", "dcgan": "≥ 1.5× in fp32"}
+
+
+def speed_rows(device: torch.device, seconds: float, archs: tuple[str, ...] = ("mlp", "dcgan")) -> list[Row]:
+    """Iterations per second of the plain loop and of GAN Arena in fp32 and in the precision 'auto' picks."""
     images, _ = load_images("mnist-embedded")
-    print(f"{'loop':34s} {'it/s':>9s} {'images/s':>10s} {'vs plain':>9s}")
+    rows = []
     for arch in archs:
         cfg = preset(arch)  # MLP at batch 64, DCGAN at batch 128 (the seeds' settings)
-        variants = _arena_variants(cfg, device)
-        baseline = None
-        for name, variant_cfg, make in variants:
-            its = iterations_per_second(make(variant_cfg, images, device), device, seconds)
-            baseline = baseline or its
-            label = f"{arch} b{cfg.batch_size} {name}"
-            print(f"{label:34s} {its:9.1f} {its * cfg.batch_size:10.0f} {its / baseline:8.2f}x", flush=True)
+        plain = iterations_per_second(PlainLoop(cfg.replace(precision="fp32"), images, device), device, seconds)
+        for precision in _precisions(device):
+            loop = ArenaLoop(cfg.replace(precision=precision), images, device)
+            its = iterations_per_second(loop, device, seconds)
+            label = f"{arch} b{cfg.batch_size}, {_precision_label(precision, device)}"
+            rows.append(Row(label, plain, its, "it/s", SPEED_TARGETS[arch] if precision == "fp32" else ""))
+            print(f"{label}: plain {plain:.1f} it/s, GAN Arena {its:.1f} it/s", flush=True)
+    return rows
 
 
-def _arena_variants(cfg: Config, device: torch.device) -> list[tuple[str, Config, type]]:
-    """The plain loop, GAN Arena in fp32, and GAN Arena in the precision 'auto' picks (when that is not fp32)."""
-    variants = [("plain reference loop", cfg.replace(precision="fp32"), PlainLoop),
-                ("GAN Arena fp32", cfg.replace(precision="fp32"), ArenaLoop)]
+def compute_ceiling(device: torch.device) -> str:
+    """Why the MLP's fp32 target is out of reach on a CPU: the arithmetic each loop does per iteration (counted by
+    torch's FlopCounterMode) against this CPU's matmul rate (a large fp32 matmul, measured now)."""
+    images, _ = load_images("mnist-embedded")
+    cfg = preset("mlp", precision="fp32")
+    flops = {}
+    for name, make in (("plain", PlainLoop), ("arena", ArenaLoop)):
+        loop = make(cfg, images, device)
+        loop.run(2)
+        with FlopCounterMode(display=False) as counter:
+            loop.run(1)
+        flops[name] = counter.get_total_flops()
+    size = 2048
+    a, b = torch.randn(size, size, device=device), torch.randn(size, size, device=device)
+    peak = 2 * size ** 3 / _best_seconds(lambda: a @ b, device)
+    ceiling = peak / flops["arena"]
+    return (f"MLP b64 fp32 arithmetic per iteration: plain {flops['plain'] / 1e9:.2f} GFLOP, GAN Arena "
+            f"{flops['arena'] / 1e9:.2f} GFLOP (plain does {flops['plain'] / flops['arena']:.2f}× as much). This "
+            f"device's fp32 matmul rate: {peak / 1e9:.0f} GFLOP/s, so no loop that keeps the maths exceeds "
+            f"{ceiling:.0f} it/s here, even with every other cost gone.")
+
+
+def _best_seconds(work, device: torch.device, repeats: int = 5) -> float:
+    work()
+    best = float("inf")
+    for _ in range(repeats):
+        _sync(device)
+        started = time.perf_counter()
+        work()
+        _sync(device)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def _precisions(device: torch.device) -> tuple[str, ...]:
+    """fp32, and the precision 'auto' picks when that is not fp32."""
     auto = choose_precision("auto", device).precision
-    if auto != "fp32":
-        variants.append((f"GAN Arena auto ({auto})", cfg.replace(precision="auto"), ArenaLoop))
-    return variants
+    return ("fp32",) if auto == "fp32" else ("fp32", "auto")
+
+
+def _precision_label(precision: str, device: torch.device) -> str:
+    return "fp32" if precision == "fp32" else f"auto ({choose_precision('auto', device).precision})"
 
 
 def seconds_to_digits(loop: PlainLoop | ArenaLoop, device: torch.device, budget: float, n: int = 1000,
@@ -154,15 +224,47 @@ def _eval_samples(G: nn.Module, noise: torch.Tensor) -> torch.Tensor:
         G.train()
 
 
-def digits_table(device: torch.device, budget: float) -> None:
+DIGITS_TARGETS = {"mlp": "≤ 0.4× the plain loop", "fast": "≤ 0.25× the plain loop"}
+
+
+def digits_rows(device: torch.device, budget: float) -> list[Row]:
+    """Training seconds until 1,000 samples show all ten digits recognisably (classifier confidence >= 0.9, each
+    digit >= 2 % of the samples): the plain loop, the seed defaults, and the fast classroom preset."""
     images, _ = load_images("mnist-embedded")
-    cfg = preset("mlp")
-    print(f"\nMLP GAN defaults: training seconds until 1,000 samples show all ten digits recognisably "
-          f"(classifier confidence >= 0.9, each digit >= 2 % of samples); budget {budget:.0f} s")
-    for name, variant_cfg, make in _arena_variants(cfg, device):
-        seconds, classes = seconds_to_digits(make(variant_cfg, images, device), device, budget)
-        shown = f"{seconds:6.1f} s" if seconds is not None else f"not within budget ({classes}/10 digits)"
-        print(f"{'mlp b64 ' + name:34s} {shown}", flush=True)
+    plain, classes = seconds_to_digits(PlainLoop(preset("mlp", precision="fp32"), images, device), device, budget)
+    print(f"plain loop: {_shown_seconds(plain, classes)}", flush=True)
+    rows = []
+    for slug in ("mlp", "fast"):
+        for precision in _precisions(device):
+            cfg = lesson(slug).config.replace(precision=precision, seconds=None)
+            seconds, classes = seconds_to_digits(ArenaLoop(cfg, images, device), device, budget)
+            label = f"{'seed MLP GAN' if slug == 'mlp' else 'fast preset'}, {_precision_label(precision, device)}"
+            print(f"{label}: {_shown_seconds(seconds, classes)}", flush=True)
+            rows.append(Row(f"{label}: seconds to ten digits", plain, seconds, "s", DIGITS_TARGETS[slug]))
+    return rows
+
+
+def _shown_seconds(seconds: float | None, classes: int) -> str:
+    return f"{seconds:.1f} s" if seconds is not None else f"not within budget ({classes}/10 digits)"
+
+
+def bundled_rows() -> list[Row]:
+    """The bundled generators' scores, measured now by the project's classifier on 1,000 samples."""
+    from gan.latent import bundled_generators, load_generator
+
+    rows = []
+    for name, path in bundled_generators().items():
+        G, state = load_generator(path)
+        arch = state["config"].arch
+        score = score_generator(G, n=1000)
+        target = {"dcgan": "≤ 30", "mlp": "≤ 40"}.get(arch, "")
+        rows.append(Row(f"bundled {arch}: classifier FID", None, score.fid, "lower is better", target))
+        if arch == "cgan":
+            accuracy = conditional_accuracy(G, n=1000)
+            rows.append(Row("bundled cgan: samples read as the digit asked for", None, 100 * accuracy, "%", "≥ 95 %"))
+            rows.append(Row("bundled cgan: rarest digit's share", None, 100 * min(score.class_histogram), "%",
+                            "≥ 5 %"))
+    return rows
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -184,10 +286,12 @@ def main(argv: list[str] | None = None) -> None:
           f"{torch.backends.cpu.get_cpu_capability()}")
     print(f"threads: {threads.threads} ({threads.reason})")
     print(f"precision: {choose_precision('auto', device).reason}\n")
-    speed_table(device, args.seconds, tuple(args.arch or ("mlp", "dcgan")))
+    rows = speed_rows(device, args.seconds, tuple(args.arch or ("mlp", "dcgan")))
     if args.digits_budget > 0:
-        digits_table(device, args.digits_budget)
-
+        rows += digits_rows(device, args.digits_budget)
+    rows += bundled_rows()
+    print_table(rows)
+    print("\n" + compute_ceiling(device))
 
 
 def slider_latency(path, frames: int = 10, repeats: int = 50) -> dict[str, float]:

@@ -13,6 +13,7 @@ from gan.latent import (LatentDirections, bundled_generators, early_layer, explo
                         interpolate_latents, is_conditional, label_embeddings, label_morph, latent, lerp,
                         load_generator, nearest_real, principal_directions, raw_offset, real_digits, slerp)
 from gan.models import build_generator
+from gan.quality import conditional_accuracy, score_generator
 
 D = 100
 
@@ -253,6 +254,26 @@ def test_bundled_generators_load_and_are_light(name):
     else:
         images = generate(G, z)
     assert images.shape == (4, 1, 28, 28) and torch.isfinite(images).all()
+
+
+# What a student sees first, scored now by the bundled classifier, not read from the file. The conditional GAN meets
+# issue 14's targets; the other two are held to what they reached on a 2-core CPU (issue 14 asks for 30 and 40:
+# assets/README.md says what was tried), so that a rebuild that makes them worse fails here.
+FID_BOUNDS = {"dcgan": 90.0, "mlp": 55.0}
+
+
+@pytest.mark.parametrize("name", list(bundled_generators()))
+def test_bundled_generators_draw_digits_a_teacher_is_proud_of(name):
+    G, state = load_generator(bundled_generators()[name])
+    arch = state["config"].arch
+    score = score_generator(G, n=1000)
+    assert score.classes_covered == 10
+    if arch == "cgan":
+        assert conditional_accuracy(G, n=1000) >= 0.95  # draws the digit it is asked for
+        assert min(score.class_histogram) >= 0.05
+    else:
+        assert score.fid <= FID_BOUNDS[arch]
+    assert score.fid == pytest.approx(state["quality"]["fid"], rel=0.02)  # the file says what it holds
 
 
 def test_load_generator_rejects_bad_files(tmp_path):
