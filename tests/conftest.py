@@ -59,6 +59,32 @@ def wait_for(predicate, timeout: float = 60.0, what: str = "the expected state")
     raise AssertionError(f"{what} not reached within {timeout:.0f} s")
 
 
+# ------------------------------------------------------------------ AppTest pages (tests/pages)
+def rerun(at):
+    """Run an AppTest page once more and fail on any exception it raised."""
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def button(at, label: str):
+    """The page's button with this label."""
+    return next(b for b in at.button if b.label == label)
+
+
+def poll(at, predicate, timeout: float = 90.0, describe=None) -> None:
+    """Rerun the page (a browser's fragments would) until `predicate(at)` holds; `describe(at)` adds what the page
+    showed to the failure. The timeout only bounds a hang."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rerun(at)
+        if predicate(at):
+            return
+        time.sleep(0.2)
+    shown = f" ({describe(at)})" if describe else ""
+    raise AssertionError(f"the page did not reach the expected state in time{shown}")
+
+
 def tiny_config(arch: str = "mlp", **overrides) -> Config:
     """A seed-default config shrunk so that one iteration takes milliseconds."""
     small = dict(g_width=16, d_width=32 if arch == "mlp" else 8, latent_dim=8, batch_size=16, iterations=4,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from gan.runs import list_runs, save_run
 from gan.train import GANTrainer
+from tests.conftest import button, poll, rerun
 from ui import keys
 
 APP = "../../app.py"  # AppTest resolves paths against this file
@@ -32,29 +32,13 @@ def open_compare(**state) -> AppTest:
     return rerun(at)
 
 
-def rerun(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def button(at: AppTest, label: str):
-    return next(b for b in at.button if b.label == label)
-
-
 def status_text(at: AppTest) -> str:
     return at.get("progress")[0].proto.text if at.get("progress") else ""
 
 
-def poll(at: AppTest, predicate, timeout: float = 90.0) -> None:
-    """Rerun the page (a browser's fragment would) until `predicate(at)` holds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        rerun(at)
-        if predicate(at):
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"the page did not reach the expected state in time (status: {status_text(at)!r})")
+def poll_race(at: AppTest, predicate) -> None:
+    """Rerun the page until `predicate(at)` holds; a failure says what the race's status line showed."""
+    poll(at, predicate, describe=lambda at: f"status: {status_text(at)!r}")
 
 
 def chart_traces(at: AppTest, key: str) -> list[dict]:
@@ -122,7 +106,7 @@ def test_a_tiny_race_runs_both_sides_live_to_a_verdict(tmp_path):
     rerun(at)
     button(at, "Start race").click()
     rerun(at)
-    poll(at, lambda at: "Finished" in status_text(at))
+    poll_race(at, lambda at: "Finished" in status_text(at))
     assert "6 iterations each" in status_text(at)
     assert len(at.image) == 2  # the two fixed-noise grids, side by side
     iterations = [m.value for m in at.metric if m.label == "Iterations"]
@@ -150,10 +134,10 @@ def test_stop_ends_a_race():
     rerun(at)
     button(at, "Start race").click()
     rerun(at)
-    poll(at, lambda at: "Racing" in status_text(at))
+    poll_race(at, lambda at: "Racing" in status_text(at))
     button(at, "Stop").click()
     rerun(at)
-    poll(at, lambda at: "Stopped" in status_text(at))
+    poll_race(at, lambda at: "Stopped" in status_text(at))
     assert at.table  # a verdict on the moment it stopped
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from tests.conftest import button, poll
 from ui import keys
 
 APP = "../../app.py"  # AppTest resolves paths against this file
@@ -29,22 +29,6 @@ def open_page(page: str, **query) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
-
-
-def button(at: AppTest, label: str):
-    return next(b for b in at.button if b.label == label)
-
-
-def poll(at: AppTest, predicate, timeout: float = 60.0) -> None:
-    """Rerun the page (a browser's fragment would) until `predicate(at)` holds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        at.run()
-        assert not at.exception, at.exception
-        if predicate(at):
-            return
-        time.sleep(0.3)
-    raise AssertionError("the page did not reach the expected state in time")
 
 
 def chart_points(at: AppTest, index: int = 0) -> int:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import base64
 import json
 import re
-import time
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import button, poll
 from ui import keys
 
 APP = "../../app.py"  # AppTest resolves paths against this file
@@ -37,22 +37,6 @@ def open_playground(preset: str | None = None, **fields) -> AppTest:
     if fields:
         at.run()
     return at
-
-
-def button(at: AppTest, label: str):
-    return next(b for b in at.button if b.label == label)
-
-
-def poll(at: AppTest, predicate, timeout: float = 60.0) -> None:
-    """Rerun the page (a browser's fragments would) until `predicate(at)` holds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        at.run()
-        assert not at.exception, at.exception
-        if predicate(at):
-            return
-        time.sleep(0.2)
-    raise AssertionError("the page did not reach the expected state in time")
 
 
 def plane(at: AppTest) -> dict:
