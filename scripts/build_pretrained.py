@@ -42,7 +42,7 @@ SCORE_SAMPLES = 1000
 QUIET = dict(log_every=20, sample_every=10**6)
 PLANS: dict[str, tuple[dict, int]] = {
     "mlp": (dict(iterations=24_000, g_ema=0.999, **QUIET), 1000),
-    "dcgan": (dict(iterations=8_000, batch_size=32, d_width=64, g_ema=0.999, **QUIET), 500),
+    "dcgan": (dict(iterations=16_000, batch_size=32, d_width=64, g_ema=0.999, **QUIET), 500),
     # The conditional GAN of the explorer's digit morphs (chapter 8's networks).
     "cgan": (dict(iterations=8_000, g_ema=0.999, **QUIET), 500),
 }
