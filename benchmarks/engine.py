@@ -153,7 +153,7 @@ def speed_rows(device: torch.device, seconds: float, archs: tuple[str, ...] = ("
 
 
 def compute_ceiling(device: torch.device) -> str:
-    """Why the MLP's fp32 target is out of reach on a CPU: the arithmetic each loop does per iteration (counted by
+    """How far a same-maths MLP loop could go here: the arithmetic each loop does per iteration (counted by
     torch's FlopCounterMode) against this CPU's matmul rate (a large fp32 matmul, measured now)."""
     images, _ = load_images("mnist-embedded")
     cfg = preset("mlp", precision="fp32")

@@ -51,8 +51,8 @@ LESSONS: dict[str, Lesson] = {
         focus=(),
     ),
     # Seconds of training until 1,000 samples show all ten digits recognisably (`python -m benchmarks.engine`,
-    # 2-core AVX-512 CPU, fp32): seed 0/1/2 18 / 16 / 21 s, against 42 s for the seed preset in the same session and
-    # ~100 s for a plain PyTorch loop. Measured and not taken: two time-scales with D 4x faster than G (lr_d 4e-4,
+    # 2-core AVX-512 CPU, fp32, medians of seeds 0-2): 18 s, against 52 s for the seed preset and 63 s for a plain
+    # PyTorch loop in the same run (bf16: 13 s and 33 s). Measured and not taken: two time-scales with D 4x faster than G (lr_d 4e-4,
     # lr_g 1e-4) did not reach ten digits in 60 s; lr_d 8e-4 / lr_g 4e-4 took 23 s; the average alone (at the seed's
     # rates) lags the live G and took 60 s; batch 32 or 128 did no better than 64.
     "fast": Lesson(
