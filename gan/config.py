@@ -15,11 +15,15 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from gan.data import DATASETS
+from gan.losses import OBJECTIVES
 
 ARCHS = ("mlp", "dcgan", "cgan", "sgan", "cyclegan")
 CONDITIONAL_ARCHS = ("cgan",)  # the players are told which digit: the data needs labels
 NOISE_ARCHS = ("mlp", "dcgan", "cgan", "sgan")  # generators that draw from noise z (the explorer, sampling)
 G_LOSSES = ("non-saturating", "minimax")
+# The archs whose trainer (GANTrainer) plays the objectives, penalties and augmentations of the modern GAN lab.
+MODERN_ARCHS = ("mlp", "dcgan", "cgan")
+DIFFAUGMENT = ("off", "color", "translation", "cutout", "translation,cutout", "color,translation,cutout")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "bf16")
 
@@ -71,6 +75,27 @@ class Config:
     """One-sided label smoothing: real targets become 1 - s (seed 004 uses s = 0.1, i.e. targets of 0.9)."""
     d_pretrain_steps: int = 0
     """Discriminator updates on real digits vs uniform noise before the game starts (seed 002)."""
+    objective: str = "bce"
+    """The game: 'bce' (the seeds' cross-entropy, with g_loss for G), 'hinge' (SN-GAN, BigGAN), 'wasserstein' (the
+    critic estimates the Wasserstein distance; give it gp) or 'relativistic' (D compares each real with a fake;
+    R3GAN with r1 and r2)."""
+    spectral_norm: bool = False
+    """Spectral normalisation of every D layer (Miyato et al., ICLR 2018): each weight matrix is divided by its
+    largest singular value, so D cannot change its verdict faster than its input changes (1-Lipschitz layers)."""
+    r1: float = 0.0
+    """R1 penalty weight gamma (Mescheder et al., ICML 2018): gamma/2 x the squared norm of D's gradient at real
+    images. 0 = off; R3GAN on MNIST-sized nets uses ~0.1-1."""
+    r2: float = 0.0
+    """R2 penalty weight: the same penalty at the fakes (R3GAN uses r2 = r1)."""
+    gp: float = 0.0
+    """WGAN-GP weight lambda (Gulrajani et al. 2017): keeps D's gradient norm near 1 between real and fake images;
+    10 in the paper. For the 'wasserstein' objective."""
+    diffaugment: str = "off"
+    """DiffAugment (Zhao et al., NeurIPS 2020): random differentiable transforms ('color', 'translation', 'cutout',
+    comma-separated) applied to every image D sees, real and fake, so a D trained on few images cannot memorise them."""
+    data_fraction: float = 1.0
+    """Train on this fraction of the dataset (the same share of each digit, chosen by the seed); the rest is held out
+    and shows whether D memorises its training digits (its accuracy on held-out real digits)."""
     g_ema: float = 0.0
     """Decay of an exponential moving average of G's weights, which draws the samples shown and is the generator
     saved (Yazıcı et al., ICLR 2019); 0 = off, as in the seeds. 0.999 suits long runs, 0.99 a run of minutes."""
@@ -170,6 +195,31 @@ def _some_budget(cfg: Config) -> None:
         raise ConfigError("iterations, epochs or seconds: set at least one budget for the run")
 
 
+def _bce_only_knobs(cfg: Config) -> None:
+    """g_loss and label smoothing are knobs of the cross-entropy game; the other objectives define their own."""
+    if cfg.objective == "bce":
+        return
+    if cfg.g_loss != "non-saturating":
+        raise ConfigError(f"g_loss {cfg.g_loss!r} is a loss of the 'bce' objective; the {cfg.objective!r} objective "
+                          "has its own generator loss (set g_loss to non-saturating)")
+    if cfg.label_smoothing:
+        raise ConfigError(f"label_smoothing softens the 'bce' objective's targets; the {cfg.objective!r} objective "
+                          "has none (set it to 0)")
+
+
+MODERN_FIELDS = ("objective", "spectral_norm", "r1", "r2", "gp", "diffaugment", "data_fraction")
+
+
+def _modern_techniques_need_a_plain_gan(cfg: Config) -> None:
+    if cfg.arch in MODERN_ARCHS:
+        return
+    defaults = {f.name: f.default for f in fields(Config)}
+    changed = [name for name in MODERN_FIELDS if getattr(cfg, name) != defaults[name]]
+    if changed:
+        raise ConfigError(f"{', '.join(changed)}: the {cfg.arch} GAN trains its own objective; these techniques are "
+                          f"for the {', '.join(MODERN_ARCHS)} GANs")
+
+
 _CHECKS = (
     _choice("arch", ARCHS),
     _choice("dataset", DATASETS),
@@ -190,6 +240,14 @@ _CHECKS = (
     _number("label_smoothing", 0, 0.5, high_open=True),
     _number("d_pretrain_steps", 0, 100_000, integer=True),
     _number("g_ema", 0, 1, high_open=True),
+    _choice("objective", OBJECTIVES),
+    _number("r1", 0, 1000),
+    _number("r2", 0, 1000),
+    _number("gp", 0, 1000),
+    _choice("diffaugment", DIFFAUGMENT),
+    _number("data_fraction", 0, 1, low_open=True),
+    _bce_only_knobs,
+    _modern_techniques_need_a_plain_gan,
     _number("iterations", 1, 10_000_000, integer=True, optional=True),
     _number("epochs", 0, 100_000, low_open=True, optional=True),
     _number("seconds", 0, 7 * 24 * 3600, low_open=True, optional=True),
@@ -245,5 +303,6 @@ def preset(arch: str, **overrides: Any) -> Config:
     return Config(**{**_PRESETS[arch], **overrides})
 
 
-__all__ = ["ARCHS", "CONDITIONAL_ARCHS", "NOISE_ARCHS", "DATASETS", "G_LOSSES", "DEVICES", "PRECISIONS", "Config",
+__all__ = ["ARCHS", "CONDITIONAL_ARCHS", "NOISE_ARCHS", "MODERN_ARCHS", "MODERN_FIELDS", "DATASETS", "DIFFAUGMENT", "G_LOSSES",
+           "OBJECTIVES", "DEVICES", "PRECISIONS", "Config",
            "ConfigError", "field_help", "preset"]

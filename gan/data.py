@@ -86,6 +86,23 @@ def to_training_tensor(images: np.ndarray, device: torch.device | str) -> torch.
     return (x.float() / 127.5 - 1.0).unsqueeze(1)
 
 
+def split_fraction(labels: np.ndarray | None, n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(training indices, held-out indices) of n images: `fraction` of each class (at least one image of each) when
+    labels are known, of all n otherwise, picked by `seed`; the held-out rest is what D never trains on. The
+    fraction 1 keeps everything in its order and holds nothing out."""
+    if fraction >= 1:
+        return np.arange(n), np.arange(0)
+    rng = np.random.default_rng(seed)
+    groups = [np.flatnonzero(labels == c) for c in np.unique(labels)] if labels is not None else [np.arange(n)]
+    train, held_out = [], []
+    for group in groups:
+        shuffled = rng.permutation(group)
+        keep = max(1, round(len(group) * fraction))
+        train.append(shuffled[:keep])
+        held_out.append(shuffled[keep:])
+    return np.sort(np.concatenate(train)), np.sort(np.concatenate(held_out))
+
+
 class IndexSampler:
     """Draws batches of indices into a training tensor, one random permutation per epoch.
 

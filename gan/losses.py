@@ -1,4 +1,6 @@
-"""GAN losses as pure functions of discriminator logits (seed 000 explains them, seed 004 uses logits).
+"""GAN losses as pure functions of discriminator logits (seed 000 explains them, seed 004 uses logits), and the
+objectives and gradient penalties that made GANs train reliably after 2016 (`d_objective`, `g_objective`,
+`gradient_penalty`, `wgan_gradient_penalty`).
 
 With D(x) = sigmoid(logit), binary cross-entropy against a target t is softplus(logit) - t * logit, which is what
 `binary_cross_entropy_with_logits` computes without ever forming log(0).
@@ -52,3 +54,63 @@ def least_squares_discriminator_loss(d_real: torch.Tensor, d_fake: torch.Tensor,
 def discriminator_accuracy(d_real: torch.Tensor, d_fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Fraction of reals D calls real (logit > 0) and of fakes D calls fake (logit < 0)."""
     return (d_real > 0).float().mean(), (d_fake < 0).float().mean()
+
+
+# ---------------------------------------------------------------------------------------------- objectives
+OBJECTIVES = ("bce", "hinge", "wasserstein", "relativistic")
+
+
+def d_objective(kind: str, d_real: torch.Tensor, d_fake: torch.Tensor, label_smoothing: float = 0.0) -> torch.Tensor:
+    """D's loss under an objective, from its raw scores on a real and a fake batch.
+
+    - 'bce': the seeds' game, `discriminator_loss` (Goodfellow et al. 2014).
+    - 'hinge': mean(relu(1 - D(x))) + mean(relu(1 + D(G(z)))) (Lim & Ye 2017; SN-GAN, BigGAN): D stops pushing a
+      sample once it is beyond the margin, so it cannot grow ever more confident.
+    - 'wasserstein': mean(D(G(z))) - mean(D(x)) (Arjovsky et al. 2017): the critic's estimate of the Wasserstein
+      distance, negated. Needs a Lipschitz critic: pair it with `wgan_gradient_penalty` (WGAN-GP).
+    - 'relativistic': mean(softplus(-(D(x) - D(G(z))))), each real paired with a fake (RpGAN; Jolicoeur-Martineau
+      2019, the objective of R3GAN, Huang et al. 2024): D says how much more real the real image looks.
+    """
+    if kind == "bce":
+        return discriminator_loss(d_real, d_fake, label_smoothing)
+    if kind == "hinge":
+        return F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
+    if kind == "wasserstein":
+        return d_fake.mean() - d_real.mean()
+    if kind == "relativistic":
+        return F.softplus(d_fake - d_real).mean()
+    raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)} (got {kind!r})")
+
+
+def g_objective(kind: str, d_fake: torch.Tensor, d_real: torch.Tensor | None = None,
+                g_loss: str = "non-saturating") -> torch.Tensor:
+    """G's loss under an objective. 'bce' uses `g_loss` (`generator_loss`); hinge and Wasserstein GANs raise D's
+    score of the fakes (-mean D(G(z))); the relativistic G makes its fakes look more real than the reals (it needs
+    D's scores of a real batch, `d_real`, paired one to one with the fakes)."""
+    if kind == "bce":
+        return generator_loss(d_fake, g_loss)
+    if kind in ("hinge", "wasserstein"):
+        return -d_fake.mean()
+    if kind == "relativistic":
+        if d_real is None:
+            raise ValueError("the relativistic generator loss needs D's scores of a real batch")
+        return F.softplus(d_real - d_fake).mean()
+    raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)} (got {kind!r})")
+
+
+def gradient_penalty(scores: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+    """E[||grad_x D(x)||^2] over the batch: R1 when `inputs` are the reals, R2 when they are the fakes (Mescheder
+    et al., ICML 2018). `inputs` must require grad and `scores` be D's outputs on them; the result keeps the graph,
+    so its own gradient reaches D's weights. The caller scales it by gamma / 2."""
+    (grad,) = torch.autograd.grad(scores.sum(), inputs, create_graph=True)
+    return grad.flatten(1).square().sum(1).mean()
+
+
+def wgan_gradient_penalty(D, real: torch.Tensor, fake: torch.Tensor, epsilon: torch.Tensor,
+                          *condition: torch.Tensor) -> torch.Tensor:
+    """WGAN-GP's E[(||grad D(x_hat)|| - 1)^2] at x_hat = eps x + (1 - eps) G(z), eps ~ U(0, 1) per image (Gulrajani
+    et al. 2017): keeps the critic 1-Lipschitz along the lines between real and fake images. `epsilon` has shape
+    (B, 1, 1, 1)."""
+    x_hat = torch.lerp(fake.detach(), real.detach(), epsilon).requires_grad_(True)
+    (grad,) = torch.autograd.grad(D(x_hat, *condition).float().sum(), x_hat, create_graph=True)
+    return (grad.flatten(1).norm(dim=1) - 1).square().mean()

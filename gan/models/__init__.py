@@ -4,6 +4,7 @@ generator and discriminator a config asks for."""
 from __future__ import annotations
 
 from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
 
 from gan.config import Config
 from gan.models.cgan import CGANDiscriminator, CGANGenerator
@@ -24,6 +25,11 @@ def build_generator(cfg: Config) -> nn.Module:
 
 
 def build_discriminator(cfg: Config) -> nn.Module:
+    D = _discriminator(cfg)
+    return with_spectral_norm(D) if cfg.spectral_norm else D
+
+
+def _discriminator(cfg: Config) -> nn.Module:
     if cfg.arch == "mlp":
         return MLPDiscriminator(cfg.d_width, cfg.leaky_slope)
     if cfg.arch == "dcgan":
@@ -35,6 +41,16 @@ def build_discriminator(cfg: Config) -> nn.Module:
     raise ValueError(f"unknown arch {cfg.arch!r}")
 
 
-__all__ = ["IMAGE_SHAPE", "build_generator", "build_discriminator", "count_parameters",
+def with_spectral_norm(D: nn.Module) -> nn.Module:
+    """Every Linear and Conv layer of D divided by its weight's largest singular value, estimated by one power
+    iteration per training step (SN-GAN). Embeddings (the conditional D's label stamp) are lookups, not maps of the
+    image, and stay as they are."""
+    for module in list(D.modules()):
+        if isinstance(module, (nn.Linear, nn.Conv2d)):
+            spectral_norm(module)
+    return D
+
+
+__all__ = ["IMAGE_SHAPE", "build_generator", "build_discriminator", "count_parameters", "with_spectral_norm",
            "MLPGenerator", "MLPDiscriminator", "DCGANGenerator", "DCGANDiscriminator",
            "CGANGenerator", "CGANDiscriminator", "SGANDiscriminator"]

@@ -23,14 +23,21 @@ import numpy as np
 import torch
 from torch.optim.swa_utils import AveragedModel
 
+from gan.augment import diff_augment, parse_policy
 from gan.checkpoint import load_weights
 from gan.config import CONDITIONAL_ARCHS, Config
-from gan.data import IndexSampler, load_images, to_training_tensor
+from gan.data import IndexSampler, load_images, split_fraction, to_training_tensor
 from gan.device import autocast, choose_precision, resolve_device
-from gan.losses import discriminator_accuracy, discriminator_loss, generator_loss
+from gan.losses import (d_objective, discriminator_accuracy, g_objective, gradient_penalty,
+                        wgan_gradient_penalty)
 from gan.models import build_discriminator, build_generator
 
 from gan.train.loop import METRICS, Record, TrainingLoop
+
+HELD_OUT_SCORED = 500  # held-out and training digits D is scored on for the memorisation measure
+# Objectives that see only differences of D's scores: adding a constant changes nothing, so "D calls it real" is
+# measured against the midpoint of the real and the fake batch's mean scores rather than against 0.
+SHIFT_INVARIANT = ("wasserstein", "relativistic")
 
 
 class GANTrainer(TrainingLoop):
@@ -45,6 +52,15 @@ class GANTrainer(TrainingLoop):
             images, labels = load_images(config.dataset, config.data_dir, download=config.download)
         if self.conditional and labels is None:
             raise ValueError(f"the {config.arch} GAN is told which digit to draw: it needs the images' labels")
+        train_index, held_out_index = split_fraction(labels, len(images), config.data_fraction, config.seed)
+        # Real digits D never trains on (data_fraction < 1): its accuracy on them shows whether it memorises.
+        held_out_index = _evenly_spaced(held_out_index, HELD_OUT_SCORED)  # every class, if the data is in class order
+        self.unseen_real = to_training_tensor(np.asarray(images)[held_out_index], self.device) \
+            if len(held_out_index) else None
+        self.unseen_labels = torch.tensor(np.asarray(labels)[held_out_index], dtype=torch.long,
+                                            device=self.device) if self.conditional and len(held_out_index) else None
+        images = np.asarray(images)[train_index]
+        labels = None if labels is None else np.asarray(labels)[train_index]
         self.real = to_training_tensor(images, self.device)  # (N, 1, 28, 28) in [-1, 1], on the device
         # (N,) int64 on the device; only conditional GANs use them
         self.real_labels = torch.tensor(np.asarray(labels), dtype=torch.long, device=self.device) \
@@ -64,6 +80,7 @@ class GANTrainer(TrainingLoop):
         # order whatever their architecture draws from `rng` (the Compare page's races rely on it).
         self.data_rng = torch.Generator(device=self.device).manual_seed(config.seed)
         self.sampler = IndexSampler(len(self.real), config.batch_size, self.data_rng, self.device)
+        self._set_up_augmentation()
         cpu_rng = torch.Generator().manual_seed(config.seed)  # fixed noise: the same on every device
         self.fixed_inputs = tuple(t.to(self.device) for t in self._fixed_inputs(config.n_samples, cpu_rng))
 
@@ -101,28 +118,39 @@ class GANTrainer(TrainingLoop):
         fake_condition = z[1:]  # a conditional G's labels: D judges each fake against the digit it was asked for
         with torch.set_grad_enabled(keep_fake_for_g), self._autocast:
             fake = self.G(*z)
-        d_real, d_fake = self._judge(x, fake.detach(), real_condition, fake_condition)
-        loss = discriminator_loss(d_real, d_fake, cfg.label_smoothing)
+        # What D sees: augmented copies (DiffAugment), leaves of the graph where a penalty differentiates D at them.
+        x_seen = self._augment(x).requires_grad_(cfg.r1 > 0)
+        fake_seen = self._augment(fake.detach()).requires_grad_(cfg.r2 > 0)
+        d_real, d_fake = self._judge(x_seen, fake_seen, real_condition, fake_condition)
+        loss = d_objective(cfg.objective, d_real, d_fake, cfg.label_smoothing)
         self.opt_d.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss + self._penalty(d_real, d_fake, x_seen, fake_seen, real_condition)).backward()
         self.opt_d.step()
-        self._pending_fake = (fake, fake_condition) if keep_fake_for_g else None
+        self._pending_fake = (fake, fake_condition, x, real_condition) if keep_fake_for_g else None
         self._accumulate_d(loss, d_real, d_fake)
 
     def g_step(self) -> None:
         """(2) Update G: make D call its fakes real, with D frozen."""
+        cfg = self.config
         pending = self._pending_fake
         self._pending_fake = None
         if pending is None:
-            z = self.G.sample_inputs(self.config.batch_size, self.rng, self.device)
+            z = self.G.sample_inputs(cfg.batch_size, self.rng, self.device)
             with self._autocast:
-                pending = self.G(*z), z[1:]
-        fake, fake_condition = pending
+                pending = self.G(*z), z[1:], None, ()
+        fake, fake_condition, x, real_condition = pending
         self.D.requires_grad_(False)
         try:
-            with self._autocast:
-                d_fake = self.D(fake, *fake_condition).float()
-            loss = generator_loss(d_fake, self.config.g_loss)
+            if cfg.objective == "relativistic":  # G's fakes are judged against a real batch
+                if x is None:
+                    index = self.sampler.next()
+                    x, real_condition = self.real[index], self._condition(index)
+                d_real, d_fake = self._judge(self._augment(x), self._augment(fake), real_condition, fake_condition)
+            else:
+                d_real = None
+                with self._autocast:
+                    d_fake = self.D(self._augment(fake), *fake_condition).float()
+            loss = g_objective(cfg.objective, d_fake, d_real, cfg.g_loss)
             self.opt_g.zero_grad(set_to_none=True)
             loss.backward()
             self.opt_g.step()
@@ -141,7 +169,7 @@ class GANTrainer(TrainingLoop):
             x, condition = self.real[index], self._condition(index)
             noise = torch.rand(x.shape, generator=self.rng, device=self.device) * 2 - 1
             d_real, d_fake = self._judge(x, noise, condition, condition)
-            loss = discriminator_loss(d_real, d_fake, self.config.label_smoothing)
+            loss = d_objective(self.config.objective, d_real, d_fake, self.config.label_smoothing)
             self.opt_d.zero_grad(set_to_none=True)
             loss.backward()
             self.opt_d.step()
@@ -192,6 +220,7 @@ class GANTrainer(TrainingLoop):
             "pretrained": self.pretrained,
             "sampler": self.sampler.state_dict(),  # holds data_rng's state
             "rng": self.rng.get_state(),
+            "augment_rng": self.augment_rng.get_state(),
             "fixed_inputs": list(self.fixed_inputs),
             "history": self.history,
             "events": self.events,
@@ -214,6 +243,8 @@ class GANTrainer(TrainingLoop):
         self.pretrained = bool(state["pretrained"])
         self.sampler.load_state_dict(state["sampler"])  # restores data_rng (older checkpoints: a copy of rng)
         self.rng.set_state(state["rng"].cpu())
+        if "augment_rng" in state:  # checkpoints from before DiffAugment have none (and needed none)
+            self.augment_rng.set_state(state["augment_rng"].cpu())
         self.fixed_inputs = tuple(t.to(self.device) for t in state["fixed_inputs"])
         self.history = {k: list(v) for k, v in state["history"].items()}
         self.events = [dict(e) for e in state["events"]]
@@ -270,11 +301,70 @@ class GANTrainer(TrainingLoop):
         return self.G.sample_inputs(n, generator)
 
     def _accumulate_d(self, loss: torch.Tensor, d_real: torch.Tensor, d_fake: torch.Tensor) -> None:
-        acc_real, acc_fake = discriminator_accuracy(d_real.detach(), d_fake.detach())
+        d_real, d_fake = d_real.detach(), d_fake.detach()
+        if self.config.objective in SHIFT_INVARIANT:
+            middle = (d_real.mean() + d_fake.mean()) / 2
+            d_real, d_fake = d_real - middle, d_fake - middle
+        acc_real, acc_fake = discriminator_accuracy(d_real, d_fake)
         self._d_sum += torch.stack((loss.detach(), acc_real, acc_fake,
-                                    torch.sigmoid(d_real.detach()).mean(), torch.sigmoid(d_fake.detach()).mean()))
+                                    torch.sigmoid(d_real).mean(), torch.sigmoid(d_fake).mean()))
         self._d_count += 1
 
+    def _set_up_augmentation(self) -> None:
+        cfg = self.config
+        self.augment_policy = parse_policy("" if cfg.diffaugment == "off" else cfg.diffaugment)
+        # Augmentations draw from a generator of their own, so turning them on leaves the noise stream unchanged.
+        self.augment_rng = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
+
+    def _augment(self, images: torch.Tensor) -> torch.Tensor:
+        """DiffAugment's view of a batch (real or fake alike); the batch itself when it is off."""
+        return diff_augment(images, self.augment_policy, self.augment_rng) if self.augment_policy else images
+
+    def _penalty(self, d_real: torch.Tensor, d_fake: torch.Tensor, real: torch.Tensor, fake: torch.Tensor,
+                 real_condition: tuple) -> torch.Tensor | float:
+        """D's gradient penalties on the batch it just judged: R1 (reals), R2 (fakes), WGAN-GP (in between)."""
+        cfg = self.config
+        penalty = 0.0
+        if cfg.r1:
+            penalty = penalty + cfg.r1 / 2 * gradient_penalty(d_real, real)
+        if cfg.r2:
+            penalty = penalty + cfg.r2 / 2 * gradient_penalty(d_fake, fake)
+        if cfg.gp:
+            epsilon = torch.rand(len(real), 1, 1, 1, generator=self.rng, device=self.device)
+            with self._autocast:
+                penalty = penalty + cfg.gp * wgan_gradient_penalty(self.D, real, fake, epsilon, *real_condition)
+        return penalty
+
+    @torch.no_grad()
+    def memorisation(self) -> dict[str, float] | None:
+        """D's accuracy on real digits it trains on and on real digits it never saw (data_fraction < 1): a D that
+        memorises its few training digits calls them real and the held-out ones fake. None without a held-out set."""
+        if self.unseen_real is None:
+            return None
+        n = min(len(self.unseen_real), len(self.real))
+        trained_on = torch.as_tensor(_evenly_spaced(np.arange(len(self.real)), n), device=self.device)
+        batches = [(self.real[trained_on], self._condition(trained_on)),
+                   (self.unseen_real[:n], () if self.unseen_labels is None else (self.unseen_labels[:n],))]
+        if self.config.objective in SHIFT_INVARIANT:  # their threshold lies between the reals and G's fakes
+            inputs = [t.to(self.device) for t in self.G.sample_inputs(n, torch.Generator().manual_seed(0))]
+            G = self.shown_generator
+            was_training = G.training
+            G.eval()
+            try:
+                with self._autocast:
+                    batches.append((G(*inputs), tuple(inputs[1:])))
+            finally:
+                G.train(was_training)
+        was_training = self.D.training
+        self.D.eval()
+        try:
+            with self._autocast:
+                scores = [self.D(images, *condition).float() for images, condition in batches]
+        finally:
+            self.D.train(was_training)
+        threshold = (scores[0].mean() + scores[2].mean()) / 2 if len(scores) == 3 else 0.0
+        return {"d_acc_trained_on": (scores[0] > threshold).float().mean().item(),
+                "d_acc_held_out": (scores[1] > threshold).float().mean().item()}
 
 
 class WarmingUpEMA:
@@ -309,6 +399,13 @@ class WarmingUpEMA:
     def resume(self, average: AveragedModel) -> None:
         """Continue a loaded average's count."""
         self.updates = int(average.n_averaged)
+
+
+def _evenly_spaced(index: np.ndarray, n: int) -> np.ndarray:
+    """At most n entries of `index`, spread evenly from its first to its last."""
+    if len(index) <= n:
+        return index
+    return index[np.linspace(0, len(index) - 1, n).round().astype(int)]
 
 
 def train(config: Config, **kwargs) -> Iterator[Record]:

@@ -94,6 +94,7 @@ class SGANTrainer(GANTrainer):
         self.labelled_y = torch.tensor(labels[self.labelled_index], device=self.device)
         self.held_out = to_training_tensor(images[held_out], self.device)
         self.held_out_y = torch.tensor(labels[held_out], device=self.device)
+        self.unseen_real = self.unseen_labels = None  # GANTrainer's data_fraction hold-out (the config keeps 1)
         if len(self.real) < cfg.batch_size:
             raise ValueError(f"batch_size {cfg.batch_size} is larger than the unlabelled set ({len(self.real)} images)")
 
@@ -114,6 +115,7 @@ class SGANTrainer(GANTrainer):
         self.rng = torch.Generator(device=self.device).manual_seed(cfg.seed)  # noise
         self.data_rng = torch.Generator(device=self.device).manual_seed(cfg.seed)  # unlabelled batches
         self.sampler = IndexSampler(len(self.real), cfg.batch_size, self.data_rng, self.device)
+        self._set_up_augmentation()  # off: the config refuses DiffAugment for the SGAN
         self.labelled_sampler = IndexSampler(  # the baseline sees exactly these batches too
             len(self.labelled), min(cfg.batch_size, len(self.labelled)),
             torch.Generator(device=self.device).manual_seed(cfg.seed + 1), self.device)
