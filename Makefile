@@ -20,16 +20,21 @@ $(UV):
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet uv==$(UV_VERSION)
 
+# --compile-bytecode: imports read .pyc files written once at install time. Where the environment sets
+# PYTHONDONTWRITEBYTECODE (containers, CI) Python never writes them itself, and torchmetrics alone then takes ~9 s
+# to import from source on every start of a worker.
+UV_INSTALL := $(UV) pip install --python $(PY) --quiet --compile-bytecode
+
 $(VENV)/.installed: requirements.lock | $(UV)
-	$(UV) pip install --python $(PY) --quiet -r requirements.lock
+	$(UV_INSTALL) -r requirements.lock
 	touch $@
 
 $(VENV)/.installed-dev: requirements-dev.lock | $(UV)
-	$(UV) pip install --python $(PY) --quiet -r requirements-dev.lock
+	$(UV_INSTALL) -r requirements-dev.lock
 	touch $@ $(VENV)/.installed
 
 $(VENV)/.installed-cluster: requirements-cluster.lock | $(UV)
-	$(UV) pip install --python $(PY) --quiet -r requirements-cluster.lock
+	$(UV_INSTALL) -r requirements-cluster.lock
 	touch $@ $(VENV)/.installed-dev $(VENV)/.installed
 
 run: $(VENV)/.installed

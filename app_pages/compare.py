@@ -106,6 +106,13 @@ def live_view() -> None:
     left.plotly_chart(figures.fid_overlay(scores, x), key=Compare.chart("fid"), width="stretch")
     right.plotly_chart(figures.recognisable_overlay(scores, x), key=Compare.chart("recognisable"), width="stretch")
     left, right = st.columns(2, gap="medium")
+    left.plotly_chart(figures.kid_overlay(scores, x), key=Compare.chart("kid"), width="stretch")
+    right.plotly_chart(figures.fidelity_diversity_overlay(scores, x), key=Compare.chart("prdc"), width="stretch")
+    right.caption("Precision: do the samples look like real digits? Recall: are all kinds of digits drawn? Mode "
+                  "collapse lowers recall, not precision.")
+    if any("d_acc_held_out" in p for _, points in scores for p in points):
+        st.plotly_chart(figures.memorisation_overlay(scores, x), key=Compare.chart("memo"), width="stretch")
+    left, right = st.columns(2, gap="medium")
     left.plotly_chart(figures.loss_overlay(curves, x), key=Compare.chart("loss"), width="stretch")
     right.plotly_chart(figures.accuracy_overlay(curves, x), key=Compare.chart("acc"), width="stretch")
     if snap.verdict:

@@ -11,6 +11,7 @@ from arena.worker import ToyJob, WorkerRunner
 from gan.toy import ToyConfig, ToyView
 from gan.train.toy import ToyTrainer
 from ui.controls import status_text, forget_live_knobs, render_run_controls
+from ui.dirac import render_dirac_section
 from ui.playground import LAYERS, distance_figure, loss_figure, plane_figure
 from ui.playground_form import (
     check_form,
@@ -165,3 +166,5 @@ with picture:
         polling = st.session_state[Playground.LIVE_UPDATES]
     st.fragment(live_view, run_every=(CURVES_REFRESH_S if waiting else REFRESH_S) if polling else None)()
     st.fragment(live_curves, run_every=CURVES_REFRESH_S if polling else None)()
+
+render_dirac_section()

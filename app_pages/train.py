@@ -169,6 +169,16 @@ def render_semi_supervised(r: WorkerRunner) -> None:
                      delta=f"{gap * 100:+.1f} points vs 100 labels alone")
 
 
+FIDELITY_CAPTION = ("Precision and density ask whether the samples look like real digits; recall and coverage ask "
+                    "whether every kind of real digit gets drawn: mode collapse lowers recall, not precision.")
+KID_CAPTION = ("KID measures the same gap as the FID, but without its bias at small samples, so the early points "
+               "can be trusted too.")
+MEMORISATION_CAPTION = ("A D that memorises its few training digits keeps calling them real while it starts to call "
+                        "real digits it has never seen fake: the gap between the lines.")
+WASSERSTEIN_CAPTION = ("Unlike the losses of the other objectives, the critic's estimate means something: it falls "
+                       "as the samples get better, along with the classifier FID.")
+
+
 def render_quality(snap: RunnerSnapshot) -> None:
     left, right = st.columns(2, gap="medium")
     left.plotly_chart(charts.quality_figure(snap.quality), key=Train.chart("quality"), width="stretch")
@@ -177,6 +187,22 @@ def render_quality(snap: RunnerSnapshot) -> None:
     if snap.quality and "label_accuracy" in snap.quality[-1]:
         right.metric("Samples the classifier reads as the digit G was asked for",
                      f"{snap.quality[-1]['label_accuracy']:.0%}", help="Chance is 10 %.")
+    left, right = st.columns(2, gap="medium")
+    left.plotly_chart(charts.fidelity_diversity_figure(snap.quality), key=Train.chart("prdc"), width="stretch")
+    left.caption(FIDELITY_CAPTION)
+    right.plotly_chart(charts.kid_figure(snap.quality), key=Train.chart("kid"), width="stretch")
+    right.caption(KID_CAPTION)
+    memorising = any("d_acc_held_out" in p for p in snap.quality)
+    wasserstein = run_config().objective == "wasserstein"
+    if memorising or wasserstein:
+        left, right = st.columns(2, gap="medium")
+        if memorising:
+            left.plotly_chart(charts.memorisation_figure(snap.quality), key=Train.chart("memo"), width="stretch")
+            left.caption(MEMORISATION_CAPTION)
+        if wasserstein:
+            right.plotly_chart(charts.wasserstein_figure(snap.records, snap.quality), key=Train.chart("w"),
+                               width="stretch")
+            right.caption(WASSERSTEIN_CAPTION)
 
 
 def render_status(snap: RunnerSnapshot) -> None:
@@ -223,8 +249,17 @@ def render_samples(r: WorkerRunner, snap: RunnerSnapshot) -> None:
     after = ", after a G step" if step and step["kind"] == "g" and step["iteration"] == iterations[index] else ""
     where = ("following the run" if follow else
              "not following the run: move the timeline to the end or turn on Follow live to catch up")
-    st.image(grid_array(grids[index], nrow=columns, scale=GRID_SCALE), output_format="PNG", width="stretch",
-             caption=f"{what}, iteration {iterations[index]:,}{after} — {where}")
+    live = r.extras.get("live_samples") if follow and run_config().g_ema else None
+    if live is not None:  # the EMA lesson: the average's grid beside the live G's, the same noise
+        averaged, alive = st.columns(2, gap="small")
+        averaged.image(grid_array(grids[index], nrow=columns, scale=GRID_SCALE), output_format="PNG",
+                       width="stretch", caption=f"Moving average of G's weights (shown and saved), iteration "
+                                            f"{iterations[index]:,}")
+        alive.image(grid_array(live, nrow=columns, scale=GRID_SCALE), output_format="PNG", width="stretch",
+                    caption="G itself, the same noise: the average smooths out its step-to-step jitter")
+    else:
+        st.image(grid_array(grids[index], nrow=columns, scale=GRID_SCALE), output_format="PNG", width="stretch",
+                 caption=f"{what}, iteration {iterations[index]:,}{after} — {where}")
     if last > 0:
         st.session_state[Train.TIMELINE] = index
         st.slider("Timeline", 0, last, key=Train.TIMELINE, on_change=on_timeline_move, args=(last,),

@@ -14,7 +14,8 @@ def score_every(config: Config) -> int:
 
 
 def live_scores(trainer) -> dict:
-    """The quality point the Train page plots; a conditional GAN also says how often it draws the digit asked for.
+    """The quality point the Train page plots; a conditional GAN also says how often it draws the digit asked for, a
+    run on a fraction of the data how D judges the digits it trains on and those held out.
 
     A CycleGAN translates images instead of drawing from noise: its point is the cycle reconstruction error.
     """
@@ -25,4 +26,5 @@ def live_scores(trainer) -> dict:
     scores = asdict(score_generator(trainer.shown_generator))
     if trainer.conditional:
         scores["label_accuracy"] = conditional_accuracy(trainer.shown_generator)
+    scores.update(trainer.memorisation() or {})  # D's accuracy on its training digits and on held-out ones
     return scores

@@ -272,6 +272,7 @@ class RunFeed:
         self.sample_iteration = None
         self.grid_iterations: list[int] = []
         self.view_sent = None
+        self.live_sent = None
 
     def news(self) -> dict[str, Any]:
         snap = self.runner.snapshot(since=self.records_sent)
@@ -296,6 +297,10 @@ class RunFeed:
         extras: dict[str, Any] = {}
         if hasattr(trainer, "classifier_history"):  # the SGAN's classifier against its baseline
             extras["classifier_history"] = list(trainer.classifier_history)
+        live = getattr(trainer, "live_samples", None)  # the live G's grid beside its moving average's
+        if live is not None and live is not self.live_sent:
+            extras["live_samples"] = live
+            self.live_sent = live
         view = getattr(trainer, "latest_view", None)  # the Playground's picture
         if view is not None and view is not self.view_sent:  # a new picture (a D-only step keeps the iteration)
             extras["latest_view"] = view

@@ -303,6 +303,5 @@ def preset(arch: str, **overrides: Any) -> Config:
     return Config(**{**_PRESETS[arch], **overrides})
 
 
-__all__ = ["ARCHS", "CONDITIONAL_ARCHS", "NOISE_ARCHS", "MODERN_ARCHS", "MODERN_FIELDS", "DATASETS", "DIFFAUGMENT", "G_LOSSES",
-           "OBJECTIVES", "DEVICES", "PRECISIONS", "Config",
-           "ConfigError", "field_help", "preset"]
+__all__ = ["ARCHS", "CONDITIONAL_ARCHS", "NOISE_ARCHS", "MODERN_ARCHS", "MODERN_FIELDS", "DATASETS", "DIFFAUGMENT",
+           "G_LOSSES", "OBJECTIVES", "DEVICES", "PRECISIONS", "Config", "ConfigError", "field_help", "preset"]

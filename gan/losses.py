@@ -103,7 +103,7 @@ def gradient_penalty(scores: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor
     et al., ICML 2018). `inputs` must require grad and `scores` be D's outputs on them; the result keeps the graph,
     so its own gradient reaches D's weights. The caller scales it by gamma / 2."""
     (grad,) = torch.autograd.grad(scores.sum(), inputs, create_graph=True)
-    return grad.flatten(1).square().sum(1).mean()
+    return grad.reshape(len(grad), -1).square().sum(1).mean()
 
 
 def wgan_gradient_penalty(D, real: torch.Tensor, fake: torch.Tensor, epsilon: torch.Tensor,

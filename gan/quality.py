@@ -7,16 +7,24 @@ better; real held-out digits score close to 0.
 
 Alongside it: how confident the classifier is, which digits it sees (a histogram over 0..9), how
 many classes appear at all (mode collapse shows as few) and how many samples it recognises with
-confidence >= 0.9.
+confidence >= 0.9; and, in the same feature space, KID (torchmetrics' KernelInceptionDistance with the
+classifier as its feature extractor: unbiased at small n, so early live points mean something) and
+precision / recall / density / coverage (the `prdc` package of Naeem et al., 2020), which tell fidelity
+(precision, density: do the samples look like real digits?) from diversity (recall, coverage: does G draw
+all the kinds of digits there are?). Nothing here loads the Inception weights or downloads anything.
 
 Retrain the bundled classifier with ``python -m gan.quality --retrain``.
 """
 
 import argparse
+import contextlib
 import functools
+import io
 import os
 import tempfile
+import threading
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +43,10 @@ RECOGNISABLE_CONFIDENCE = 0.9  # a sample is recognisable when its top softmax p
 HELD_OUT_EVERY = 5  # every 5th digit of each class is held out: 100 per class, 1,000 in all
 OUTLIER_WEIGHT = 0.5  # weight of the noise-is-no-digit loss in training
 SCORE_BATCH_SIZE = 500  # images per classifier call when scoring; bounds memory, results do not depend on it
+KID_SUBSETS = 50  # random subsets of the reals KID averages over (torchmetrics' default 100 costs twice the time)
+KID_MAX_SUBSET = 1000  # at most this many samples per KID subset
+PRDC_NEAREST_K = 5  # the k of the k-nearest-neighbour balls (Naeem et al.'s default)
+PRDC_MAX_SAMPLES = 1000  # fakes (and as many reals) compared; the distance matrices grow with its square
 
 
 class DigitClassifier(nn.Module):
@@ -53,7 +65,13 @@ class DigitClassifier(nn.Module):
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """(B, 1, 28, 28) -> (B, 64) penultimate features, the space the classifier FID is measured in."""
-        return F.relu(self.fc(self.conv(x).flatten(1)))
+        return F.relu(self.embedding(x))
+
+    def embedding(self, x: torch.Tensor) -> torch.Tensor:
+        """The features before their ReLU, where KID and precision / recall are measured: the classifier maps
+        noise to all-zero features, which after the ReLU sit inside the real digits' region and would count as
+        perfect fidelity; before it, noise lies far from every digit."""
+        return self.fc(self.conv(x).flatten(1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, 1, 28, 28) -> (B, 10) logits."""
@@ -74,6 +92,16 @@ class QualityScore:
     """Number of digits holding at least COVERAGE_THRESHOLD of the samples; mode collapse shows as few."""
     recognisable: float
     """Fraction of samples classified with confidence >= RECOGNISABLE_CONFIDENCE."""
+    kid: float | None = None
+    """Kernel distance (KID) to the real digits' features, x 1000; lower is better, ~0 for real digits."""
+    precision: float | None = None
+    """Fidelity: the share of samples that fall inside the region of real digits (k-NN balls around them)."""
+    recall: float | None = None
+    """Diversity: the share of real digits that fall inside the region of the samples; mode collapse lowers it."""
+    density: float | None = None
+    """Fidelity, robust to outliers: how many real digits' balls hold each sample, / k (~1 for real digits)."""
+    coverage: float | None = None
+    """Diversity, robust to outliers: the share of real digits with a sample inside their ball."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -105,9 +133,20 @@ def real_feature_stats(device: torch.device | str = "cpu") -> tuple[torch.Tensor
 
 @functools.lru_cache(maxsize=None)
 def _real_feature_stats(device: str) -> tuple[torch.Tensor, torch.Tensor]:
+    return _mean_and_covariance(_real_features(device))
+
+
+def _real_features(device: str) -> torch.Tensor:
+    """The classifier features (5000, 64), float64 on the CPU, of the embedded digits (in class order)."""
+    return _real_embeddings(device).clamp(min=0)
+
+
+@functools.lru_cache(maxsize=None)
+def _real_embeddings(device: str) -> torch.Tensor:
+    """The classifier's pre-ReLU features (5000, 64), float64 on the CPU, of the embedded digits (in class order)."""
     images, _ = load_images("mnist-embedded")
-    features, _ = _features_and_probabilities(to_training_tensor(images, device))
-    return _mean_and_covariance(features)
+    embeddings, _ = _embeddings_and_probabilities(to_training_tensor(images, device))
+    return embeddings
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,7 +156,7 @@ def _real_feature_stats(device: str) -> tuple[torch.Tensor, torch.Tensor]:
 def classify(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Classify images (B, 1, 28, 28) in [-1, 1]; return (labels int64 (B,), confidences float32 (B,)) on CPU."""
     _check_images(images, min_count=1)
-    _, probabilities = _features_and_probabilities(images)
+    _, probabilities = _embeddings_and_probabilities(images)
     confidences, labels = probabilities.max(dim=1)
     return labels, confidences
 
@@ -126,17 +165,84 @@ def score_samples(images: torch.Tensor) -> QualityScore:
     """Score generated images (B, 1, 28, 28) in [-1, 1], B >= 2, on the images' device."""
     _check_images(images, min_count=2)
     real_mu, real_sigma = real_feature_stats(images.device)
-    features, probabilities = _features_and_probabilities(images)
-    fake_mu, fake_sigma = _mean_and_covariance(features)
+    embeddings, probabilities = _embeddings_and_probabilities(images)
+    fake_mu, fake_sigma = _mean_and_covariance(embeddings.clamp(min=0))
     confidences, labels = probabilities.max(dim=1)
     histogram = torch.bincount(labels, minlength=NUM_CLASSES).double() / len(labels)
+    real_embeddings = _real_embeddings(str(images.device))
     return QualityScore(
         fid=frechet_distance(fake_mu, fake_sigma, real_mu, real_sigma),
         confidence=confidences.mean().item(),
         class_histogram=tuple(histogram.tolist()),
         classes_covered=int((histogram >= COVERAGE_THRESHOLD).sum()),
         recognisable=(confidences >= RECOGNISABLE_CONFIDENCE).double().mean().item(),
+        kid=kernel_distance(real_embeddings, embeddings),
+        **fidelity_and_diversity(real_embeddings, embeddings),
     )
+
+
+class _Features(nn.Module):
+    """torchmetrics' custom feature extractor: the inputs already are the classifier's embeddings (computed once per
+    scoring for FID, KID and PRDC alike), so it only rescales them by the real digits' root-mean-square entry. KID's
+    kernel (x.y / d + 1)^3 expects entries of order 1, as Inception's features have; ours are ~10x larger."""
+
+    def __init__(self, scale: float):
+        super().__init__()
+        self.scale = scale
+
+    def forward(self, embeddings: torch.Tensor) -> torch.Tensor:
+        return embeddings / self.scale
+
+
+_KID_LOCK = threading.Lock()  # one cached metric per process holds the real features; scorings take turns
+
+
+def kernel_distance(real_features: torch.Tensor, fake_features: torch.Tensor) -> float | None:
+    """KID x 1000 between two feature sets (torchmetrics' KernelInceptionDistance, cubic polynomial kernel), over
+    KID_SUBSETS subsets drawn with a fixed seed so that the same samples give the same number. None below 2."""
+    n = min(len(fake_features), len(real_features), KID_MAX_SUBSET)
+    if n < 2:
+        return None
+    with _KID_LOCK, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)  # the subsets KID draws with torch.randperm
+        metric = _kid_metric(real_features)
+        metric.subset_size = n
+        metric.reset()  # the fakes of the last call; the real features stay (reset_real_features=False)
+        metric.update(fake_features.float(), real=False)
+        mean, _std = metric.compute()
+    return 1000 * mean.item()
+
+
+_kid_cache: dict[int, object] = {}
+
+
+def _kid_metric(real_features: torch.Tensor):
+    key = id(real_features)  # the cached real features of one device (functools.lru_cache keeps them alive)
+    if key not in _kid_cache:
+        from torchmetrics.image.kid import KernelInceptionDistance  # lazy: torchmetrics takes ~1 s to import
+
+        scale = real_features.square().mean().sqrt().item()
+        with warnings.catch_warnings():  # "will save all extracted features": 5,000 x 64 numbers, on purpose
+            warnings.simplefilter("ignore", UserWarning)
+            metric = KernelInceptionDistance(feature=_Features(scale), subsets=KID_SUBSETS,
+                                             subset_size=KID_MAX_SUBSET, reset_real_features=False)
+        metric.update(real_features.float(), real=True)
+        _kid_cache[key] = metric
+    return _kid_cache[key]
+
+
+def fidelity_and_diversity(real_features: torch.Tensor, fake_features: torch.Tensor) -> dict[str, float | None]:
+    """Precision, recall, density and coverage (Naeem et al. 2020, their `prdc` package) of up to PRDC_MAX_SAMPLES
+    fakes against as many reals spread evenly over the real set (so every digit is there). None for tiny samples."""
+    n = min(len(fake_features), PRDC_MAX_SAMPLES)
+    if n <= PRDC_NEAREST_K:
+        return dict(precision=None, recall=None, density=None, coverage=None)
+    from prdc import compute_prdc  # lazy: it imports scikit-learn
+
+    real = real_features[np.linspace(0, len(real_features) - 1, n).round().astype(int)]
+    with contextlib.redirect_stdout(io.StringIO()):  # it prints the sample counts
+        scores = compute_prdc(real.float().numpy(), fake_features[:n].float().numpy(), nearest_k=PRDC_NEAREST_K)
+    return {name: float(value) for name, value in scores.items()}
 
 
 SCORE_SAMPLES = 500  # samples scored per live quality point: enough for a stable FID, ~50 ms on a CPU
@@ -213,18 +319,19 @@ def _check_images(images: torch.Tensor, min_count: int) -> None:
 
 
 @torch.inference_mode()
-def _features_and_probabilities(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(B, 1, 28, 28) on any device -> features (B, 64) float64 and softmax probabilities (B, 10) float32, on CPU.
+def _embeddings_and_probabilities(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B, 1, 28, 28) on any device -> pre-ReLU features (B, 64) float64 and softmax probabilities (B, 10) float32,
+    on CPU (the FID's features are the embeddings clamped at 0).
 
     Runs in fixed-size chunks, so memory stays bounded and results do not depend on B.
     """
     model = load_classifier(images.device)
-    features, probabilities = [], []
+    embeddings, probabilities = [], []
     for chunk in images.split(SCORE_BATCH_SIZE):
-        h = model.features(chunk.float())  # (b, 64)
-        features.append(h.double().cpu())
-        probabilities.append(model.head(h).softmax(dim=1).cpu())  # eval mode: forward(x) == head(features(x))
-    return torch.cat(features), torch.cat(probabilities)
+        e = model.embedding(chunk.float())  # (b, 64)
+        embeddings.append(e.double().cpu())
+        probabilities.append(model.head(F.relu(e)).softmax(dim=1).cpu())  # eval mode: forward == head(features)
+    return torch.cat(embeddings), torch.cat(probabilities)
 
 
 def _mean_and_covariance(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -93,6 +93,11 @@ class ToyConfig:
     g_loss: str = "non-saturating"
     """'non-saturating' (-log D(G(z))), 'minimax' (log(1 - D(G(z)))) or 'least-squares' (LSGAN, for D too)."""
 
+    r1: float = 0.0
+    """R1 penalty weight gamma: gamma/2 x the squared slope of D at the real points (Mescheder et al. 2018); 0 = off."""
+    spectral_norm: bool = False
+    """Spectral normalisation of D's layers (Miyato et al. 2018): D's map of the plane cannot turn steep."""
+
     iterations: int | None = 20_000
     """Stop after this many iterations (one iteration = k D updates + one G update)."""
     seconds: float | None = None
@@ -161,6 +166,7 @@ _RANGES = {  # name: (low, high, integer, optional); both ends allowed
     "z_dim": (1, 64, True, False), "g_layers": (0, 5, True, False), "g_width": (1, 512, True, False),
     "d_layers": (0, 5, True, False), "d_width": (1, 512, True, False),
     "lr_g": (1e-6, 1.0, False, False), "lr_d": (1e-6, 1.0, False, False), "beta1": (0.0, 0.999, False, False),
+    "r1": (0.0, 100.0, False, False),
     "batch_size": (1, 4096, True, False), "d_steps": (1, 100, True, False),
     "iterations": (1, 10_000_000, True, True), "seconds": (0.1, 24 * 3600, False, True),
     "seed": (0, 2**63 - 1, True, False), "log_every": (1, 100_000, True, False),

@@ -151,6 +151,63 @@ def quality_figure(quality: Sequence[dict], revision: str = "live") -> go.Figure
     return _layout(fig, "Sample quality (bundled digit classifier)", "classifier FID", revision=revision)
 
 
+def _points_with(points: Sequence[dict], *keys: str) -> list[dict]:
+    """The quality points that carry every key (older checkpoints' points have no KID or precision / recall)."""
+    return [p for p in points if all(p.get(key) is not None for key in keys)]
+
+
+FIDELITY_DIVERSITY = [("precision", "precision (fidelity)", COLORS["real"]),
+                      ("density", "density (fidelity)", "#81c784"),
+                      ("recall", "recall (diversity)", COLORS["G"]),
+                      ("coverage", "coverage (diversity)", "#f48fb1")]
+
+
+def fidelity_diversity_figure(quality: Sequence[dict], revision: str = "live") -> go.Figure:
+    """Precision and density (do the samples look like digits?) apart from recall and coverage (are all kinds of
+    digits drawn?): mode collapse lowers the second pair, not the first."""
+    points = _points_with(quality, *(key for key, _, _ in FIDELITY_DIVERSITY))
+    top = max([1.02] + [p["density"] * 1.05 for p in points])  # density may exceed 1
+    return series_figure(points, FIDELITY_DIVERSITY, title="Fidelity and diversity (classifier features)",
+                         yaxis="share", yrange=(-0.02, top), revision=revision)
+
+
+def kid_figure(quality: Sequence[dict], revision: str = "live") -> go.Figure:
+    """KID x 1000 on a log axis (clipped at 0.1: the unbiased estimate of a near-perfect G can dip below 0)."""
+    points = [{**p, "kid": max(p["kid"], 0.1)} for p in _points_with(quality, "kid")]
+    fig = series_figure(points, [("kid", "KID × 1000", COLORS["quality"])],
+                        title="Kernel distance to the real digits (KID, lower is better)", yaxis="KID × 1000",
+                        revision=revision)
+    fig.update_yaxes(type="log")
+    return fig
+
+
+def memorisation_figure(quality: Sequence[dict], revision: str = "live") -> go.Figure:
+    """D's share of real digits called real: those it trains on against held-out ones. A gap means D memorises."""
+    points = _points_with(quality, "d_acc_trained_on", "d_acc_held_out")
+    fig = series_figure(points, [("d_acc_trained_on", "its training digits", COLORS["D"]),
+                                 ("d_acc_held_out", "held-out digits it never saw", COLORS["real"])],
+                        title="Does D memorise? Real digits D calls real", yaxis="share called real",
+                        yrange=(-0.02, 1.02), revision=revision)
+    return fig
+
+
+def wasserstein_figure(records: Sequence[dict], quality: Sequence[dict], revision: str = "live") -> go.Figure:
+    """WGAN's promise: the critic's estimate of the Wasserstein distance, mean D(x) - mean D(G(z)) (= -D loss, the
+    penalty left out), falls as the samples improve; the classifier FID on the right axis is the check."""
+    estimate = [{**r, "w_estimate": -r["d_loss"]} for r in records]
+    fig = series_figure(estimate, [("w_estimate", "critic's Wasserstein estimate", COLORS["D"])],
+                        title="The critic's Wasserstein estimate tracks sample quality",
+                        yaxis="mean D(x) − mean D(G(z))",
+                        revision=revision)
+    if quality:
+        data = columns(quality, "iteration", "fid")
+        fig.add_trace(go.Scatter(x=data["iteration"], y=data["fid"], name="classifier FID (right axis)",
+                                 mode="lines+markers", yaxis="y2", line=dict(color=COLORS["quality"],
+                                                                             width=LINE_WIDTH, dash="dot")))
+    fig.update_layout(yaxis2=dict(overlaying="y", side="right", type="log", title="classifier FID", showgrid=False))
+    return fig
+
+
 def reconstruction_figure(points: Sequence[dict], revision: str = "live") -> go.Figure:
     """A CycleGAN's cycle consistency: how far A -> B -> A (and B -> A -> B) land from where they started."""
     traces = [("cycle_error_a", "A → B → A", COLORS["real"]), ("cycle_error_b", "B → A → B", COLORS["fake"])]

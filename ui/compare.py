@@ -81,6 +81,34 @@ def recognisable_overlay(sides: Sequence[Side], x: str = "elapsed") -> go.Figure
                           yaxis="% confidence ≥ 0.9", yrange=(-2, 102), markers=True)
 
 
+def _with(sides: Sequence[Side], *keys: str) -> list[Side]:
+    return [(label, [p for p in points if all(p.get(k) is not None for k in keys)]) for label, points in sides]
+
+
+def kid_overlay(sides: Sequence[Side], x: str = "elapsed") -> go.Figure:
+    """KID x 1000 on a log axis, clipped at 0.1 (its unbiased estimate can dip below 0 for a near-perfect G)."""
+    clipped = [(label, [{**p, "kid": max(p["kid"], 0.1)} for p in points]) for label, points in _with(sides, "kid")]
+    return overlay_figure(clipped, [("kid", "", "solid")], x=x, title="KID × 1000 (lower is better)",
+                          yaxis="KID × 1000", log_y=True, markers=True)
+
+
+def fidelity_diversity_overlay(sides: Sequence[Side], x: str = "elapsed") -> go.Figure:
+    """Precision (fidelity, solid) against recall (diversity, dashed) for each side."""
+    return overlay_figure(_with(sides, "precision", "recall"), [("precision", "precision", "solid"),
+                                                                ("recall", "recall", "dash")],
+                          x=x, title="Fidelity (precision) and diversity (recall)", yaxis="share",
+                          yrange=(-0.02, 1.02), markers=True)
+
+
+def memorisation_overlay(sides: Sequence[Side], x: str = "elapsed") -> go.Figure:
+    """D's share of held-out real digits called real (solid) against its training digits (dashed)."""
+    return overlay_figure(_with(sides, "d_acc_held_out", "d_acc_trained_on"),
+                          [("d_acc_held_out", "held-out digits", "solid"),
+                           ("d_acc_trained_on", "training digits", "dash")],
+                          x=x, title="Does D memorise? Real digits D calls real", yaxis="share called real",
+                          yrange=(-0.02, 1.02), markers=True)
+
+
 def histogram_pair(histograms: Sequence[tuple[str, Sequence[float] | None]]) -> go.Figure:
     """Which digits the classifier sees in each side's samples, bars side by side (mode collapse: one tall bar)."""
     fig = go.Figure()

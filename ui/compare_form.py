@@ -13,7 +13,8 @@ import torch
 from torch import nn
 
 from arena.worker import RaceJob, WorkerRunner
-from gan.config import DATASETS, G_LOSSES, NOISE_ARCHS, PRECISIONS, Config, ConfigError, field_help
+from gan.config import (DATASETS, DIFFAUGMENT, G_LOSSES, NOISE_ARCHS, OBJECTIVES, PRECISIONS, Config, ConfigError,
+                        field_help)
 from gan.presets.races import RACES, base_config
 from gan.quality import QualityScore, score_generator
 from gan.race import BUDGET_UNITS, RaceBudget
@@ -25,8 +26,9 @@ from ui.state import session_slot
 RACE_ARCHS = tuple(a for a in NOISE_ARCHS if a != "sgan")  # a race trains plain GANTrainers
 
 SIDES = ("a", "b")
-SIDE_FIELDS = ("arch", "g_loss", "lr_g", "lr_d", "beta1", "d_steps", "batch_size", "label_smoothing", "precision")
-FLOAT_FIELDS = {"lr_g", "lr_d", "beta1", "label_smoothing"}
+SIDE_FIELDS = ("arch", "g_loss", "lr_g", "lr_d", "beta1", "d_steps", "batch_size", "label_smoothing", "precision",
+               "objective", "spectral_norm", "r1", "r2", "gp", "diffaugment", "data_fraction", "g_ema")
+FLOAT_FIELDS = {"lr_g", "lr_d", "beta1", "label_smoothing", "r1", "r2", "gp", "data_fraction", "g_ema"}
 UNIT_NAMES = {"seconds": "Equal training time", "iterations": "Equal iterations"}
 # The set-up outlives a visit to another page or to the checkpoint view, where its widgets are not drawn.
 KEEP = {"persist_state": "session"}
@@ -114,6 +116,25 @@ def side_ui(side: str) -> None:
                        help=help_["label_smoothing"], **KEEP)
     left.selectbox("g_loss", G_LOSSES, key=key("g_loss"), help=help_["g_loss"], **KEEP)
     right.selectbox("precision", PRECISIONS, key=key("precision"), help=help_["precision"], **KEEP)
+    with st.expander("Stabilisers (2017-2024)", expanded=_stabilised(side)):
+        left, right = st.columns(2)
+        left.selectbox("objective", OBJECTIVES, key=key("objective"), help=help_["objective"], **KEEP)
+        right.toggle("spectral_norm", key=key("spectral_norm"), help=help_["spectral_norm"], **KEEP)
+        left.number_input("r1", 0.0, 1000.0, step=0.1, key=key("r1"), help=help_["r1"], **KEEP)
+        right.number_input("r2", 0.0, 1000.0, step=0.1, key=key("r2"), help=help_["r2"], **KEEP)
+        left.number_input("gp", 0.0, 1000.0, step=1.0, key=key("gp"), help=help_["gp"], **KEEP)
+        right.number_input("g_ema", 0.0, 0.9999, step=0.001, format="%.3f", key=key("g_ema"), help=help_["g_ema"],
+                           **KEEP)
+        left.selectbox("diffaugment", DIFFAUGMENT, key=key("diffaugment"), help=help_["diffaugment"], **KEEP)
+        right.number_input("data_fraction", 0.001, 1.0, step=0.01, format="%.3f", key=key("data_fraction"),
+                           help=help_["data_fraction"], **KEEP)
+
+
+def _stabilised(side: str) -> bool:
+    """Open the stabilisers where the side uses one (a race about them), closed for the seeds' plain games."""
+    defaults = Config()
+    return any(st.session_state.get(Compare.side(side, name)) != getattr(defaults, name)
+               for name in ("objective", "spectral_norm", "r1", "r2", "gp", "diffaugment", "data_fraction"))
 
 
 def race_setup() -> tuple[tuple[str, str], list[Config], RaceBudget]:

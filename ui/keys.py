@@ -64,6 +64,11 @@ class Playground:
     def chart(name: str) -> str:
         return _join("playground.chart", name)
 
+    @staticmethod
+    def dirac(name: str) -> str:
+        """The Dirac-GAN section's widget for DiracConfig field `name` (and its query parameter, `dirac.<name>`)."""
+        return _join("dirac", name)
+
 
 class Compare:
     """The Compare page (app_pages/compare.py, ui/compare_form.py)."""

@@ -112,14 +112,18 @@ def render_training_fields() -> None:
     _number("lr_d", cols[1], min_value=1e-6, max_value=1.0, step=1e-4, format="%.1e")
     _number("d_steps", cols[2], min_value=1, max_value=100, step=1)
     cols = st.columns(3)
+    _number("r1", cols[0], min_value=0.0, max_value=100.0, step=0.1)
+    with cols[1]:
+        st.toggle("spectral norm", key=Playground.field("spectral_norm"), help=help_text("spectral_norm"))
+    cols = st.columns(3)
     _number("batch_size", cols[0], min_value=1, max_value=4096, step=32)
     _number("iterations", cols[1], min_value=1, max_value=10_000_000, step=1000)
     _number("seed", cols[2], min_value=0, step=1)
 
 
 FORM_FIELDS = ("dataset", "noise", "z_dist", "z_dim", "g_layers", "g_width", "g_activation", "d_layers", "d_width",
-               "d_activation", "g_loss", "optimizer", "beta1", "lr_g", "lr_d", "d_steps", "batch_size", "iterations",
-               "seed")
+               "d_activation", "g_loss", "optimizer", "beta1", "lr_g", "lr_d", "d_steps", "r1", "spectral_norm",
+               "batch_size", "iterations", "seed")
 
 
 def drawn_points() -> list[tuple[float, float]]:

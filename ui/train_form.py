@@ -14,18 +14,21 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from gan.config import ARCHS, DATASETS, DEVICES, G_LOSSES, PRECISIONS, Config, ConfigError, field_help
+from gan.config import (ARCHS, DATASETS, DEVICES, DIFFAUGMENT, G_LOSSES, OBJECTIVES, PRECISIONS, Config, ConfigError,
+                        field_help)
 from gan.device import choose_precision, resolve_device
 from gan.presets.train import LESSONS, lesson
 from ui.keys import Train
 
-CHOICES = {"arch": ARCHS, "dataset": DATASETS, "g_loss": G_LOSSES, "device": DEVICES, "precision": PRECISIONS}
+CHOICES = {"arch": ARCHS, "dataset": DATASETS, "g_loss": G_LOSSES, "device": DEVICES, "precision": PRECISIONS,
+           "objective": OBJECTIVES, "diffaugment": DIFFAUGMENT}
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "Model": ("arch", "latent_dim", "g_width", "d_width", "leaky_slope", "bn_momentum"),
     "Optimisation": ("lr_g", "lr_d", "beta1", "beta2", "batch_size", "d_steps", "g_ema"),
     "Losses": ("g_loss", "label_smoothing", "d_pretrain_steps"),
-    "Data": ("dataset", "download"),
+    "Stabilisers": ("objective", "spectral_norm", "r1", "r2", "gp", "diffaugment"),
+    "Data": ("dataset", "download", "data_fraction"),
     "Run": ("iterations", "epochs", "seconds", "seed", "device", "precision", "sample_every", "n_samples",
             "log_every"),
 }
@@ -47,6 +50,19 @@ TEACHING = {
     "label_smoothing": "Real targets of 0.9 instead of 1 stop D from becoming over-confident, so G keeps a gradient.",
     "g_ema": "G's weights jitter from step to step as the two players chase each other; their running average "
              "draws cleaner digits sooner. Only what you see changes: training goes on with G itself.",
+    "objective": "The seeds' cross-entropy game lets D grow ever more confident. The hinge stops pushing once a "
+                 "verdict is safe; the Wasserstein critic measures a distance that shrinks as G improves; the "
+                 "relativistic D only says which of a real and a fake looks more real.",
+    "spectral_norm": "A D that can change its verdict sharply gives G useless, exploding gradients; capping each "
+                     "layer's gain at 1 keeps its verdicts smooth, without touching the learning rates.",
+    "r1": "Penalising D's slope at the real digits stops the two players circling the equilibrium forever (see the "
+          "Dirac-GAN in the 2-D Playground). Too large and D goes flat and blind.",
+    "r2": "The same penalty at the fakes: with R1, it is what lets R3GAN drop the old tricks.",
+    "gp": "The Wasserstein critic must not be steeper than 1; the penalty pulls its gradient norm towards 1 on the "
+          "lines between real and fake digits.",
+    "diffaugment": "D sees shifted, cut-out, re-lit versions of every image, real and fake alike: it can no longer "
+                   "memorise a few training digits, and G is not taught to draw the augmentations.",
+    "data_fraction": "Few training digits (try 0.01: 50 of them) let D memorise them; the held-out digits show it.",
     "d_pretrain_steps": "A head start for D: it first learns real digits vs noise (seed 002).",
     "leaky_slope": "A leaky ReLU lets a little gradient through negative inputs, so no unit goes silent.",
     "bn_momentum": "How fast BatchNorm's running statistics (used to draw the samples) follow the training batches.",
@@ -55,9 +71,10 @@ TEACHING = {
                  "elsewhere; on a CPU without native bf16, forcing bf16 makes training many times slower.",
 }
 
-_FLOAT_FORMATS = {"lr_g": "%.1e", "lr_d": "%.1e", "beta2": "%.4f", "g_ema": "%.3f"}
+_FLOAT_FORMATS = {"lr_g": "%.1e", "lr_d": "%.1e", "beta2": "%.4f", "g_ema": "%.3f", "data_fraction": "%.3f"}
 _STEPS = {"lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.05, "beta2": 0.001, "g_ema": 0.001, "label_smoothing": 0.05,
-          "leaky_slope": 0.01, "bn_momentum": 0.05, "epochs": 1.0, "seconds": 30.0}
+          "leaky_slope": 0.01, "bn_momentum": 0.05, "epochs": 1.0, "seconds": 30.0, "r1": 0.1, "r2": 0.1,
+          "gp": 1.0, "data_fraction": 0.01}
 _TYPES = typing.get_type_hints(Config)
 
 

@@ -13,6 +13,12 @@ BatchNorm (the MLP GAN's) judges the real and the fake batch in one pass, since 
 image alone (the same numbers from bigger, faster matmuls); and convolutional nets run channels-last on the CPU and
 CUDA, the layout oneDNN's and cuDNN's fastest convolutions use. `tests/gan/test_engine.py` checks that all of it
 gives the losses and weights of a straightforward loop.
+
+The modern GAN lab (issue 15) plays in the same two moves: `objective` picks D's and G's losses (gan.losses), the
+penalties (R1, R2, WGAN-GP) are added to D's loss on the batch it just judged, DiffAugment transforms every batch D
+sees in both moves, spectral norm lives in D itself (gan.models), and `data_fraction` trains on a share of the digits
+and keeps the rest to measure memorisation (`memorisation()`). With all of them at their defaults the loop is the
+seeds' game, number for number.
 """
 
 from __future__ import annotations
@@ -97,6 +103,7 @@ class GANTrainer(TrainingLoop):
         self.precision = choose_precision(config.precision, self.device)  # 'auto' -> what this hardware runs natively
         self._autocast = autocast(self.precision, self.device)
         self._pending_fake: torch.Tensor | None = None
+        self.live_samples: torch.Tensor | None = None  # the live G's grid when a moving average is shown
         self._start_loop()
 
     @classmethod
@@ -110,7 +117,8 @@ class GANTrainer(TrainingLoop):
 
     # ------------------------------------------------------------------ the two players' moves
     def d_step(self, keep_fake_for_g: bool = False) -> None:
-        """(1) Update D: maximise log D(x) + log(1 - D(G(z))) on one real and one fake batch."""
+        """(1) Update D on one real and one fake batch: the seeds' maximise log D(x) + log(1 - D(G(z))), or the
+        objective and penalties the config asks for."""
         cfg = self.config
         index = self.sampler.next()
         x, real_condition = self.real[index], self._condition(index)
@@ -193,10 +201,18 @@ class GANTrainer(TrainingLoop):
         G itself otherwise."""
         return self.G if self.G_ema is None else self.G_ema.module
 
-    @torch.inference_mode()
     def sample_fixed(self) -> torch.Tensor:
         """The fixed noise batch's images, in eval mode (BatchNorm's running statistics, no side effects)."""
-        G = self.shown_generator
+        return self._sample(self.shown_generator)
+
+    def _on_snapshot(self) -> None:
+        """With a moving average shown, the live G's grid of the same noise too (`live_samples`), drawn here in the
+        training thread so that a UI never runs the networks while they train."""
+        if self.G_ema is not None:
+            self.live_samples = self._sample(self.G)
+
+    @torch.inference_mode()
+    def _sample(self, G: torch.nn.Module) -> torch.Tensor:
         was_training = G.training
         G.eval()
         try:

@@ -14,8 +14,9 @@ import torch
 from torch import nn
 
 from gan.data import IndexSampler
-from gan.losses import (discriminator_accuracy, discriminator_loss, generator_loss,
+from gan.losses import (discriminator_accuracy, discriminator_loss, generator_loss, gradient_penalty,
                         least_squares_discriminator_loss)
+from gan.models import with_spectral_norm
 from gan.models.toy import ToyDiscriminator, ToyGenerator
 from gan.train.loop import METRICS, Record, TrainingLoop
 from gan.toy import (ARROWS, METRIC_FAKES, REFERENCE_POINTS, VIEW_FAKES, VIEW_REAL, ToyConfig, ToyView, coverage_modes,
@@ -44,6 +45,8 @@ class ToyTrainer(TrainingLoop):
         torch.manual_seed(config.seed)  # the weights' initialisation
         self.G = ToyGenerator(config)
         self.D = ToyDiscriminator(config)
+        if config.spectral_norm:
+            with_spectral_norm(self.D)
         self.opt_g = self._optimizer(self.G, config.lr_g)
         self.opt_d = self._optimizer(self.D, config.lr_d)
         self.rng = torch.Generator().manual_seed(config.seed)  # noise
@@ -79,14 +82,16 @@ class ToyTrainer(TrainingLoop):
     # ------------------------------------------------------------------ the two players' moves
     def d_step(self, keep_fake_for_g: bool = False) -> None:
         """(1) Update D: tell the real points from G's points."""
-        x = self.real[self.sampler.next()]
-        z = self.G.sample_inputs(self.config.batch_size, self.rng)
+        cfg = self.config
+        x = self.real[self.sampler.next()].requires_grad_(cfg.r1 > 0)  # indexing copies: a leaf R1 can differentiate at
+        z = self.G.sample_inputs(cfg.batch_size, self.rng)
         with torch.set_grad_enabled(keep_fake_for_g):
             fake = self.G(z)
         d_real, d_fake = self.D(x), self.D(fake.detach())
         loss = self._d_loss(d_real, d_fake)
+        penalty = cfg.r1 / 2 * gradient_penalty(d_real, x) if cfg.r1 else 0.0
         self.opt_d.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss + penalty).backward()
         self.opt_d.step()
         self._pending_fake = fake if keep_fake_for_g else None
         self._accumulate_d(loss, d_real.detach(), d_fake.detach())

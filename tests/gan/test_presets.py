@@ -8,13 +8,14 @@ from gan.presets.train import LESSONS, Lesson, lesson
 
 SEED_LESSONS = ("mlp", "dcgan", "cgan", "sgan", "cyclegan")
 FAILURE_LESSONS = ("saturating", "strong-d", "mode-collapse", "label-smoothing")
-MLP_LESSONS = ("fast", *FAILURE_LESSONS)  # the seed MLP GAN with a few knobs turned
+MODERN_LESSONS = ("spectral-norm", "hinge", "wgan-gp", "ema", "ttur", "memorise", "diffaugment")
+MLP_LESSONS = ("fast", *FAILURE_LESSONS, *MODERN_LESSONS)  # the seed MLP GAN with a few knobs turned
 BUDGET = {"iterations", "seconds", "sample_every"}  # how long a lesson runs and how often it draws, not what it teaches
 CONFIG_FIELDS = {f.name for f in fields(Config)}
 
 
 def test_the_presets_come_in_order_with_the_seed_defaults_first():
-    assert list(LESSONS) == ["mlp", "fast", *SEED_LESSONS[1:], *FAILURE_LESSONS]
+    assert list(LESSONS) == ["mlp", "fast", *SEED_LESSONS[1:], *FAILURE_LESSONS, *MODERN_LESSONS]
     assert lesson("mlp").name == "MLP GAN — seed 001" and lesson("dcgan").name == "DCGAN — GANs in Action"
 
 
@@ -69,6 +70,16 @@ def test_the_failure_lessons_turn_the_knobs_their_names_promise():
     collapse = lesson("mode-collapse").config
     assert collapse.lr_g >= 10 * collapse.lr_d
     assert lesson("label-smoothing").config.label_smoothing == pytest.approx(0.1)  # seed 004's target of 0.9
+
+
+def test_the_modern_lessons_differ_from_their_failure_by_the_fix_alone():
+    fixed, broken = lesson("spectral-norm").config, lesson("strong-d").config
+    assert fixed.spectral_norm and fixed.replace(spectral_norm=False, seconds=broken.seconds) == broken
+    few_digits = lesson("memorise").config
+    assert lesson("diffaugment").config.replace(diffaugment="off", seconds=few_digits.seconds) == few_digits
+    assert lesson("memorise").failure and not lesson("diffaugment").failure
+    assert lesson("wgan-gp").config.objective == "wasserstein" and lesson("wgan-gp").config.gp > 0
+    assert lesson("hinge").config.objective == "hinge" and lesson("ema").config.g_ema > 0
 
 
 def test_an_unknown_slug_names_the_slugs():

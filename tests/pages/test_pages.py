@@ -208,3 +208,31 @@ def test_one_training_per_student_starting_another_stops_the_first_and_says_why(
     poll(at, lambda at: "Stopped" in status_text(at))
     assert any("2-D Playground page: one training per student" in e.value for e in at.warning)
     assert training_gate().running == 1  # only the Playground's run holds a slot
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
+def test_the_few_digits_lesson_plots_memorisation_and_fidelity_apart_from_diversity():
+    at = open_page("app_pages/train.py", preset="memorise", iterations="40", sample_every="20", g_width="32",
+                   d_width="64")
+    button(at, "Start").click().run()
+    poll(at, lambda at: "Finished" in status_text(at))
+    titles = chart_titles(at)
+    assert any("Does D memorise" in t for t in titles)
+    assert any("Fidelity and diversity" in t for t in titles) and any("KID" in t for t in titles)
+    assert not any("Wasserstein" in t for t in titles)
+
+
+def test_the_wgan_lesson_plots_the_critics_estimate_and_the_ema_lesson_shows_two_grids():
+    at = open_page("app_pages/train.py", preset="wgan-gp", iterations="10", g_width="32", d_width="64")
+    button(at, "Start").click().run()
+    poll(at, lambda at: "Finished" in status_text(at))
+    assert any("Wasserstein estimate" in t for t in chart_titles(at))
+    at = open_page("app_pages/train.py", preset="ema", iterations="30", sample_every="10", g_width="32",
+                   d_width="64")
+    button(at, "Start").click().run()
+    poll(at, lambda at: "Finished" in status_text(at) and len(at.image) >= 2)
+    captions = [image.proto.imgs[0].caption for image in at.image]
+    assert any("Moving average" in c for c in captions) and any("G itself" in c for c in captions)

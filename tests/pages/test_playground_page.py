@@ -172,3 +172,23 @@ def test_layers_can_be_hidden():
     at.run()
     names = {t.get("name") for t in plane(at)["data"]}
     assert names == {"real", "fake G(z)"}
+
+
+def test_the_dirac_gan_section_shows_r1_closing_the_spiral_and_shares_its_settings():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params[keys.Playground.dirac("r1")] = "1.0"
+    at.query_params[keys.Playground.dirac("updates")] = "sideways"
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("updates" in w.value for w in at.warning)  # the bad part of the link is named and ignored
+    assert at.slider(key=keys.Playground.dirac("r1")).value == pytest.approx(1.0)
+    distance = next(m for m in at.metric if "equilibrium" in m.label)
+    assert float(distance.value) < 0.01 and distance.delta.startswith("-")  # closer than the plain game
+    names = {t.get("name") for c in at.get("plotly_chart") for t in json.loads(c.proto.spec)["data"]}
+    assert {"update field", "without R1", "equilibrium (0, 0)"} <= names
+    assert any(f"{keys.Playground.dirac('r1')}=1.0" in c.value for c in at.code)
+    at.slider(key=keys.Playground.dirac("r1")).set_value(0.0).run()
+    distance = next(m for m in at.metric if "equilibrium" in m.label)
+    assert float(distance.value) > 0.3  # without R1 the players circle
