@@ -111,6 +111,6 @@ def wgan_gradient_penalty(D, real: torch.Tensor, fake: torch.Tensor, epsilon: to
     """WGAN-GP's E[(||grad D(x_hat)|| - 1)^2] at x_hat = eps x + (1 - eps) G(z), eps ~ U(0, 1) per image (Gulrajani
     et al. 2017): keeps the critic 1-Lipschitz along the lines between real and fake images. `epsilon` has shape
     (B, 1, 1, 1)."""
-    x_hat = torch.lerp(fake.detach(), real.detach(), epsilon).requires_grad_(True)
+    x_hat = torch.lerp(fake.detach().float(), real.detach().float(), epsilon.float()).requires_grad_(True)
     (grad,) = torch.autograd.grad(D(x_hat, *condition).float().sum(), x_hat, create_graph=True)
     return (grad.flatten(1).norm(dim=1) - 1).square().mean()

@@ -117,9 +117,9 @@ def side_ui(side: str) -> None:
     left.selectbox("g_loss", G_LOSSES, key=key("g_loss"), help=help_["g_loss"], **KEEP)
     right.selectbox("precision", PRECISIONS, key=key("precision"), help=help_["precision"], **KEEP)
     with st.expander("Stabilisers (2017-2024)", expanded=_stabilised(side)):
+        st.selectbox("objective", OBJECTIVES, key=key("objective"), help=help_["objective"], **KEEP)
+        st.toggle("spectral norm of D", key=key("spectral_norm"), help=help_["spectral_norm"], **KEEP)
         left, right = st.columns(2)
-        left.selectbox("objective", OBJECTIVES, key=key("objective"), help=help_["objective"], **KEEP)
-        right.toggle("spectral_norm", key=key("spectral_norm"), help=help_["spectral_norm"], **KEEP)
         left.number_input("r1", 0.0, 1000.0, step=0.1, key=key("r1"), help=help_["r1"], **KEEP)
         right.number_input("r2", 0.0, 1000.0, step=0.1, key=key("r2"), help=help_["r2"], **KEEP)
         left.number_input("gp", 0.0, 1000.0, step=1.0, key=key("gp"), help=help_["gp"], **KEEP)

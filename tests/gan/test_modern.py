@@ -222,3 +222,14 @@ def test_wgan_gp_lesson_critic_estimate_falls_with_the_fid():
             points.append((-record.d_loss, score_generator(trainer.G, n=200).fid))
     (w_early, fid_early), (w_late, fid_late) = points
     assert w_late < 0.8 * w_early and fid_late < fid_early
+
+
+@pytest.mark.parametrize("changes", [dict(objective="wasserstein", gp=10.0),
+                                     dict(objective="relativistic", r1=1.0, r2=1.0),
+                                     dict(diffaugment="color,translation,cutout", spectral_norm=True)])
+@pytest.mark.parametrize("arch", ["mlp", "dcgan"])
+def test_every_technique_trains_under_bf16_autocast(arch, changes):
+    """G's fakes come out of autocast in bf16 and the reals are fp32: the penalties must mix them (WGAN-GP did not)."""
+    config = preset(arch, g_width=32, d_width=16, batch_size=8, iterations=2, precision="bf16", **changes)
+    records = list(GANTrainer(config).run())
+    assert all(math.isfinite(r.d_loss) and math.isfinite(r.g_loss) for r in records)
