@@ -47,9 +47,10 @@ REPLY_TIMEOUT_S = 60.0  # a worker silent for this long is taken for hung and ki
 WORKER_NICENESS = int(os.environ.get("GAN_ARENA_WORKER_NICENESS", "0"))
 AUTOSAVE_S = 30.0  # seconds of training between two saves of a Train page run (what a dead worker leaves)
 # Imported once in the forkserver, so that each worker starts in a fraction of a second. torch._dynamo: the first
-# torch.optim.Adam imports it (8 s on this machine's CPU), in every worker unless it is here.
-PRELOAD = ["torch", "torch._dynamo", "gan.train", "gan.train.build", "gan.quality", "gan.train.toy", "gan.race", "arena.runner",
-           "arena.race_runner", "arena.scoring", "arena.worker"]
+# torch.optim.Adam imports it (8 s on this machine's CPU), in every worker unless it is here. torchmetrics and prdc
+# (scikit-learn): the first live score imports them (1-4 s), and a worker busy importing cannot obey a Pause.
+PRELOAD = ["torch", "torch._dynamo", "gan.train", "gan.train.build", "gan.quality", "gan.train.toy", "gan.race",
+           "arena.runner", "arena.race_runner", "arena.scoring", "arena.worker", "torchmetrics.image.kid", "prdc"]
 
 
 # ---------------------------------------------------------------------------------------------- the process

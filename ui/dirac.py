@@ -139,7 +139,7 @@ def render_dirac_section() -> None:
             st.plotly_chart(distance_figure(config, path, plain_path), key=Playground.chart("dirac_distance"),
                             width="stretch")
             final = distance_to_equilibrium(path)[-1]
-            st.metric("Distance to the equilibrium after the last step", f"{final:.3g}",
+            st.metric("Final distance to the equilibrium", f"{final:.3g}",
                       delta=(f"{final - distance_to_equilibrium(plain_path)[-1]:+.3g} vs without R1"
                              if plain_path is not None else None), delta_color="inverse")
             params = {Playground.dirac(name): str(getattr(config, name)) for name in FORM_FIELDS}

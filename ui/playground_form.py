@@ -113,8 +113,8 @@ def render_training_fields() -> None:
     _number("d_steps", cols[2], min_value=1, max_value=100, step=1)
     cols = st.columns(3)
     _number("r1", cols[0], min_value=0.0, max_value=100.0, step=0.1)
-    with cols[1]:
-        st.toggle("spectral norm", key=Playground.field("spectral_norm"), help=help_text("spectral_norm"))
+    # A row of its own: in a third of this column, 1280x720 cut the label to "s...".
+    st.toggle("spectral norm of D", key=Playground.field("spectral_norm"), help=help_text("spectral_norm"))
     cols = st.columns(3)
     _number("batch_size", cols[0], min_value=1, max_value=4096, step=32)
     _number("iterations", cols[1], min_value=1, max_value=10_000_000, step=1000)
