@@ -32,6 +32,18 @@ class ConfigError(ValueError):
     """A hyperparameter outside its allowed range; the message names the field."""
 
 
+def check_number(name: str, value, low: float, high: float, *, integer: bool = False, optional: bool = False) -> None:
+    """Raise ConfigError unless `value` is a finite number (an integer where asked) in [low, high]; None passes
+    where optional. For the small configs (the 2-D playground, the Dirac-GAN) that list their ranges."""
+    if value is None and optional:
+        return
+    kind = "an integer" if integer else "a number"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
+        raise ConfigError(f"{name} must be {kind} (got {value!r})")
+    if not (math.isfinite(value) and low <= value <= high):
+        raise ConfigError(f"{name} must be in [{low:g}, {high:g}] (got {value!r})")
+
+
 @dataclass(frozen=True)
 class Config:
     """One GAN run. Field docstrings double as the help text of the CLI and the Train page."""

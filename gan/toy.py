@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from gan.config import ConfigError
+from gan.config import ConfigError, check_number
 
 DATASETS = ("ring", "grid", "moons", "spiral", "line", "gaussian", "custom")
 Z_DISTS = ("uniform", "gaussian")
@@ -135,7 +135,7 @@ class ToyConfig:
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{name} must be one of {', '.join(allowed)} (got {getattr(self, name)!r})")
         for name, (low, high, integer, optional) in _RANGES.items():
-            _check_number(name, getattr(self, name), low, high, integer, optional)
+            check_number(name, getattr(self, name), low, high, integer=integer, optional=optional)
         if self.iterations is None and self.seconds is None:
             raise ConfigError("iterations or seconds: set at least one budget for the run")
         if self.batch_size > self.n_real:
@@ -172,16 +172,6 @@ _RANGES = {  # name: (low, high, integer, optional); both ends allowed
     "seed": (0, 2**63 - 1, True, False), "log_every": (1, 100_000, True, False),
     "view_every_s": (0.0, 60.0, False, False),
 }
-
-
-def _check_number(name: str, value, low: float, high: float, integer: bool, optional: bool) -> None:
-    if value is None and optional:
-        return
-    kind = "an integer" if integer else "a number"
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
-        raise ConfigError(f"{name} must be {kind} (got {value!r})")
-    if not (math.isfinite(value) and low <= value <= high):
-        raise ConfigError(f"{name} must be in [{low:g}, {high:g}] (got {value!r})")
 
 
 # ---------------------------------------------------------------------------------------------- the data
