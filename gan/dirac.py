@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from gan.config import ConfigError
+from gan.config import ConfigError, check_number
 from gan.losses import d_objective, g_objective, gradient_penalty
 
 OBJECTIVES = ("bce", "wasserstein", "hinge")  # the relativistic loss of one real and one fake point is the bce's
@@ -56,12 +56,8 @@ class DiracConfig:
         if self.updates not in UPDATES:
             raise ConfigError(f"updates must be one of {', '.join(UPDATES)} (got {self.updates!r})")
         for name, low, high in (("r1", 0.0, 100.0), ("lr", 1e-4, 2.0), ("theta", -3.0, 3.0), ("psi", -3.0, 3.0)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-                    or not low <= value <= high:
-                raise ConfigError(f"{name} must be a number in [{low:g}, {high:g}] (got {value!r})")
-        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or not 1 <= self.steps <= 20_000:
-            raise ConfigError(f"steps must be an integer in [1, 20000] (got {self.steps!r})")
+            check_number(name, getattr(self, name), low, high)
+        check_number("steps", self.steps, 1, 20_000, integer=True)
         return self
 
 

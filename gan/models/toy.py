@@ -6,6 +6,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from gan.toy import ToyConfig
+
 MESH_SIZE = 15  # z grid lines per axis for the manifold (a 1-D z: MESH_SIZE * 8 points along the curve)
 
 

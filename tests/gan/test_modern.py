@@ -184,6 +184,18 @@ def test_dirac_gan_circles_without_r1_and_converges_with_it():
     assert np.allclose(plain_field[on_axis, 1], 0) and np.all(r1_field[on_axis, 1] < 0)
 
 
+@pytest.mark.parametrize("changes, message", [
+    (dict(steps=0), r"steps must be in \[1, 20000\]"), (dict(steps=2.5), "steps must be an integer"),
+    (dict(lr=float("nan")), r"lr must be in"), (dict(r1=True), "r1 must be a number"),
+    (dict(objective="minimax"), "objective must be one of"), (dict(theta=9.0), r"theta must be in \[-3, 3\]"),
+])
+def test_an_impossible_dirac_setting_is_refused_by_name(changes, message):
+    from gan.dirac import DiracConfig
+
+    with pytest.raises(ConfigError, match=message):
+        DiracConfig(**changes).validate()
+
+
 def test_spectral_norm_lesson_keeps_a_too_strong_d_from_winning_outright():
     """The lesson's claim in a short seeded run: at the same learning rates, D(G(z)) stays off 0 with SN only."""
     from gan.presets.train import LESSONS
