@@ -1,0 +1,65 @@
+"""`python -m benchmarks.lessons [slug ...]`: the figures behind the modern GAN lab's lessons (issue 15).
+
+Each lesson trains headless, seed 0, fp32, beside the run it is about (the same config without its technique), and
+prints the classifier scores of 500 samples every `--every` iterations: FID, KID (x1000), precision, recall, D(G(z)),
+and for a data fraction D's accuracy on its training digits and on held-out ones. The lessons' comments in
+`gan/presets/train.py` quote these figures; minutes of CPU per lesson on 2 cores, so run it on an idle machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from gan.config import Config
+from gan.presets.train import LESSONS
+from gan.quality import score_generator
+from gan.train.gan import GANTrainer
+
+# slug -> (iterations, what the lesson is set against); the iterations are those the comments quote.
+BASELINES = {
+    "spectral-norm": (2_400, dict(spectral_norm=False)),
+    "hinge": (3_000, dict(objective="bce")),
+    "wgan-gp": (2_000, None),  # no twin: the lesson is the critic's estimate falling with the FID
+    "ema": (3_000, None),  # its twin is G itself, scored beside the average in the same run
+    "ttur": (3_000, dict(lr_d=2e-4)),
+    "memorise": (3_000, None),
+    "diffaugment": (3_000, dict(diffaugment="off")),
+}
+
+
+def scored_run(name: str, config: Config, every: int) -> None:
+    trainer = GANTrainer(config)
+    started = time.perf_counter()
+    rows = []
+    for record in trainer.run():
+        if record.iteration % every and not trainer.finished():
+            continue
+        score = score_generator(trainer.shown_generator)
+        row = (f"it {record.iteration:>5,}  FID {score.fid:7.1f}  KID {score.kid:6.1f}  P {score.precision:.2f}  "
+               f"R {score.recall:.2f}  D(G(z)) {record.d_fake:.3f}  D loss {record.d_loss:7.3f}")
+        if config.g_ema:
+            row += f"  FID of G itself {score_generator(trainer.G).fid:7.1f}"
+        held = trainer.memorisation()
+        if held:
+            row += f"  D right on its digits {held['d_acc_trained_on']:.0%}, on held-out {held['d_acc_held_out']:.0%}"
+        rows.append(row)
+    print(f"== {name} ({time.perf_counter() - started:.0f} s)")
+    print("\n".join("   " + row for row in rows), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("slugs", nargs="*", default=list(BASELINES), choices=list(BASELINES), metavar="slug")
+    parser.add_argument("--every", type=int, default=500, help="score every this many iterations")
+    args = parser.parse_args()
+    for slug in args.slugs:
+        iterations, baseline = BASELINES[slug]
+        config = LESSONS[slug].config.replace(iterations=iterations, seconds=None, precision="fp32", seed=0)
+        scored_run(slug, config, args.every)
+        if baseline is not None:
+            scored_run(f"{slug} without it: {baseline}", config.replace(**baseline), args.every)
+
+
+if __name__ == "__main__":
+    main()
