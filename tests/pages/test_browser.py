@@ -210,6 +210,11 @@ def test_the_sample_grid_follows_the_run_until_the_timeline_is_moved(browser, ru
             page.wait_for_timeout(250)
 
 
+# The buttons must follow the run's state at once, not after a second click or 20 s (both happened): the bound leaves
+# room for a full-page rerun of a live page with one core kept busy (up to ~3 s measured), not for a lost click.
+OBEYED_MS = 10_000
+
+
 def test_pause_turns_into_resume_and_the_steps_show_what_moved(browser, runs_env):
     with served_app(env=runs_env) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 720})
@@ -217,13 +222,13 @@ def test_pause_turns_into_resume_and_the_steps_show_what_moved(browser, runs_env
         page.get_by_role("button", name="Start").click()
         for _ in range(3):  # it used to take a second click, or 20 s
             page.get_by_role("button", name="Pause").click(timeout=120_000)
-            expect(page.get_by_role("button", name="Resume")).to_be_visible(timeout=3_000)
-            expect(page.get_by_role("button", name="D step")).to_be_enabled(timeout=3_000)
+            expect(page.get_by_role("button", name="Resume")).to_be_visible(timeout=OBEYED_MS)
+            expect(page.get_by_role("button", name="D step")).to_be_enabled(timeout=OBEYED_MS)
             page.get_by_role("button", name="Resume").click()
-            expect(page.get_by_role("button", name="Pause")).to_be_visible(timeout=3_000)
-            expect(page.get_by_role("button", name="D step")).to_be_disabled(timeout=3_000)
+            expect(page.get_by_role("button", name="Pause")).to_be_visible(timeout=OBEYED_MS)
+            expect(page.get_by_role("button", name="D step")).to_be_disabled(timeout=OBEYED_MS)
         page.get_by_role("button", name="Pause").click()
-        expect(page.get_by_role("button", name="D step")).to_be_enabled(timeout=3_000)
+        expect(page.get_by_role("button", name="D step")).to_be_enabled(timeout=OBEYED_MS)
         page.get_by_role("button", name="D step").click()
         expect(page.get_by_text(re.compile(r"D step at iteration [\d,]+: D's loss"))).to_be_visible(timeout=5_000)
         page.get_by_role("button", name="G step").click()
