@@ -50,10 +50,14 @@ def scored_run(name: str, config: Config, every: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("slugs", nargs="*", default=list(BASELINES), choices=list(BASELINES), metavar="slug")
+    # Checked below, not with `choices`: Python 3.11's argparse checks an empty `nargs="*"` list against them.
+    parser.add_argument("slugs", nargs="*", metavar="slug", help=f"default: every lesson ({', '.join(BASELINES)})")
     parser.add_argument("--every", type=int, default=500, help="score every this many iterations")
     args = parser.parse_args()
-    for slug in args.slugs:
+    unknown = sorted(set(args.slugs) - set(BASELINES))
+    if unknown:
+        parser.error(f"no lesson {', '.join(unknown)}; the lessons are {', '.join(BASELINES)}")
+    for slug in args.slugs or list(BASELINES):
         iterations, baseline = BASELINES[slug]
         config = LESSONS[slug].config.replace(iterations=iterations, seconds=None, precision="fp32", seed=0)
         scored_run(slug, config, args.every)
