@@ -66,20 +66,30 @@ def on_start() -> None:
         st.session_state[Train.ERROR] = str(err)
         return
     st.session_state[Train.ERROR] = None
-    st.session_state[Train.FOLLOW] = True
+    set_follow(True)
     forget_live_knobs(Train.RUNNER)
     start_training(Train.RUNNER, config, label=config.arch)
 
 
-def on_timeline_move(last: int) -> None:
+def set_follow(follow: bool) -> None:
+    """Follow the run or hold the grid; each change gives the timeline and the switch new widgets (render_samples)."""
+    if st.session_state.get(Train.FOLLOW, True) != follow:
+        st.session_state[Train.FOLLOW_TURNS] = st.session_state.get(Train.FOLLOW_TURNS, 0) + 1
+    st.session_state[Train.FOLLOW] = follow
+
+
+def on_timeline_move(key: str, turn: int, last: int, drawn_at: int) -> None:
     """The user moved the timeline: the grid stays where they put it (back at the end, it follows again)."""
-    chosen = st.session_state[Train.TIMELINE]
-    st.session_state[Train.FOLLOW] = chosen >= last
+    chosen = st.session_state[key]
+    if turn != st.session_state.get(Train.FOLLOW_TURNS, 0) or chosen == drawn_at:
+        return  # a widget from before the last change, or the page's own value sent back (see render_samples)
     st.session_state[Train.TIMELINE_AT] = chosen
+    set_follow(chosen >= last)
 
 
-def on_follow_toggle() -> None:
-    st.session_state[Train.FOLLOW] = st.session_state[Train.FOLLOW_TOGGLE]
+def on_follow_toggle(key: str, turn: int) -> None:
+    if turn == st.session_state.get(Train.FOLLOW_TURNS, 0):
+        set_follow(st.session_state[key])
 
 
 # ------------------------------------------------------------------------------------------ page sections
@@ -238,9 +248,14 @@ def render_samples(r: WorkerRunner, snap: RunnerSnapshot) -> None:
         if snap.samples is not None:
             st.image(grid_array(snap.samples, scale=GRID_SCALE), output_format="PNG", width="stretch")
         return
-    # The follow state lives in plain session keys, and the widgets are seeded from it on every run: a widget that
-    # Streamlit re-creates (the timeline's range grows with every snapshot) or cleans up must not reset it.
+    # The follow state lives in plain session keys: a widget that Streamlit re-creates (the timeline's range grows
+    # with every snapshot) or cleans up must not reset it. The browser's run_every timers send the values it holds
+    # even while a run is under way: over a slow link a value the page had just drawn came back as the old one, as if
+    # the user had moved it, and the grid jumped between held and following. So the page never writes to a widget:
+    # each change of the follow state draws the widgets under new keys, a callback from an older one is ignored, and
+    # so is a value equal to the one the page drew.
     follow = st.session_state.setdefault(Train.FOLLOW, True)
+    turn = st.session_state.get(Train.FOLLOW_TURNS, 0)
     last = len(grids) - 1
     index = last if follow else min(st.session_state.get(Train.TIMELINE_AT, last), last)
     what = ("Rows: plain digits A, translated to thick (A → B), and back (A → B → A)"
@@ -261,11 +276,11 @@ def render_samples(r: WorkerRunner, snap: RunnerSnapshot) -> None:
         st.image(grid_array(grids[index], nrow=columns, scale=GRID_SCALE), output_format="PNG", width="stretch",
                  caption=f"{what}, iteration {iterations[index]:,}{after} — {where}")
     if last > 0:
-        st.session_state[Train.TIMELINE] = index
-        st.slider("Timeline", 0, last, key=Train.TIMELINE, on_change=on_timeline_move, args=(last,),
-                  help="Scrub back through earlier snapshots of the same noise.")
-    st.session_state[Train.FOLLOW_TOGGLE] = follow
-    st.toggle("Follow live", key=Train.FOLLOW_TOGGLE, on_change=on_follow_toggle)
+        key = Train.timeline(turn, last if follow else None)
+        st.slider("Timeline", 0, last, value=index, key=key, on_change=on_timeline_move,
+                  args=(key, turn, last, index), help="Scrub back through earlier snapshots of the same noise.")
+    key = Train.follow_toggle(turn)
+    st.toggle("Follow live", value=follow, key=key, on_change=on_follow_toggle, args=(key, turn))
 
 
 def render_why_log_d(snap: RunnerSnapshot) -> None:

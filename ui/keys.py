@@ -26,8 +26,7 @@ class Train:
     SEEN_STATUS = "train.seen_status"  # status at the last full rerun: the fragment reruns the page on a change
     FOLLOW = "train.follow"  # whether the grid follows the run: plain state, never cleaned up with a widget
     TIMELINE_AT = "train.timeline_at"  # the snapshot the user chose while not following (plain state)
-    FOLLOW_TOGGLE = "train.follow_toggle"  # the widgets, seeded from the two above on every run
-    TIMELINE = "train.timeline"
+    FOLLOW_TURNS = "train.follow_turns"  # how often FOLLOW changed: it names the widgets drawn from the two above
     LIVE_UPDATES = "train.live_updates"
 
     @staticmethod
@@ -38,6 +37,15 @@ class Train:
     @staticmethod
     def chart(name: str) -> str:
         return _join("train.chart", name)
+
+    @staticmethod
+    def timeline(turn: int, end: int | None) -> str:
+        """The timeline: one widget per end of it while following, one while the user holds it."""
+        return _join("train.timeline", f"turn{turn}", "held" if end is None else f"end{end}")
+
+    @staticmethod
+    def follow_toggle(turn: int) -> str:
+        return _join("train.follow_toggle", f"turn{turn}")
 
 
 class Playground:
