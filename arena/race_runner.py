@@ -8,7 +8,7 @@ two sides share one thread, so together they load the CPU like one training.
 While racing, the thread samples both fixed-noise grids at the same moment every `sample_interval` seconds, and
 scores both generators with the bundled classifier `quality_points` times (at equal fractions of the race, so both
 sides are scored at equal iterations or equal training time) and once more at the start. At the end it builds the
-verdict, and `on_end(label, state)` may save each side as a run.
+verdict, and `on_end(side, state)` may save each side (0 or 1) as a run.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class RaceRunner(BackgroundRun):
     make_race: builds the Race inside the thread (loading data and building four networks takes a moment).
     gate: an optional TrainingGate (or semaphore) shared by the server; the race waits in 'queued' for one slot.
     scorer: `scorer(G) -> QualityScore`; None skips quality scoring (and leaves the verdict's quality rows empty).
-    on_end: optional `on_end(label, state) -> str`, called in the thread for each side that trained once the race
+    on_end: optional `on_end(side, state) -> str`, called in the thread for each side (0, 1) that trained once the race
     has ended (finished or stopped); it saves the side's run and returns where.
     """
 
@@ -173,7 +173,7 @@ class RaceRunner(BackgroundRun):
             if self._last_scores[side] is not None:
                 state["quality"] = asdict(self._last_scores[side])  # what the Latent Explorer shows about a run
             try:
-                saved = str(self._on_end(race.labels[side], state))
+                saved = str(self._on_end(side, state))
             except Exception as err:  # a full disk must not hide the race's own outcome
                 self._set(error=f"{race.labels[side]} could not be saved: {type(err).__name__}: {err}")
                 continue

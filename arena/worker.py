@@ -113,6 +113,7 @@ class WorkerCore:
         import torch
 
         torch.set_num_threads(threads)  # the scheduler's share of the cores for this worker
+        self.job = job
         self.runner = job.build()
         self.feed = job.feed(self.runner)
         self.runner.start()
@@ -122,10 +123,14 @@ class WorkerCore:
 
     def poll(self) -> dict[str, Any]:
         ended = not self.runner.alive  # read before the news: when it says ended, the news holds the final state
+        if ended:
+            self.job.wind_up()
         return {"news": self.feed.news(), "ended": ended}
 
     def stop(self) -> None:
         self.runner.stop(wait=STOP_GRACE_S)
+        if not self.runner.alive:
+            self.job.wind_up()
 
 
 def worker_main(conn, job: Job, threads: int, gpu: int | None) -> None:
@@ -190,11 +195,21 @@ class LocalWorker:
 class Job:
     """What a worker runs: `build()` (in the child) returns a runner; `feed` and `mirror` carry its state across."""
 
+    _folders: tuple[Path, ...] | list[Path] = ()  # run folders reserved by build()
+
     def build(self):
         raise NotImplementedError
 
     def feed(self, runner) -> RunFeed:
         return RunFeed(runner)
+
+    def wind_up(self) -> None:
+        """After the run has ended (in the child): give back the run folders it reserved but never saved into."""
+        for folder in self._folders:
+            try:
+                folder.rmdir()  # only an empty folder goes: a saved run stays
+            except OSError:
+                pass
 
     def mirror(self) -> Mirror:
         return RunMirror()
@@ -216,7 +231,9 @@ class TrainJob(Job):
         from gan.runs import CHECKPOINT_NAME, new_run_dir, save_run
         from gan.train.build import build_trainer
 
-        folder = new_run_dir(self.runs_dir, self.label)  # one folder: the autosaves, then the final save
+        # Reserved now, when the run starts (one folder: the autosaves, then the final save).
+        folder = new_run_dir(self.runs_dir, self.label)
+        self._folders = [folder]
         return TrainingRunner(lambda: build_trainer(self.config), scorer=live_scores,
                               score_every=score_every(self.config), idle_timeout=math.inf,
                               on_end=lambda state: str(save_run(state, folder).parent),
@@ -252,9 +269,10 @@ class RaceJob(Job):
         from gan.race import Race
         from gan.runs import new_run_dir, save_run
 
+        # Both sides' folders are reserved when the race starts, so that two races started together never share one.
+        folders = self._folders = [new_run_dir(self.runs_dir, f"race-{label}") for label in self.labels]
         return RaceRunner(lambda: Race(self.configs, self.budget, self.labels), idle_timeout=math.inf,
-                          on_end=lambda label, state: str(save_run(state, new_run_dir(self.runs_dir,
-                                                                                    f"race-{label}")).parent))
+                          on_end=lambda side, state: str(save_run(state, folders[side]).parent))
 
     def feed(self, runner) -> RaceFeed:
         return RaceFeed(runner)

@@ -48,13 +48,22 @@ def progress_gif(snapshots, scale: int = 2) -> bytes:
 
 
 def new_run_dir(runs_dir: str | Path, label: str) -> Path:
-    """A fresh, readable folder name: runs/2026-11-24_1402_mlp, with a suffix if taken."""
-    base = Path(runs_dir) / f"{time.strftime('%Y-%m-%d_%H%M%S')}_{_slug(label)}"
+    """Reserve a fresh, readable folder: runs/2026-11-24_140210_mlp, with a suffix (-2, -3, ...) if taken.
+
+    The folder is created here, with `mkdir` that fails if it exists: a class pressing Start in the same second
+    gets one folder each (a check for existence and a later save let the last writer take every run).
+    """
+    runs_dir = Path(runs_dir)
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    base = runs_dir / f"{time.strftime('%Y-%m-%d_%H%M%S')}_{_slug(label)}"
     path, n = base, 1
-    while path.exists():
-        n += 1
-        path = base.with_name(f"{base.name}-{n}")
-    return path
+    while True:
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            n += 1
+            path = base.with_name(f"{base.name}-{n}")
 
 
 def list_runs(runs_dir: str | Path) -> list[SavedRun]:

@@ -167,9 +167,9 @@ def test_a_checkpoint_is_a_contender(digits):
 # ---------------------------------------------------------------------------------------------- the runner
 
 def test_the_runner_races_both_sides_to_a_verdict_and_saves_both(digits):
-    saved = []
+    saved, labels = [], ("MLP", "DCGAN")
     runner = RaceRunner(lambda: tiny_race(RaceBudget("iterations", 6), digits), quality_points=2,
-                        sample_interval=0.0, on_end=lambda label, state: saved.append((label, state)) or label)
+                        sample_interval=0.0, on_end=lambda side, state: saved.append((labels[side], state)) or labels[side])
     runner.start().join(60)
     snap = runner.snapshot()
     assert snap.status == "finished" and snap.progress == 1.0 and not snap.active
