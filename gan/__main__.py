@@ -1,7 +1,8 @@
 """The command line: `python -m gan train ...` and `python -m gan sample ...` (see --help).
 
 Bad arguments exit with status 2 and a one-line reason; a run that diverges exits with status 3 and keeps its
-last good checkpoint. Nothing here prints a traceback for a user's mistake.
+last good checkpoint; a full disk exits with status 1 and keeps the last checkpoint written. Nothing here prints a
+traceback for a user's mistake.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import io
 import sys
+import tempfile
 import typing
 from dataclasses import fields
 from pathlib import Path
@@ -31,7 +33,7 @@ from gan.config import (
 )
 from gan.data import DatasetUnavailable
 from gan.device import apply_threads, choose_threads, describe_device
-from gan.fileio import write_bytes_atomic
+from gan.fileio import DiskFull, write_bytes_atomic
 from gan.imaging import grid_image, png_bytes
 from gan.presets.train import LESSONS, lesson
 from gan.runs import save_run
@@ -123,20 +125,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
 def run_train(args: argparse.Namespace) -> int:
     out = Path(args.out)
     apply_threads(choose_threads())  # every usable core (or OMP_NUM_THREADS): nothing else runs beside the CLI
-    if args.resume:
-        state = load_checkpoint(args.resume)
-        saved: Config = state["config"]
-        changed = {f.name for f in fields(Config) if getattr(args, f.name) is not None} - set(RESUMABLE)
-        clashing = sorted(n for n in changed if getattr(args, n) != getattr(saved, n))
-        if clashing:
-            raise UsageError(f"--resume keeps the saved run's settings; {saved.arch} checkpoint differs in: "
-                             f"{', '.join(clashing)}")
-        budget = {n: getattr(args, n) for n in RESUMABLE if getattr(args, n) is not None}
-        if {"iterations", "epochs", "seconds"} & set(budget):
-            budget = {"iterations": None, "epochs": None, "seconds": None, **budget}
-        trainer = trainer_from_checkpoint(state, **budget)
-    else:
-        trainer = build_trainer(config_from_args(args))
+    trainer = _resumed_trainer(args, out) if args.resume else _new_trainer(args, out)
     print(f"GAN Arena · {trainer.config.arch} · {describe_device(trainer.device)} · writing to {out}/", flush=True)
     print(f"{'warning: ' if trainer.precision.warning else ''}precision {trainer.precision.reason}", flush=True)
     bar = _progress_bar(trainer, disabled=args.no_progress)
@@ -163,6 +152,46 @@ def run_train(args: argparse.Namespace) -> int:
     save_run(trainer.state_dict(), out)
     print(f"done: {trainer.iteration} iterations in {trainer.elapsed:.1f} s -> {out / 'checkpoint.pt'}")
     return 0
+
+
+def _new_trainer(args: argparse.Namespace, out: Path) -> GANTrainer:
+    config = config_from_args(args)
+    _prepare_out(out)
+    return build_trainer(config)
+
+
+def _resumed_trainer(args: argparse.Namespace, out: Path) -> GANTrainer:
+    """The trainer of the run saved in --resume, with a new budget; any other changed setting is refused."""
+    state = load_checkpoint(args.resume)
+    saved: Config = state["config"]
+    if "discriminator" not in state:  # what the bundled files and exports hold: G only, no D or optimisers
+        raise CheckpointError(f"{args.resume} holds only a generator (a bundled or exported checkpoint): it can be "
+                              "sampled or explored, not resumed")
+    changed = {f.name for f in fields(Config) if getattr(args, f.name) is not None} - set(RESUMABLE)
+    clashing = sorted(n for n in changed if getattr(args, n) != getattr(saved, n))
+    if clashing:
+        raise UsageError(f"--resume keeps the saved run's settings; {saved.arch} checkpoint differs in: "
+                         f"{', '.join(clashing)}")
+    budget = {n: getattr(args, n) for n in RESUMABLE if getattr(args, n) is not None}
+    if {"iterations", "epochs", "seconds"} & set(budget):
+        budget = {"iterations": None, "epochs": None, "seconds": None, **budget}
+    _prepare_out(out)
+    try:
+        return trainer_from_checkpoint(state, **budget)
+    except KeyError as err:  # a crafted or cut-down file: the trainer reads every part of its saved state
+        raise CheckpointError(f"{args.resume} cannot be resumed: its training state lacks {err}") from None
+
+
+def _prepare_out(out: Path) -> None:
+    """Create --out and prove it writable before any training: a bad folder used to lose the run at its end."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: is a file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as err:
+        raise UsageError(f"--out {out}: {err.strerror or err}") from None
 
 
 def _progress_bar(trainer: GANTrainer, disabled: bool):
@@ -217,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ConfigError, CheckpointError, DatasetUnavailable, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except DiskFull as err:  # not the user's mistake: status 1, and the last checkpoint written is kept
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     except OSError as err:
         print(f"error: {err.strerror or err}: {err.filename or ''}".rstrip(": "), file=sys.stderr)
         return 2

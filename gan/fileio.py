@@ -1,12 +1,22 @@
-"""Atomic file writes: a reader (or a crash) never sees half a file."""
+"""Atomic file writes: a reader (or a crash) never sees half a file, and a full disk keeps the previous version."""
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+FULL = (errno.ENOSPC, errno.EDQUOT)  # no space left on the device, or the user's quota is spent
+
+
+class DiskFull(OSError):
+    """A write failed for want of space (or quota); the file's previous version, if any, is left as it was."""
+
+    def __str__(self) -> str:  # the plain sentence, without OSError's "[Errno 28] ..." decoration
+        return self.strerror or super().__str__()
 
 
 @contextmanager
@@ -24,6 +34,22 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
             os.unlink(tmp)
 
 
-def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
+def write_bytes_atomic(path: str | os.PathLike, data: bytes | memoryview) -> None:
+    """Write `data` to `path` atomically. Raises DiskFull (an OSError) when the disk or quota is full."""
+    try:
+        with atomic_path(path) as tmp:
+            _write_file(tmp, data)
+    except OSError as err:
+        if err.errno in FULL and not isinstance(err, DiskFull):
+            raise DiskFull(err.errno, f"disk full: could not write {path} (the previous version is kept)",
+                           str(path)) from err
+        raise
+
+
+def _write_file(path: Path, data: bytes | memoryview) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        # With delayed allocation (ext4, XFS) or a network file system, a full disk may surface only here: the
+        # rename must not publish a file whose bytes never reached the disk.
+        os.fsync(f.fileno())

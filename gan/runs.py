@@ -24,7 +24,10 @@ class SavedRun:
 
 
 def save_run(state: dict, out_dir: str | Path) -> Path:
-    """Write checkpoint.pt, metrics.csv and progress.gif into `out_dir`, each atomically; return the checkpoint."""
+    """Write checkpoint.pt, metrics.csv and progress.gif into `out_dir`, each atomically; return the checkpoint.
+
+    Raises gan.fileio.DiskFull on a full disk: each file then keeps its previous version (they may disagree by a
+    few iterations, each whole)."""
     out_dir = Path(out_dir)
     checkpoint = save_checkpoint(state, out_dir / CHECKPOINT_NAME)
     write_bytes_atomic(out_dir / "metrics.csv", metrics_csv(state["history"]).encode())

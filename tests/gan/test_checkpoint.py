@@ -1,10 +1,14 @@
+import errno
 import os
 import pickle
 
 import pytest
 import torch
 
+from gan import fileio
 from gan.checkpoint import CheckpointError, generator_from_checkpoint, load_checkpoint, save_checkpoint
+from gan.fileio import DiskFull
+from gan.runs import save_run
 from gan.train import GANTrainer
 from tests.conftest import tiny_config
 
@@ -99,7 +103,8 @@ def test_a_hostile_pickle_never_runs(tmp_path, monkeypatch):
     for name, save in (("torch.pt", lambda p: torch.save({"x": Exploit()}, p)),
                        ("raw.pkl", lambda p: p.write_bytes(pickle.dumps(Exploit())))):
         save(tmp_path / name)
-        with pytest.raises(CheckpointError, match="never loads") as refused:
+        # A bare pickle is no zip archive: refused before it is unpickled at all.
+        with pytest.raises(CheckpointError, match="never loads" if name == "torch.pt" else "not a readable") as refused:
             load_checkpoint(tmp_path / name)
         assert "weights_only" not in str(refused.value)  # PyTorch's advice to load it unsafely is not passed on
     assert not (tmp_path / "HACKED").exists()
@@ -130,19 +135,50 @@ def test_invalid_config_inside_a_checkpoint_is_refused(trained, tmp_path):
         load_checkpoint(tmp_path / "c.pt")
 
 
-def test_a_failed_write_leaves_the_previous_checkpoint_intact(trained, tmp_path, monkeypatch):
+def fill_the_disk(monkeypatch, code: int = errno.ENOSPC, after: str = ""):
+    """The low-level write gets half its bytes out, then the disk is full (or the quota spent): for the file named
+    `after`, or for every file."""
+    real = fileio._write_file
+
+    def full(path, data):
+        if after and not path.name.startswith(f".{after}."):  # temp files are named .NAME.XXXX.tmp
+            return real(path, data)
+        path.write_bytes(bytes(data)[: len(data) // 2])
+        raise OSError(code, os.strerror(code), str(path))
+
+    monkeypatch.setattr(fileio, "_write_file", full)
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EDQUOT])
+def test_a_full_disk_says_so_and_keeps_the_previous_checkpoint(code, trained, tmp_path, monkeypatch):
     path = save_checkpoint(trained.state_dict(), tmp_path / "c.pt")
     before = path.read_bytes()
-
-    def broken_save(obj, f, *args, **kwargs):
-        open(f, "wb").write(b"half a file")
-        raise OSError("disk full")
-
-    monkeypatch.setattr(torch, "save", broken_save)
-    with pytest.raises(OSError, match="disk full"):
+    fill_the_disk(monkeypatch, code)
+    with pytest.raises(DiskFull, match=r"^disk full: could not write .*c\.pt \(the previous version is kept\)$"):
         save_checkpoint(trained.state_dict(), path)
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["c.pt"]  # no temp file left behind
+
+
+def test_other_write_errors_pass_through_unchanged(trained, tmp_path, monkeypatch):
+    def refused(path, data):
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr(fileio, "_write_file", refused)
+    with pytest.raises(PermissionError) as failed:
+        save_checkpoint(trained.state_dict(), tmp_path / "c.pt")
+    assert not isinstance(failed.value, DiskFull) and os.listdir(tmp_path) == []
+
+
+def test_save_run_keeps_the_previous_metrics_when_the_disk_is_full(trained, tmp_path, monkeypatch):
+    save_run(trained.state_dict(), tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    list(trained.run())  # three more iterations: new metrics and a new checkpoint to write
+    fill_the_disk(monkeypatch, after="metrics.csv")
+    with pytest.raises(DiskFull, match="disk full: could not write .*metrics.csv"):
+        save_run(trained.state_dict(), tmp_path)
+    assert (tmp_path / "metrics.csv").read_bytes() == before["metrics.csv"]
+    assert sorted(os.listdir(tmp_path)) == sorted(before)  # no temp file left behind
 
 
 def test_a_cyclegan_checkpoint_is_refused_where_a_noise_generator_is_needed(tmp_path):

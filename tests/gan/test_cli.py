@@ -1,9 +1,13 @@
+import errno
+import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
+import gan.__main__ as cli
+from gan import fileio
 from gan.__main__ import main
 from gan.checkpoint import load_checkpoint
 from gan.presets.train import lesson
@@ -49,7 +53,8 @@ def test_resume_continues_the_count(tmp_path):
     (["train", "--lr-d", "-0.1"], "lr_d must be in (0, 1]"),
     (["train", "--arch", "vae"], "invalid choice: 'vae'"),
     (["train", "--batch-size", "many"], "invalid int value"),
-    (["train", "--dataset", "mnist", "--data-dir", "{tmp}"], "Nothing is downloaded unless you ask"),
+    (["train", "--dataset", "mnist", "--data-dir", "{tmp}", "--out", "{tmp}/run"],
+     "Nothing is downloaded unless you ask"),
     (["sample", "--checkpoint", "{tmp}/missing.pt", "--out", "{tmp}/x.npy"], "no such file"),
     (["sample", "--checkpoint", "x.pt", "--out", "x.jpg"], "must end in .npy or .png"),
     (["fly"], "invalid choice"),
@@ -109,3 +114,57 @@ def test_the_semi_supervised_gan_trains_from_the_cli_and_samples(tmp_path):
                  "--no-progress", "--out", str(out)]) == 0
     assert main(["sample", "--checkpoint", str(out / "checkpoint.pt"), "--n", "3",
                  "--out", str(tmp_path / "s.npy")]) == 0
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a trainer was built")
+
+    monkeypatch.setattr(cli, "build_trainer", refuse)
+    monkeypatch.setattr(cli, "trainer_from_checkpoint", refuse)
+
+
+@pytest.mark.parametrize("out, reason", [("file/run", "Not a directory"), ("file", "is a file, not a folder")])
+def test_a_bad_out_folder_is_refused_before_training(out, reason, tmp_path, capsys, no_training):
+    (tmp_path / "file").write_text("not a folder")
+    assert main(["train", "--arch", "mlp", "--iters", "2", "--out", str(tmp_path / out), *TINY]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --out ") and reason in err and len(err.splitlines()) == 1
+
+
+def test_resuming_a_bundled_generator_says_it_holds_only_a_generator(tmp_path, capsys, no_training):
+    bundled = ROOT / "assets" / "pretrained" / "dcgan.pt"
+    assert main(["train", "--resume", str(bundled), "--out", str(tmp_path / "run"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "holds only a generator" in err and "not resumed" in err and len(err.splitlines()) == 1
+
+
+def test_resuming_a_cut_down_training_state_is_one_line(tmp_path, capsys):
+    import torch
+
+    out = tmp_path / "run"
+    assert main(["train", "--arch", "mlp", "--iters", "1", "--out", str(out), *TINY]) == 0
+    state = torch.load(out / "checkpoint.pt", weights_only=True)
+    del state["opt_g"]
+    torch.save(state, tmp_path / "cut.pt")
+    assert main(["train", "--resume", str(tmp_path / "cut.pt"), "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "cannot be resumed" in err and "opt_g" in err and len(err.splitlines()) == 1
+
+
+def test_a_full_disk_says_so_in_one_line_and_keeps_the_last_checkpoint(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "run"
+    assert main(["train", "--arch", "mlp", "--iters", "2", "--out", str(out), *TINY]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    capsys.readouterr()
+
+    def full(path, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(fileio, "_write_file", full)
+    assert main(["train", "--resume", str(out / "checkpoint.pt"), "--iters", "4", "--out", str(out),
+                 "--no-progress"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: disk full") and "Traceback" not in err and len(err.splitlines()) == 1
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no temp file, nothing overwritten
