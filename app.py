@@ -4,11 +4,15 @@ Only light modules are imported here: Home draws at once on a fresh server, whil
 the core in the background; a page that trains waits for that under a spinner.
 """
 
+import logging
+
 import streamlit as st
 
 from ui.engine import ENGINE
 from ui.sidebar import render_sidebar
-from ui.state import session_slot
+from ui.state import HEARTBEAT_S, session_slot
+
+LOG = logging.getLogger("gan_arena")
 
 
 def main() -> None:
@@ -29,11 +33,24 @@ def main() -> None:
         with st.spinner("Starting the training engine (PyTorch, the models, the digit classifier)…"):
             ENGINE.wait()
     render_sidebar()
-    session_slot().heartbeat()  # here, not in a page: a page's fragment stops polling when the user switches page
+    heartbeat()
     try:
         page.run()
+    except Exception:  # a student never sees a traceback (or the server's paths); the server's log has it all
+        LOG.exception("page %s failed", page.url_path or "home")
+        st.error("Something went wrong on this page. Reload it to carry on; the details are in the server's log "
+                 "for the teacher.", icon=":material/error:")
     finally:
         ENGINE.start()  # after Home has drawn: warming up never delays the first paint
+
+
+@st.fragment(run_every=HEARTBEAT_S)
+def heartbeat() -> None:
+    """Tell this tab's trainings it is still open, also while a page draws nothing new (Live updates off).
+
+    Here, not in a page: a page's fragment stops polling when the user switches page or turns Live updates off,
+    and a training not heard from for minutes takes its tab for closed."""
+    session_slot().heartbeat()
 
 
 # Streamlit runs this file as __main__; a worker process (arena.worker) imports it again as __mp_main__, which must

@@ -13,6 +13,7 @@ from arena.race_runner import RaceSnapshot, SideSnapshot
 from ui import compare as figures
 from ui.controls import status_text
 from ui.keys import Compare
+from ui.session import show_refusal
 from ui.compare_form import (
     SIDES,
     budget_ui,
@@ -66,6 +67,7 @@ def render_setup(snap: RaceSnapshot | None) -> None:
         st.button("Start race" if not active else "Restart race", type="primary", on_click=on_start,
                   width="stretch", icon=":material/sports_score:", help="Train both sides with the set-up below.")
         st.button("Stop", on_click=on_stop, disabled=not active, width="stretch", icon=":material/stop:")
+    show_refusal(Compare.RUNNER)
     with st.expander("Set-up: the budget, the shared data and the two sides", expanded=snap is None,
                      icon=":material/tune:"):
         budget_ui()

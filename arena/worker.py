@@ -30,13 +30,15 @@ import queue
 import signal
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from arena.background import BackgroundRun
 from arena.runner import STEP_KINDS, RunnerSnapshot
+from arena.limits import LimitExceeded, ServerLimits
 from arena.scheduler import WorkerSettings
+from gan.cost import Cost
 
 POLL_S = 0.25  # the link fetches news this often; a page polls the link's copy once a second
 STOP_GRACE_S = 3.0  # after a stop, how long the worker may take to end its iteration and save before it is killed
@@ -203,6 +205,10 @@ class Job:
     def feed(self, runner) -> RunFeed:
         return RunFeed(runner)
 
+    def check(self, limits: ServerLimits) -> Cost | None:
+        """Raise LimitExceeded when the server must not run this job; what it costs, when that is known."""
+        return None
+
     def wind_up(self) -> None:
         """After the run has ended (in the child): give back the run folders it reserved but never saved into."""
         for folder in self._folders:
@@ -223,6 +229,9 @@ class TrainJob(Job):
     runs_dir: str
     label: str
     autosave_s: float = AUTOSAVE_S
+
+    def check(self, limits: ServerLimits) -> Cost | None:
+        return limits.check_training(self.config)
 
     def build(self):
         from arena.runner import TrainingRunner
@@ -263,6 +272,16 @@ class RaceJob(Job):
     configs: list[Any]
     budget: Any
     runs_dir: str
+
+    def check(self, limits: ServerLimits) -> Cost | None:
+        """Each side within the limits, and both together: they train in one process, taking turns."""
+        if self.budget.unit == "seconds" and 2 * self.budget.amount > limits.run_seconds:
+            raise LimitExceeded(f"budget: this server ends every training after {limits.run_minutes:g} minutes, and "
+                                f"a race takes both sides' time ({2 * self.budget.amount:,.0f} s); give each side at "
+                                f"most {limits.run_seconds / 2:,.0f} s, or ask the teacher to raise "
+                                "GAN_ARENA_MAX_RUN_MINUTES")
+        costs = [limits.check_training(config) for config in self.configs]
+        return limits.check_memory(Cost(*(sum(parts) for parts in zip(*(astuple(c) for c in costs)))))
 
     def build(self):
         from arena.race_runner import RaceRunner
@@ -442,14 +461,16 @@ class WorkerRunner(BackgroundRun):
     thread keeps arena.background's lifecycle).
 
     gate: the server's TrainingGate; the run waits as 'queued' (with its place in line) until it has a slot.
+    max_seconds: the run is stopped (and saved) once it has held its slot this long, paused or not.
     settings: a WorkerSettings, or a callable returning one once the slot is granted (the scheduler's placement).
     idle_timeout: stop when nobody has called `snapshot()` or `touch()` for this many seconds (a closed tab).
     backend: what starts the worker: LocalWorker (a process here), or `arena.cluster.RayBackend()` (a Ray actor).
     """
 
     def __init__(self, job: Job, *, gate=None, settings: WorkerSettings | Any = None, idle_timeout: float = 120.0,
-                 backend=None):
+                 backend=None, max_seconds: float = math.inf):
         super().__init__(gate=gate, idle_timeout=idle_timeout)
+        self._max_seconds = max_seconds  # how long the run may hold its slot, paused or not (the server's limit)
         self.job = job
         self.config = getattr(job, "config", None)  # what the run was started with, for the pages
         self._settings = settings or WorkerSettings()
@@ -459,6 +480,7 @@ class WorkerRunner(BackgroundRun):
         self._stop_reason: str | None = None
         self._backend = backend or LocalWorker
         self.worker = None  # a LocalWorker (or a cluster backend's worker) once the slot is granted
+        self._slot_since = math.inf  # when the slot was granted
         self._lost: str | None = None  # set when the worker vanished or hung: how
 
     thread_name = "gan-arena-worker-link"
@@ -526,8 +548,14 @@ class WorkerRunner(BackgroundRun):
     def _run_worker(self) -> None:
         settings = self._settings() if callable(self._settings) else self._settings
         self.worker = self._backend(self.job, settings)
+        self._slot_since = time.monotonic()
         stopping = False
         while True:
+            if not stopping and self._held_too_long():
+                self._stop_reason = (f"Stopped after {self._max_seconds / 60:g} minutes: the longest a training may "
+                                     "run on this server (the teacher can raise GAN_ARENA_MAX_RUN_MINUTES). It was "
+                                     "saved; press Start to train again.")
+                self._stop.set()
             if not stopping and (self._stop.is_set() or self._abandoned()):
                 self._commands.put("stop", 0)
                 stopping = True
@@ -542,9 +570,17 @@ class WorkerRunner(BackgroundRun):
                 return
             time.sleep(POLL_S)
 
+    def _held_too_long(self) -> bool:
+        return time.monotonic() - self._slot_since > self._max_seconds
+
     def _report_remaining(self) -> None:
-        if hasattr(self._gate, "report_remaining"):
-            self._gate.report_remaining(getattr(self._mirror.snap, "eta_seconds", None))
+        """The run's own estimate of the time it still needs its slot, which the server's limit cuts short."""
+        if not hasattr(self._gate, "report_remaining"):
+            return
+        eta = getattr(self._mirror.snap, "eta_seconds", None)
+        left = self._max_seconds - (time.monotonic() - self._slot_since)
+        self._gate.report_remaining(left if eta is None and math.isfinite(left) else
+                                    min(eta, left) if eta is not None else None)
 
     def _end_process(self) -> None:
         """Make sure the worker is gone; if it died on its own, say so on the page."""

@@ -15,6 +15,7 @@ coarse properties (stroke width, slant, which digit).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import torch
 from torch import nn
 
 from gan.checkpoint import CheckpointError, generator_from_checkpoint, load_checkpoint
+from gan.config import Config
 from gan.data import load_images, to_training_tensor
 
 PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "assets" / "pretrained"
@@ -39,16 +41,20 @@ def bundled_generators() -> dict[str, Path]:
     return {name: PRETRAINED_DIR / file for name, file in BUNDLED.items()}
 
 
-def load_generator(source, device: torch.device | str = "cpu") -> tuple[nn.Module, dict]:
+def load_generator(source, device: torch.device | str = "cpu",
+                   vet: Callable[[Config], object] | None = None) -> tuple[nn.Module, dict]:
     """A checkpoint (path or binary file object) -> (generator in eval mode, the checkpoint's state).
 
     Raises CheckpointError, with a message for a user, for anything that is not a GAN Arena checkpoint holding
-    a generator that draws from noise (unconditional, or conditional on a digit).
+    a generator that draws from noise (unconditional, or conditional on a digit). `vet(config)` is called before
+    the generator is built, to refuse one that would cost too much (a server's limit, gan.cost): it raises.
     """
     state = load_checkpoint(source, map_location="cpu")
     if not isinstance(state.get("generator"), dict):
         name = getattr(source, "name", None) or str(source)
         raise CheckpointError(f"{name} is a GAN Arena checkpoint without generator weights")
+    if vet is not None:
+        vet(state["config"])
     G = generator_from_checkpoint(state, device).requires_grad_(False)
     if is_conditional(G) and not hasattr(G, "forward_embedded"):
         raise CheckpointError(f"{type(G).__name__} takes (z, y) but cannot be given a label embedding to morph")

@@ -95,3 +95,10 @@ def tiny_config(arch: str = "mlp", **overrides) -> Config:
 @pytest.fixture
 def tiny():
     return tiny_config
+
+
+def shown(markdown: str) -> str:
+    """The text a reader sees of a message whose outside parts were escaped (ui.text.plain): backslashes dropped."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", markdown)

@@ -21,6 +21,7 @@ from gan.race import BUDGET_UNITS, RaceBudget
 from ui.generator_picker import LoadedGenerator, generator_picker
 from ui.keys import Compare
 from ui.session import runs_dir, start_worker
+from ui.state import server_limits
 from ui.state import session_slot
 
 RACE_ARCHS = tuple(a for a in NOISE_ARCHS if a != "sgan")  # a race trains plain GANTrainers
@@ -157,10 +158,11 @@ def race_setup() -> tuple[tuple[str, str], list[Config], RaceBudget]:
             configs.append(budget.apply(config).validate())
         except ConfigError as err:
             raise ConfigError(f"{label}: {err}") from None
+    RaceJob(labels, configs, budget, str(runs_dir())).check(server_limits())  # LimitExceeded is a ConfigError
     return labels, configs, budget
 
 
-def start_race(labels: tuple[str, str], configs: list[Config], budget: RaceBudget) -> WorkerRunner:
+def start_race(labels: tuple[str, str], configs: list[Config], budget: RaceBudget) -> WorkerRunner | None:
     """Start a race owned by this tab, in a worker process; each side is saved under runs_dir() when it ends."""
     return start_worker(Compare.RUNNER, RaceJob(labels, configs, budget, str(runs_dir())), "Compare")
 

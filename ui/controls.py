@@ -10,6 +10,7 @@ import streamlit as st
 
 from arena.runner import RunnerSnapshot
 from ui import keys
+from ui.session import show_refusal
 from ui.state import session_slot
 
 LIVE_KNOBS = ("lr_g", "lr_d", "d_steps")
@@ -68,6 +69,7 @@ def render_run_controls(runner_name: str, snap: RunnerSnapshot | None, on_start:
     for col, (kind, label) in zip(st.columns(3), (("iteration", "Step"), ("d", "D step"), ("g", "G step"))):
         col.button(label, on_click=lambda kind=kind: runner(runner_name).step(kind), disabled=not paused,
                    width="stretch", help=step_help, key=keys.step(runner_name, kind))
+    show_refusal(runner_name)
     if active and snap.status in ("running", "paused"):
         _render_live_knobs(runner_name, snap)
 

@@ -15,6 +15,7 @@ from gan.config import ConfigError
 from gan.dirac import OBJECTIVES, UPDATES, DiracConfig, distance_to_equilibrium, simulate, vector_field
 from ui.charts import COLORS, FONT_SIZE, LINE_WIDTH
 from ui.keys import Playground
+from ui.text import link_problems, single_values
 from ui.train_form import share_url
 from ui.playground import arrow_segments
 
@@ -87,11 +88,11 @@ def _read_link() -> None:
     if st.session_state.get(Playground.dirac("link_read")):
         return
     st.session_state[Playground.dirac("link_read")] = True
-    problems = []
+    params, problems = single_values(st.query_params)
     for field in fields(DiracConfig):
         if field.name not in FORM_FIELDS:
             continue
-        text = st.query_params.get(Playground.dirac(field.name))
+        text = params.get(Playground.dirac(field.name))
         if text is None:
             continue
         try:
@@ -100,8 +101,7 @@ def _read_link() -> None:
             st.session_state[Playground.dirac(field.name)] = value
         except (ValueError, ConfigError) as err:
             problems.append(f"{field.name}={text!r}: {err}")
-    if problems:
-        st.warning("Parts of this link were ignored: " + "; ".join(problems))
+    link_problems(problems)
 
 
 def _form() -> DiracConfig:

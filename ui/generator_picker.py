@@ -10,11 +10,14 @@ from pathlib import Path
 import streamlit as st
 from torch import nn
 
-from gan.runs import list_runs
+from arena.limits import LimitExceeded
 from gan.checkpoint import CheckpointError
+from gan.runs import list_runs
 from gan.latent import bundled_generators, load_generator
 from ui.keys import Picker
 from ui.session import runs_dir
+from ui.state import server_limits
+from ui.text import plain, safe_label
 
 SOURCES = ("Bundled", "Saved run", "Upload")
 KEPT = ("config", "iteration", "elapsed", "history", "quality")  # what a page reads of a checkpoint besides G
@@ -33,18 +36,30 @@ class LoadedGenerator:
 
 
 @st.cache_resource(show_spinner="Loading the generator…", max_entries=8)
-def _load_file(path: str, mtime: float) -> tuple[nn.Module, dict]:
+def _load_file(path: str, mtime: float) -> tuple[nn.Module, dict] | str:
     """Loaded once per process per file version (mtime in the key: a re-saved run reloads)."""
-    return _without_weights(*load_generator(path))
+    return _load(path)
 
 
 @st.cache_resource(show_spinner="Loading the generator…", max_entries=4)
-def _load_upload(file_id: str, _data: io.BytesIO) -> tuple[nn.Module, dict]:
-    return _without_weights(*load_generator(_data))
+def _load_upload(file_id: str, _data: io.BytesIO) -> tuple[nn.Module, dict] | str:
+    return _load(_data)
 
 
-def _without_weights(G: nn.Module, state: dict) -> tuple[nn.Module, dict]:
+def _load(source) -> tuple[nn.Module, dict] | str:
+    """(G, the checkpoint without its weights), or why the file cannot be used: a refusal is cached too, so that a
+    rerun does not read a hostile file again. The server's limits are checked before the generator is built."""
+    try:
+        G, state = load_generator(source, vet=server_limits().check_generator)
+    except (CheckpointError, LimitExceeded) as err:
+        return str(err)
     return G, {k: v for k, v in state.items() if k in KEPT}
+
+
+def _loaded(result: tuple[nn.Module, dict] | str) -> tuple[nn.Module, dict]:
+    if isinstance(result, str):
+        raise CheckpointError(result)
+    return result
 
 
 def generator_picker(prefix: str, *, label: str = "Generator", prefer: str | None = None, purpose: str = "explore",
@@ -61,7 +76,7 @@ def generator_picker(prefix: str, *, label: str = "Generator", prefer: str | Non
             return _saved_run(prefix)
         return _upload(prefix)
     except CheckpointError as err:
-        st.error(f"Cannot {purpose} this file: {err}", icon=":material/error:")
+        st.error(f"Cannot {purpose} this file: {plain(err, max_chars=400)}", icon=":material/error:")
         return None
 
 
@@ -94,11 +109,11 @@ def _upload(prefix: str) -> LoadedGenerator | None:
         return None
     data = io.BytesIO(upload.getvalue())
     data.name = upload.name  # load_checkpoint names the file in its messages
-    G, state = _load_upload(upload.file_id, data)
-    return LoadedGenerator(G, f"upload:{upload.file_id}", Path(upload.name).stem, state)
+    G, state = _loaded(_load_upload(upload.file_id, data))
+    return LoadedGenerator(G, f"upload:{upload.file_id}", safe_label(Path(upload.name).stem), state)
 
 
 def _from_file(path: Path, label: str) -> LoadedGenerator:
     mtime = Path(path).stat().st_mtime
-    G, state = _load_file(str(path), mtime)
+    G, state = _loaded(_load_file(str(path), mtime))
     return LoadedGenerator(G, f"{path}:{mtime}", label, state)

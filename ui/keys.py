@@ -175,3 +175,8 @@ def live(page: str, name: str) -> str:
 def step(page: str, kind: str) -> str:
     """The run controls' Step button of `kind` ("both", "d", "g") on `page`."""
     return _join(page, "step", kind)
+
+
+def refusal(page: str) -> str:
+    """Why the server refused the page's last Start (a limit), shown until the next Start."""
+    return _join(page, "refusal")

@@ -5,21 +5,41 @@ Light on purpose: app.py imports this before anything is drawn, so nothing here 
 
 from __future__ import annotations
 
+import hashlib
+import os
+import threading
+import weakref
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from arena.scheduler import Scheduler, plan_slots
 
+XSRF_COOKIE = "_streamlit_xsrf"
+# A training not heard from for this long takes its tab for closed (a closed tab is also released by Streamlit,
+# disconnectedSessionTTL after it went); every tab says it is open HEARTBEAT_S apart, even a hidden one, whose
+# timers the browser may slow to one a minute.
+IDLE_TIMEOUT_S = float(os.environ.get("GAN_ARENA_IDLE_TIMEOUT_S", "") or 180)
+HEARTBEAT_S = max(1.0, IDLE_TIMEOUT_S / 6)
+
 if TYPE_CHECKING:
+    from arena.limits import ServerLimits
     from arena.worker import WorkerRunner
 
 
 class SessionSlot:
-    """Everything one browser tab runs in the background. Released, workers stopped, when the tab goes away."""
+    """Everything one browser tab runs in the background. Released, workers stopped, when the tab goes away.
 
-    def __init__(self) -> None:
+    browser: who opened the tab (ui.state.browser_id): every tab of one browser has the same, so that the server can
+    count one student's trainings across tabs."""
+
+    def __init__(self, browser: str = "") -> None:
         self.runners: dict[str, WorkerRunner] = {}
+        self.browser = browser
+
+    def active_runs(self) -> int:
+        """Trainings of this tab that are running or waiting in line."""
+        return sum(1 for runner in self.runners.values() if runner.alive)
 
     def runner(self, name: str) -> WorkerRunner | None:
         return self.runners.get(name)
@@ -50,10 +70,69 @@ class SessionSlot:
         self.runners.clear()
 
 
-@st.cache_resource(scope="session", on_release=SessionSlot.shutdown, show_spinner=False)
+class SlotRegistry:
+    """Every tab's slot on this server, so that a Start can count the trainings of the same browser's other tabs."""
+
+    def __init__(self) -> None:
+        self._slots: weakref.WeakSet[SessionSlot] = weakref.WeakSet()
+        self._lock = threading.Lock()
+
+    def add(self, slot: SessionSlot) -> None:
+        with self._lock:
+            self._slots.add(slot)
+
+    def discard(self, slot: SessionSlot) -> None:
+        with self._lock:
+            self._slots.discard(slot)
+
+    def runs_of(self, browser: str, besides: SessionSlot) -> int:
+        """Trainings running or in line in the other tabs of `browser`."""
+        with self._lock:
+            slots = [slot for slot in self._slots if slot is not besides and slot.browser == browser]
+        return sum(slot.active_runs() for slot in slots)
+
+
+@st.cache_resource(show_spinner=False)
+def slot_registry() -> SlotRegistry:
+    return SlotRegistry()
+
+
+def _release_slot(slot: SessionSlot) -> None:
+    slot_registry().discard(slot)
+    slot.shutdown()
+
+
+@st.cache_resource(scope="session", on_release=_release_slot, show_spinner=False)
 def session_slot() -> SessionSlot:
     """This tab's slot (a new one per browser session)."""
-    return SessionSlot()
+    slot = SessionSlot(browser_id())
+    slot_registry().add(slot)
+    return slot
+
+
+def browser_id() -> str:
+    """The same string for every tab of one browser, and a different one for each other browser.
+
+    Streamlit's XSRF cookie holds a random token per browser (format `2|mask|masked token|time`, a new mask on each
+    page load); the token itself, unmasked, stays. Without the cookie (XSRF protection off) each tab counts alone.
+    """
+    cookie = st.context.cookies.get(XSRF_COOKIE, "")
+    try:
+        version, mask, masked, _time = cookie.strip("\"'").split("|")
+        if version != "2":
+            raise ValueError(version)
+        token = bytes(m ^ t for m, t in zip(bytes.fromhex(mask) * 64, bytes.fromhex(masked)))
+    except ValueError:
+        return f"tab:{id(object())}"
+    return "browser:" + hashlib.sha256(token).hexdigest()[:16]
+
+
+@st.cache_resource(show_spinner=False)
+def server_limits() -> ServerLimits:
+    """The teacher's limits (arena.limits), read once from the server's environment."""
+    from arena.limits import ServerLimits  # here: arena.limits imports the core (and PyTorch)
+
+    return ServerLimits.from_environment()
 
 
 @st.cache_resource(show_spinner=False)

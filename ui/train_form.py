@@ -19,6 +19,8 @@ from gan.config import (ARCHS, DATASETS, DEVICES, DIFFAUGMENT, G_LOSSES, OBJECTI
 from gan.device import choose_precision, resolve_device
 from gan.presets.train import LESSONS, lesson
 from ui.keys import Train
+from ui.state import server_limits
+from ui.text import link_problems, single_values
 
 CHOICES = {"arch": ARCHS, "dataset": DATASETS, "g_loss": G_LOSSES, "device": DEVICES, "precision": PRECISIONS,
            "objective": OBJECTIVES, "diffaugment": DIFFAUGMENT}
@@ -114,6 +116,9 @@ def render_form_fields(hidden: frozenset[str] = frozenset()) -> None:
     config = current_config()
     groups = {title: [n for n in names if n not in hidden] for title, names in GROUPS.items()}
     groups = {title: names for title, names in groups.items() if names}
+    if not groups:  # st.tabs needs at least one tab
+        st.caption("This lesson's link fixes every setting: press Start.")
+        return
     for tab, (title, names) in zip(st.tabs(list(groups)), groups.items()):
         with tab:
             cols = st.columns(3)
@@ -159,7 +164,9 @@ def config_from_form() -> Config:
     for name, value in values.items():
         if _TYPES[name] in (float, float | None) and isinstance(value, int) and not isinstance(value, bool):
             values[name] = float(value)
-    return config.replace(**values).validate()
+    config = config.replace(**values).validate()
+    server_limits().check_training(config)  # the server's limits (a LimitExceeded is a ConfigError)
+    return config
 
 
 # ---------------------------------------------------------------------------------------------- share links
@@ -193,7 +200,11 @@ def config_from_params(params: Mapping[str, str]) -> tuple[str, Config, frozense
             problems.append(f"{name}={params[name]!r}: {err}")
     hidden = _field_list(params.get("hide", ""), problems)
     if "show" in params:  # a lesson about one knob: everything else is hidden
-        hidden |= frozenset(FORM_FIELDS) - _field_list(params["show"], problems)
+        shown = _field_list(params["show"], problems)
+        if shown:
+            hidden |= frozenset(FORM_FIELDS) - shown
+        else:  # a misspelt knob must not leave the students an empty form
+            problems.append("show names no control, so every control is shown")
     return slug, config, hidden, problems
 
 
@@ -227,12 +238,12 @@ def read_link_once() -> None:
     st.session_state[Train.LINK_READ] = True
     if not st.query_params:
         return
-    slug, config, hidden, problems = config_from_params(st.query_params.to_dict())
+    params, ambiguous = single_values(st.query_params)
+    slug, config, hidden, problems = config_from_params(params)
     st.session_state[Train.PRESET] = slug
     apply_config(config)
     st.session_state[Train.HIDDEN] = hidden
-    if problems:
-        st.warning("Parts of this link were ignored: " + "; ".join(problems))
+    link_problems(ambiguous + problems)
 
 
 def write_link(config: Config, hide: tuple[str, ...] = ()) -> dict[str, str]:

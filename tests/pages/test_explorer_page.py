@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 from gan.checkpoint import save_checkpoint
 from gan.train import GANTrainer
 from ui import keys
+from tests.conftest import shown
 
 APP = "../../app.py"  # AppTest resolves paths against this file
 TIMEOUT = 60
@@ -129,7 +130,7 @@ def test_a_bad_upload_shows_a_clear_error():
     at.file_uploader(key=keys.Picker.upload(keys.Explorer.PICKER)).upload("broken.pt", b"these bytes are no checkpoint")
     rerun(at)
     assert len(at.error) == 1
-    message = at.error[0].value
+    message = shown(at.error[0].value)
     assert message.startswith("Cannot explore this file") and "broken.pt" in message
     assert not at.image  # nothing to explore
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from tests.conftest import button, poll
+from tests.conftest import button, poll, shown
 from ui import keys
 
 APP = "../../app.py"  # AppTest resolves paths against this file
@@ -155,7 +155,7 @@ def test_a_link_opens_the_same_set_up_and_hides_controls():
 
 def test_a_bad_link_is_reported_and_ignored():
     at = open_page("app_pages/train.py", preset="mlp", lr_d="lots")
-    assert any("lr_d" in w.value for w in at.warning)
+    assert any("lr_d" in shown(w.value) for w in at.warning)
     assert at.number_input(key=keys.Train.field("lr_d")).value == pytest.approx(2e-4)
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import button, poll
+from tests.conftest import button, poll, shown
 from ui import keys
 
 APP = "../../app.py"  # AppTest resolves paths against this file
@@ -182,7 +182,7 @@ def test_the_dirac_gan_section_shows_r1_closing_the_spiral_and_shares_its_settin
     at.switch_page(PAGE)
     at.run()
     assert not at.exception, at.exception
-    assert any("updates" in w.value for w in at.warning)  # the bad part of the link is named and ignored
+    assert any("updates" in shown(w.value) for w in at.warning)  # the bad part of the link is named and ignored
     assert at.slider(key=keys.Playground.dirac("r1")).value == pytest.approx(1.0)
     distance = next(m for m in at.metric if "equilibrium" in m.label)
     assert float(distance.value) < 0.01 and distance.delta.startswith("-")  # closer than the plain game

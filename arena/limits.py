@@ -1,0 +1,165 @@
+"""The limits that make one student harmless on a shared server, judged before anything is built or started.
+
+The teacher's settings (environment variables of the server), with defaults safe for a class on a small machine:
+  GAN_ARENA_MAX_RUN_MEMORY_MB       memory one training may need (estimated from its config), default 2048
+  GAN_ARENA_MAX_RUN_MINUTES         how long a training may hold its slot, paused or not, default 15
+  GAN_ARENA_MAX_RUNS_PER_BROWSER    trainings running or waiting in line per browser (all its tabs), default 1
+  GAN_ARENA_MAX_RUNS_MB             size of the runs folder, default 5120
+  GAN_ARENA_MAX_GENERATOR_MB        memory of a generator the web server loads (an upload, a saved run), default 128
+  GAN_ARENA_ALLOW_DOWNLOADS         1 lets a student's run download full MNIST / Fashion-MNIST into data/, default 0
+
+Each refusal says which limit stopped the request and the setting that changes it. What a request costs comes
+from `gan.cost` (the networks built on the meta device: nothing is allocated to find out).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from gan.config import Config, ConfigError
+from gan.cost import MIB, Cost, generator_cost, mib, training_cost
+
+# Beyond its tensors, a training process holds PyTorch's kernels, the digit classifier and allocator slack:
+# measured 190-250 MiB here for a run of the smallest nets.
+RUN_OVERHEAD = 256 * MIB
+SERVER_RESERVE = 512 * MIB  # free memory a new run leaves to the web server and the runs already going
+GIF_AND_CSV = 8 * MIB  # what a run writes beside its checkpoint (the progress GIF, the metrics)
+
+
+class LimitExceeded(ConfigError):
+    """A request over one of the server's limits; the message names the limit and the setting that raises it."""
+
+
+@dataclass(frozen=True)
+class ServerLimits:
+    run_memory_mb: int = 2048
+    run_minutes: float = 15.0
+    runs_per_browser: int = 1
+    runs_folder_mb: int = 5120
+    generator_mb: int = 128
+    allow_downloads: bool = False
+
+    @classmethod
+    def from_environment(cls, environ: dict[str, str] | None = None) -> ServerLimits:
+        env = os.environ if environ is None else environ
+        defaults = cls()
+
+        def number(name: str, default, kind=int):
+            raw = env.get(name, "").strip()
+            if not raw:
+                return default
+            try:
+                value = kind(raw)
+            except ValueError:
+                raise ValueError(f"{name} must be a number (got {raw!r})") from None
+            if value <= 0:
+                raise ValueError(f"{name} must be above 0 (got {raw!r})")
+            return value
+
+        return cls(run_memory_mb=number("GAN_ARENA_MAX_RUN_MEMORY_MB", defaults.run_memory_mb),
+                   run_minutes=number("GAN_ARENA_MAX_RUN_MINUTES", defaults.run_minutes, float),
+                   runs_per_browser=number("GAN_ARENA_MAX_RUNS_PER_BROWSER", defaults.runs_per_browser),
+                   runs_folder_mb=number("GAN_ARENA_MAX_RUNS_MB", defaults.runs_folder_mb),
+                   generator_mb=number("GAN_ARENA_MAX_GENERATOR_MB", defaults.generator_mb),
+                   allow_downloads=env.get("GAN_ARENA_ALLOW_DOWNLOADS", "").strip().lower() in ("1", "true", "yes"))
+
+    @property
+    def run_seconds(self) -> float:
+        return self.run_minutes * 60
+
+    # ------------------------------------------------------------------ what a config asks for
+    def check_training(self, config: Config) -> Cost:
+        """Refuse a training this server must not start, whatever the machine's state; its cost when allowed."""
+        if config.download and not self.allow_downloads:
+            raise LimitExceeded("download: this server does not download datasets for a student's run; the teacher "
+                                "can allow it with GAN_ARENA_ALLOW_DOWNLOADS=1")
+        if config.seconds is not None and config.seconds > self.run_seconds:
+            raise LimitExceeded(f"seconds: this server ends every training after {self.run_minutes:g} minutes, so "
+                                f"seconds must be at most {self.run_seconds:,.0f} (got {config.seconds:,g}); the "
+                                "teacher can raise GAN_ARENA_MAX_RUN_MINUTES")
+        return self.check_memory(cached_training_cost(config))
+
+    def check_memory(self, cost: Cost) -> Cost:
+        need = cost.memory + RUN_OVERHEAD
+        if need > self.run_memory_mb * MIB:
+            raise LimitExceeded(f"this set-up needs about {mib(need)} of memory ({cost.describe()}); this server "
+                                f"allows {self.run_memory_mb:,} MiB per training. Make the model, the batch or the "
+                                "latent size smaller, or ask the teacher to raise GAN_ARENA_MAX_RUN_MEMORY_MB")
+        return cost
+
+    def check_generator(self, config: Config) -> Cost:
+        """Refuse loading a generator (an upload, a saved run) that would need more than the web server allows."""
+        cost = generator_cost(config)
+        if cost.memory > self.generator_mb * MIB:
+            raise LimitExceeded(f"its generator would need about {mib(cost.memory)} of the web server's memory "
+                                f"({cost.parameters / 1e6:,.1f} M parameters); this server loads generators of up to "
+                                f"{self.generator_mb:,} MiB (the teacher can raise GAN_ARENA_MAX_GENERATOR_MB)")
+        return cost
+
+    # ------------------------------------------------------------------ what the machine has now
+    def check_room(self, cost: Cost, runs_dir: Path) -> None:
+        """Refuse a start the machine has no room for now: free memory, and the runs folder's limit and disk."""
+        available = available_memory()
+        need = cost.memory + RUN_OVERHEAD
+        if available is not None and need > available - SERVER_RESERVE:
+            raise LimitExceeded(f"the server has about {mib(max(0, available - SERVER_RESERVE))} of memory to spare "
+                                f"now and this set-up needs about {mib(need)}: try a smaller model, or again when "
+                                "other trainings have ended")
+        write = 2 * cost.checkpoint + GIF_AND_CSV  # an autosave's temporary copy beside the last one
+        used = folder_size(runs_dir)
+        if used + write > self.runs_folder_mb * MIB:
+            raise LimitExceeded(f"the runs folder holds {mib(used)} of the {self.runs_folder_mb:,} MiB this server "
+                                f"keeps, and this run would write up to {mib(write)}: the teacher can delete old "
+                                f"runs from {runs_dir}/ or raise GAN_ARENA_MAX_RUNS_MB")
+        free = disk_free(runs_dir)
+        if free is not None and write > free:
+            raise LimitExceeded(f"the disk is nearly full ({mib(free)} free) and this run would write up to "
+                                f"{mib(write)}: the teacher can free space or delete old runs from {runs_dir}/")
+
+
+@functools.lru_cache(maxsize=256)
+def cached_training_cost(config: Config) -> Cost:
+    """training_cost, once per config: the pages judge the form on every rerun."""
+    return training_cost(config)
+
+
+def available_memory() -> int | None:
+    """Bytes the kernel can still give out (MemAvailable), None where /proc/meminfo does not exist (macOS)."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def folder_size(folder: Path) -> int:
+    """Bytes of the files under `folder` (0 if it does not exist yet)."""
+    total = 0
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(root, name)).st_size
+            except OSError:  # a temporary file renamed or removed meanwhile
+                pass
+    return total
+
+
+def disk_free(folder: Path) -> int | None:
+    """Free bytes on the disk that holds `folder` (or its nearest existing parent)."""
+    path = Path(folder).absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    try:
+        return shutil.disk_usage(path).free
+    except OSError:
+        return None
+
+
+__all__ = ["LimitExceeded", "ServerLimits", "available_memory", "folder_size"]

@@ -1,0 +1,53 @@
+"""Text that came from outside (a link, a file's name or contents) shown as text: never rendered as Markdown or HTML.
+
+Streamlit renders every message (`st.error`, `st.warning`, `st.caption`) as Markdown: a link value such as
+`[Session expired](https://evil.example)` would become a clickable link, `![t](http://…)` an image every student's
+browser fetches. `plain()` escapes each ASCII punctuation character with a backslash, which CommonMark always
+reads as that character itself, so no link, image, emphasis, LaTeX (`$`) or Streamlit directive (`:red[…]`) can
+start; line breaks become spaces, so no block (a heading, a list, a code fence) can either.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+
+_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+_LINE_BREAKS = re.compile(r"[\r\n\t\f\v\u2028\u2029]+")
+MAX_CHARS = 120  # a hostile link can be long; a message needs only its start
+
+
+def plain(text: object, max_chars: int = MAX_CHARS) -> str:
+    """`text` escaped for a Streamlit Markdown message, cut to `max_chars` characters (with an ellipsis)."""
+    text = _LINE_BREAKS.sub(" ", str(text))
+    if len(text) > max_chars:
+        text = text[:max_chars - 1] + "…"
+    return _PUNCTUATION.sub(r"\\\1", text)
+
+
+def link_problems(problems: list[str]) -> None:
+    """Tell the tab which parts of its link were ignored, each part shown as text."""
+    import streamlit as st
+
+    if problems:
+        st.warning("Parts of this link were ignored: " + "; ".join(plain(problem) for problem in problems),
+                   icon=":material/link_off:")
+
+
+def single_values(query_params) -> tuple[dict[str, str], list[str]]:
+    """The link's parameters, one value each; a key given twice with different values is ambiguous, left out and
+    reported (st.query_params.to_dict() would silently keep the last)."""
+    values, problems = {}, []
+    for key in query_params:
+        given = list(dict.fromkeys(query_params.get_all(key)))
+        if len(given) == 1:
+            values[key] = given[0]
+        elif given:
+            problems.append(f"{key} is given {len(given)} times ({', '.join(map(repr, given))}), so none was used")
+    return values, problems
+
+
+def safe_label(text: str, max_chars: int = 40) -> str:
+    """A name from outside (an uploaded file's) reduced to letters, digits, spaces and - _ . ( ): it is drawn in
+    Markdown and in Plotly's titles and legends, which render their own tags (<a href>, <b>)."""
+    return re.sub(r"[^\w .()-]+", "_", text).strip()[:max_chars] or "upload"
