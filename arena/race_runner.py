@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from arena.background import BackgroundRun
+from arena.runner import save_failure
 from gan.models import count_parameters
 from gan.quality import QualityScore, score_generator
 from gan.race import Contender, Race, VerdictRow, verdict
@@ -175,7 +176,7 @@ class RaceRunner(BackgroundRun):
             try:
                 saved = str(self._on_end(side, state))
             except Exception as err:  # a full disk must not hide the race's own outcome
-                self._set(error=f"{race.labels[side]} could not be saved: {type(err).__name__}: {err}")
+                self._set(error=f"{race.labels[side]} could not be saved: {save_failure(err)}")
                 continue
             with self._lock:
                 self._snap.saved_to.append(saved)

@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from arena.background import BackgroundRun
+from gan.fileio import DiskFull
 from gan.train import GANTrainer, Record, TrainingDiverged
 
 STATUSES = ("queued", "starting", "running", "paused", "finished", "stopped", "diverged", "failed")
@@ -57,6 +58,13 @@ class RunnerSnapshot:
     def active(self) -> bool:
         """True while the thread is alive and may still change what is shown."""
         return self.status in ("queued", "starting", "running", "paused")
+
+
+def save_failure(err: Exception) -> str:
+    """Why a save failed, for the run's page: a full disk in plain words (the last good checkpoint is kept)."""
+    if isinstance(err, DiskFull):
+        return f"{err}. Tell the teacher: the server's disk is full."
+    return f"{type(err).__name__}: {err}"
 
 
 class TrainingRunner(BackgroundRun):
@@ -175,7 +183,7 @@ class TrainingRunner(BackgroundRun):
         try:
             return {"saved_to": str(self._on_end(self.checkpoint_state(status)))}
         except Exception as err:  # a full disk must not hide the run's own outcome
-            return {"error": f"the run could not be saved: {type(err).__name__}: {err}"}
+            return {"error": f"The run could not be saved: {save_failure(err)}"}
 
     def _train(self) -> dict[str, Any]:
         """Train until the budget is spent or the run is stopped; return the end state to publish."""
@@ -199,7 +207,7 @@ class TrainingRunner(BackgroundRun):
         try:
             self._set(autosaved_to=str(self._autosave(trainer.state_dict())), autosaved_iteration=trainer.iteration)
         except Exception as err:  # a full disk must not end the training; the final save reports it again
-            self._set(error=f"the run could not be saved: {type(err).__name__}: {err}")
+            self._set(error=f"The run could not be saved: {save_failure(err)}")
 
     def _checkpoint_between_iterations(self) -> bool:
         """Apply queued commands; block while paused (still serving steps). False when the run must end."""

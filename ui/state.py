@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import uuid
 import weakref
 from typing import TYPE_CHECKING
 
@@ -111,19 +112,22 @@ def session_slot() -> SessionSlot:
 
 
 def browser_id() -> str:
-    """The same string for every tab of one browser, and a different one for each other browser.
+    """The same string for every tab of one browser, and a different one for each other browser (and each tab,
+    where the server sets no XSRF cookie)."""
+    return browser_of(st.context.cookies.get(XSRF_COOKIE, "")) or f"tab:{uuid.uuid4().hex}"
 
-    Streamlit's XSRF cookie holds a random token per browser (format `2|mask|masked token|time`, a new mask on each
-    page load); the token itself, unmasked, stays. Without the cookie (XSRF protection off) each tab counts alone.
-    """
-    cookie = st.context.cookies.get(XSRF_COOKIE, "")
+
+def browser_of(xsrf_cookie: str) -> str | None:
+    """Streamlit's XSRF cookie holds a random token per browser as `2|mask|masked token|time`, masked anew on each
+    page load: the token itself, unmasked, stays. None for anything else."""
     try:
-        version, mask, masked, _time = cookie.strip("\"'").split("|")
-        if version != "2":
-            raise ValueError(version)
-        token = bytes(m ^ t for m, t in zip(bytes.fromhex(mask) * 64, bytes.fromhex(masked)))
+        version, mask, masked, _time = xsrf_cookie.strip("\"'").split("|")
+        mask_bytes, masked_bytes = bytes.fromhex(mask), bytes.fromhex(masked)
     except ValueError:
-        return f"tab:{id(object())}"
+        return None
+    if version != "2" or len(mask_bytes) != 4 or not masked_bytes:
+        return None
+    token = bytes(b ^ mask_bytes[i % 4] for i, b in enumerate(masked_bytes))
     return "browser:" + hashlib.sha256(token).hexdigest()[:16]
 
 

@@ -157,3 +157,24 @@ def test_a_failed_save_is_reported_without_hiding_the_outcome(digits):
     runner.join(30)
     snap = runner.snapshot()
     assert snap.status == "finished" and "disk full" in snap.error and snap.saved_to is None
+
+
+def test_a_full_disk_is_named_in_plain_words_and_the_last_autosave_stays(digits, tmp_path):
+    from gan.checkpoint import save_checkpoint
+    from gan.fileio import DiskFull
+
+    path = tmp_path / "run" / "checkpoint.pt"
+
+    def autosave(state):
+        return str(save_checkpoint(state, path).parent)
+
+    def save_on_a_full_disk(state):
+        raise DiskFull(28, f"disk full: could not write {path.name} (the previous version is kept)")
+
+    runner = TrainingRunner(make(digits, iterations=40), on_end=save_on_a_full_disk, autosave=autosave,
+                            autosave_s=0.0).start()
+    runner.join(30)
+    snap = runner.snapshot()
+    assert snap.status == "finished" and snap.error.startswith("The run could not be saved: disk full")
+    assert "Errno" not in snap.error and "OSError" not in snap.error and "teacher" in snap.error
+    assert snap.autosaved_to == str(path.parent) and path.exists()  # the last good checkpoint is kept
