@@ -98,7 +98,5 @@ def tiny():
 
 
 def shown(markdown: str) -> str:
-    """The text a reader sees of a message whose outside parts were escaped (ui.text.plain): backslashes dropped."""
-    import re
-
-    return re.sub(r"\\(.)", r"\1", markdown)
+    """The text a reader sees of a message whose outside parts are code spans (ui.text.plain): backticks dropped."""
+    return markdown.replace("`", "")

@@ -103,9 +103,13 @@ def _saved_run(prefix: str) -> LoadedGenerator | None:
 
 
 def _upload(prefix: str) -> LoadedGenerator | None:
-    upload = st.file_uploader("GAN Arena checkpoint (.pt)", type=["pt"], key=Picker.upload(prefix))
+    limit = int(st.get_option("server.maxUploadSize"))
+    # Said on the page: the browser itself refuses a larger file and marks it with a red icon and no words.
+    upload = st.file_uploader(f"GAN Arena checkpoint (.pt, up to {limit} MB)", type=["pt"],
+                              key=Picker.upload(prefix))
     if upload is None:
-        st.info("Upload a `checkpoint.pt` written by the Train page or `python -m gan train`.")
+        st.info(f"Upload a `checkpoint.pt` written by the Train page or `python -m gan train`. A file marked red "
+                f"was refused by your browser: it is larger than this server's {limit} MB limit.")
         return None
     data = io.BytesIO(upload.getvalue())
     data.name = upload.name  # load_checkpoint names the file in its messages

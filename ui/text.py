@@ -2,27 +2,27 @@
 
 Streamlit renders every message (`st.error`, `st.warning`, `st.caption`) as Markdown: a link value such as
 `[Session expired](https://evil.example)` would become a clickable link, `![t](http://…)` an image every student's
-browser fetches. `plain()` escapes each ASCII punctuation character with a backslash, which CommonMark always
-reads as that character itself, so no link, image, emphasis, LaTeX (`$`) or Streamlit directive (`:red[…]`) can
-start; line breaks become spaces, so no block (a heading, a list, a code fence) can either.
+browser fetches. `plain()` puts such text in a code span, the one Markdown construct whose contents are never
+parsed: no link, image, emphasis, LaTeX or Streamlit directive starts inside it, and no bare URL becomes a link
+(backslash escapes stop the first kinds, but GitHub-style autolinks still turned `https://…` into a link).
 """
 
 from __future__ import annotations
 
 import re
-import string
 
-_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
 _LINE_BREAKS = re.compile(r"[\r\n\t\f\v\u2028\u2029]+")
+_BACKTICKS = re.compile(r"`+")
 MAX_CHARS = 120  # a hostile link can be long; a message needs only its start
 
 
 def plain(text: object, max_chars: int = MAX_CHARS) -> str:
-    """`text` escaped for a Streamlit Markdown message, cut to `max_chars` characters (with an ellipsis)."""
+    """`text` as a Markdown code span, cut to `max_chars` characters (with an ellipsis), on one line."""
     text = _LINE_BREAKS.sub(" ", str(text))
     if len(text) > max_chars:
         text = text[:max_chars - 1] + "…"
-    return _PUNCTUATION.sub(r"\\\1", text)
+    fence = "`" * (1 + max((len(run) for run in _BACKTICKS.findall(text)), default=0))
+    return f"{fence} {text} {fence}"  # the spaces let the text start or end with a backtick; Markdown drops them
 
 
 def link_problems(problems: list[str]) -> None:

@@ -1,0 +1,82 @@
+"""A shared server, tried in a real browser as a student who wants to break it would: share links that try to
+phish, one browser with many tabs, a tab that stops redrawing. Saves screenshots to test-artifacts/."""
+
+from __future__ import annotations
+
+import re
+import time
+import urllib.parse
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from benchmarks.live_app import ROOT, launch_chromium, served_app
+
+ARTIFACTS = ROOT / "test-artifacts"
+LONG_RUN = "/train?preset=fast&iterations=1000000&seconds=600"
+
+
+@pytest.fixture
+def browser():
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def env(tmp_path):
+    return {"GAN_ARENA_RUNS_DIR": str(tmp_path / "runs"), "OMP_NUM_THREADS": "1", "GAN_ARENA_MAX_TRAININGS": "2"}
+
+
+def test_a_phishing_link_shows_its_text_and_renders_no_link_or_image(browser, env):
+    ARTIFACTS.mkdir(exist_ok=True)
+    query = urllib.parse.urlencode({"lr_d": "[Session expired - log in again](https://evil.example/login)",
+                                    "preset": "![t](http://127.0.0.1:9/track.png)"})
+    with served_app(env=env) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        requested = []
+        page.on("request", lambda request: requested.append(request.url))
+        page.goto(f"{url}/train?{query}")
+        warning = page.get_by_test_id("stAlertContentWarning")
+        expect(warning).to_contain_text("evil.example/login", timeout=90_000)
+        page.screenshot(path=str(ARTIFACTS / "phishing_link.png"))
+        assert warning.locator("a").count() == 0 and page.locator("a[href*='evil']").count() == 0
+        assert page.locator("img[src*='127.0.0.1:9']").count() == 0
+        assert not [u for u in requested if "127.0.0.1:9/" in u]
+
+
+def test_one_browser_holds_one_place_however_many_tabs_it_opens(browser, env):
+    ARTIFACTS.mkdir(exist_ok=True)
+    with served_app(env=env) as url:
+        student = browser.new_context(viewport={"width": 1280, "height": 720})  # one browser: one cookie jar
+        first, second = student.new_page(), student.new_page()
+        first.goto(url + LONG_RUN)
+        first.get_by_role("button", name="Start").click()
+        expect(first.get_by_test_id("stProgress").first).to_contain_text("Training", timeout=120_000)
+        second.goto(url + LONG_RUN)
+        second.get_by_role("button", name="Start").click()
+        expect(second.get_by_text(re.compile("already has 1 training"))).to_be_visible(timeout=60_000)
+        second.screenshot(path=str(ARTIFACTS / "second_tab_refused.png"))
+        expect(second.get_by_test_id("stProgress")).to_have_count(0)
+        other = browser.new_page(viewport={"width": 1280, "height": 720})  # another student's browser still trains
+        other.goto(url + LONG_RUN)
+        other.get_by_role("button", name="Start").click()
+        expect(other.get_by_test_id("stProgress").first).to_contain_text("Training", timeout=120_000)
+
+
+def test_a_run_keeps_training_while_live_updates_are_off(browser, env):
+    idle = 6  # the server takes a tab it has not heard from for this long for closed (180 s by default)
+    with served_app(env={**env, "GAN_ARENA_IDLE_TIMEOUT_S": str(idle)}) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(url + LONG_RUN)
+        page.get_by_role("button", name="Start").click()
+        progress = page.get_by_test_id("stProgress").first
+        expect(progress).to_contain_text("Training", timeout=120_000)
+        page.get_by_text("Live updates").click()  # the page stops redrawing the run
+        time.sleep(4 * idle)  # what must not happen is a stop within this time: nothing else to wait on
+        page.get_by_text("Live updates").click()
+        expect(progress).to_contain_text("Training", timeout=30_000)
+        expect(page.get_by_text(re.compile("Stopped|stopped"))).to_have_count(0)
