@@ -10,7 +10,7 @@ import urllib.parse
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from benchmarks.live_app import ROOT, launch_chromium, served_app
+from benchmarks.live_app import ROOT, launch_chromium, served_app, serving
 
 ARTIFACTS = ROOT / "test-artifacts"
 LONG_RUN = "/train?preset=fast&iterations=1000000&seconds=600"
@@ -80,3 +80,56 @@ def test_a_run_keeps_training_while_live_updates_are_off(browser, env):
         page.get_by_text("Live updates").click()
         expect(progress).to_contain_text("Training", timeout=30_000)
         expect(page.get_by_text(re.compile("Stopped|stopped"))).to_have_count(0)
+
+
+def test_attacks_leave_the_web_server_small_and_another_students_run_training(browser, env, tmp_path):
+    """Five students upload a checkpoint whose config claims a 4096-wide DCGAN and open the widest link there is;
+    another student's run trains on, and the web server's peak memory stays under 2 GB."""
+    import io
+
+    import torch
+
+    from gan.latent import bundled_generators
+
+    state = torch.load(bundled_generators()["DCGAN (GANs in Action, ch. 4)"], weights_only=True)
+    state["config"] = {**state["config"], "latent_dim": 4096, "g_width": 4096}
+    crafted = tmp_path / "crafted.pt"
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    crafted.write_bytes(buf.getvalue())
+    widest = ("/train?preset=dcgan&latent_dim=4096&g_width=4096&d_width=4096&batch_size=4096&d_steps=100"
+              "&iterations=10000000&seconds=600")
+    with serving(env=env) as (url, server):
+        victim = browser.new_page(viewport={"width": 1280, "height": 720})
+        victim.goto(url + LONG_RUN)
+        victim.get_by_role("button", name="Start").click()
+        progress = victim.get_by_test_id("stProgress").first
+        expect(progress).to_contain_text("Training", timeout=120_000)
+        attackers = [browser.new_page(viewport={"width": 1280, "height": 720}) for _ in range(5)]
+        for page in attackers:
+            page.goto(url + "/explorer")
+            page.get_by_text("Upload", exact=True).click()
+            page.locator("input[type=file]").set_input_files(str(crafted))
+        for page in attackers:
+            expect(page.get_by_text("GAN_ARENA_MAX_GENERATOR_MB")).to_be_visible(timeout=60_000)
+            page.goto(url + widest)
+            page.get_by_role("button", name="Start").click()
+        for page in attackers:
+            expect(page.get_by_text("GAN_ARENA_MAX_RUN_MEMORY_MB").first).to_be_visible(timeout=60_000)
+            expect(page.get_by_test_id("stProgress")).to_have_count(0)  # nothing started
+            expect(page.get_by_test_id("stException")).to_have_count(0)
+        attackers[0].screenshot(path=str(ARTIFACTS / "attack_refused.png"))
+        before = progress.inner_text()
+        expect(progress).not_to_have_text(before, timeout=30_000)  # the victim's run still moves
+        expect(progress).to_contain_text("Training")
+        peak = peak_memory(server.pid)
+        print(f"web server's peak memory: {peak / 2**30:.2f} GiB")
+        assert peak < 2 * 2**30, f"{peak / 2**30:.2f} GiB"
+
+
+def peak_memory(pid: int) -> int:
+    """The process's peak resident memory (VmHWM), in bytes."""
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmHWM")
