@@ -17,9 +17,11 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from arena.scheduler import env_number
 from gan.config import Config, ConfigError
 from gan.cost import MIB, Cost, generator_cost, mib, training_cost
 
@@ -44,24 +46,16 @@ class ServerLimits:
     allow_downloads: bool = False
 
     @classmethod
-    def from_environment(cls, environ: dict[str, str] | None = None) -> ServerLimits:
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> ServerLimits:
         env = os.environ if environ is None else environ
         defaults = cls()
 
-        def number(name: str, default, kind=int):
-            raw = env.get(name, "").strip()
-            if not raw:
-                return default
-            try:
-                value = kind(raw)
-            except ValueError:
-                raise ValueError(f"{name} must be a number (got {raw!r})") from None
-            if value <= 0:
-                raise ValueError(f"{name} must be above 0 (got {raw!r})")
-            return value
+        def number(name: str, default, kind: type = int, minimum: float = 1):
+            value = env_number(name, kind, minimum, env)
+            return default if value is None else value
 
         return cls(run_memory_mb=number("GAN_ARENA_MAX_RUN_MEMORY_MB", defaults.run_memory_mb),
-                   run_minutes=number("GAN_ARENA_MAX_RUN_MINUTES", defaults.run_minutes, float),
+                   run_minutes=number("GAN_ARENA_MAX_RUN_MINUTES", defaults.run_minutes, float, minimum=0.1),
                    runs_per_browser=number("GAN_ARENA_MAX_RUNS_PER_BROWSER", defaults.runs_per_browser),
                    runs_folder_mb=number("GAN_ARENA_MAX_RUNS_MB", defaults.runs_folder_mb),
                    generator_mb=number("GAN_ARENA_MAX_GENERATOR_MB", defaults.generator_mb),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from arena.gate import TrainingGate
@@ -45,15 +46,21 @@ class SlotPlan:
 
 
 def env_int(name: str, minimum: int = 1) -> int | None:
-    raw = os.environ.get(name, "").strip()
+    return env_number(name, int, minimum)
+
+
+def env_number(name: str, kind: type = int, minimum: float = 1, environ: Mapping[str, str] | None = None):
+    """A teacher's setting from the environment (`environ`: another mapping), None when unset; a value that is not
+    a number of `kind`, or is below `minimum`, is an error that names the variable."""
+    raw = (os.environ if environ is None else environ).get(name, "").strip()
     if not raw:
         return None
     try:
-        value = int(raw)
+        value = kind(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a whole number (got {raw!r})") from None
+        raise ValueError(f"{name} must be a {'whole ' if kind is int else ''}number (got {raw!r})") from None
     if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum} (got {value})")
+        raise ValueError(f"{name} must be at least {minimum:g} (got {value:g})")
     return value
 
 

@@ -12,10 +12,10 @@ import time
 from collections import deque
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from benchmarks.layout_check import cut_labels, legends_on_titles
-from benchmarks.live_app import ROOT, descendants, launch_chromium, served_app, serving
+from benchmarks.live_app import ROOT, descendants, served_app, serving
 
 ARTIFACTS = ROOT / "test-artifacts"
 PAGES = {"Home": "GAN Arena", "Train": "Train", "Latent Explorer": "Latent Explorer", "Compare": "Compare",
@@ -23,16 +23,6 @@ PAGES = {"Home": "GAN Arena", "Train": "Train", "Latent Explorer": "Latent Explo
 # The first paint's target (1 s) lives in `python -m benchmarks.first_paint`; this deadline only has to hold on a
 # busy CI machine and to fail the old app, which stayed blank for 12-14 s while PyTorch imported.
 HOME_DEADLINE_S = 8.0
-
-
-@pytest.fixture
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture

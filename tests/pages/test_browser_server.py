@@ -8,22 +8,12 @@ import time
 import urllib.parse
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from benchmarks.live_app import ROOT, launch_chromium, served_app, serving
+from benchmarks.live_app import ROOT, served_app, serving
 
 ARTIFACTS = ROOT / "test-artifacts"
 LONG_RUN = "/train?preset=fast&iterations=1000000&seconds=600"
-
-
-@pytest.fixture
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture

@@ -13,27 +13,12 @@ from streamlit.testing.v1 import AppTest
 import gan.checkpoint
 from gan.latent import bundled_generators
 from tests.conftest import button, rerun, shown
+from tests.pages.conftest import APP, TIMEOUT, open_page
 from ui import keys
 
-APP = "../../app.py"  # AppTest resolves paths against this file
-TIMEOUT = 60
 PHISH = "[Session expired - log in again](https://evil.example/login)"
 TRACKER = "![t](http://127.0.0.1:9/track.png)"
-
-
-@pytest.fixture(autouse=True)
-def isolated_runs(tmp_path, monkeypatch):
-    monkeypatch.setenv("GAN_ARENA_RUNS_DIR", str(tmp_path / "runs"))
-    monkeypatch.setenv("GAN_ARENA_MAX_TRAININGS", "2")
-
-
-def open_page(page: str, **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(page)
-    return rerun(at)
+pytestmark = pytest.mark.usefixtures("isolated_runs")
 
 
 def messages(at: AppTest) -> list[str]:

@@ -8,27 +8,10 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 from tests.conftest import button, poll, shown
+from tests.pages.conftest import APP, TIMEOUT, open_page
 from ui import keys
 
-APP = "../../app.py"  # AppTest resolves paths against this file
-TIMEOUT = 60
-
-
-@pytest.fixture(autouse=True)
-def isolated_runs(tmp_path, monkeypatch):
-    monkeypatch.setenv("GAN_ARENA_RUNS_DIR", str(tmp_path / "runs"))
-    monkeypatch.setenv("GAN_ARENA_MAX_TRAININGS", "4")
-
-
-def open_page(page: str, **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+pytestmark = pytest.mark.usefixtures("isolated_runs")
 
 
 def chart_points(at: AppTest, index: int = 0) -> int:

@@ -1,0 +1,43 @@
+"""What the page tests share: an AppTest of the app opened on a page, runs in a folder of the test's own, and the
+system Chromium for the browser tests."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import sync_playwright
+from streamlit.testing.v1 import AppTest
+
+from benchmarks.live_app import launch_chromium
+
+APP = "../../app.py"  # AppTest resolves paths against the test file: tests/pages/ -> the repository root
+TIMEOUT = 60
+
+
+@pytest.fixture
+def isolated_runs(tmp_path, monkeypatch):
+    """Runs saved under the test's own folder; a few trainings at once, whatever the machine."""
+    monkeypatch.setenv("GAN_ARENA_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("GAN_ARENA_MAX_TRAININGS", "4")
+
+
+def open_page(page: str, **query) -> AppTest:
+    """The app opened with the link `?key=value…` (a list gives a key several times), then switched to `page`."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture
+def browser():
+    """The system Chromium, headless (Playwright never downloads one here)."""
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
