@@ -29,6 +29,8 @@ from gan.cost import MIB, Cost, generator_cost, mib, training_cost
 # measured 190-250 MiB here for a run of the smallest nets.
 RUN_OVERHEAD = 256 * MIB
 SERVER_RESERVE = 512 * MIB  # free memory a new run leaves to the web server and the runs already going
+# The web server keeps each run's timeline (up to 240 grids): 256 samples make ~46 MiB of it.
+MAX_SHOWN_SAMPLES = 256
 GIF_AND_CSV = 8 * MIB  # what a run writes beside its checkpoint (the progress GIF, the metrics)
 
 
@@ -75,6 +77,9 @@ class ServerLimits:
             raise LimitExceeded(f"seconds: this server ends every training after {self.run_minutes:g} minutes, so "
                                 f"seconds must be at most {self.run_seconds:,.0f} (got {config.seconds:,g}); the "
                                 "teacher can raise GAN_ARENA_MAX_RUN_MINUTES")
+        if config.n_samples > MAX_SHOWN_SAMPLES:
+            raise LimitExceeded(f"n_samples: the web server keeps every run's timeline of sample grids, so a run "
+                                f"may show at most {MAX_SHOWN_SAMPLES} samples (got {config.n_samples})")
         return self.check_memory(cached_training_cost(config))
 
     def check_memory(self, cost: Cost) -> Cost:

@@ -47,6 +47,9 @@ REPLY_TIMEOUT_S = 60.0  # a worker silent for this long is taken for hung and ki
 # workers to yield to its page reruns (GAN_ARENA_WORKER_NICENESS=10); on a laptop that also runs the browser that
 # costs training speed (the Train page open kept 78 % of the headless it/s at 10, 90-95 % at 0).
 WORKER_NICENESS = int(os.environ.get("GAN_ARENA_WORKER_NICENESS", "0"))
+# The web server's copy of a run keeps at most this many metric records (~1 KB each), the newest NEWEST_KEPT whole.
+MAX_KEPT_RECORDS = 20_000
+NEWEST_KEPT = 5_000
 AUTOSAVE_S = 30.0  # seconds of training between two saves of a Train page run (what a dead worker leaves)
 # Imported once in the forkserver, so that each worker starts in a fraction of a second. torch._dynamo: the first
 # torch.optim.Adam imports it (8 s on this machine's CPU), in every worker unless it is here. torchmetrics and prdc
@@ -360,6 +363,16 @@ class Mirror:
                 setattr(self.snap, key, value)
 
 
+def thin_records(records: list, limit: int = MAX_KEPT_RECORDS, newest: int = NEWEST_KEPT) -> None:
+    """Keep a live copy's metric records within `limit` (in place): the newest `newest` whole (the alerts read the
+    recent ones), every other one of the older. The charts draw at most a few thousand points anyway; a tiny net
+    logging every iteration for the whole run would otherwise grow the web server by a gigabyte."""
+    if len(records) <= limit:
+        return
+    older = len(records) - newest
+    records[:older] = records[:older:2]
+
+
 class RunMirror(Mirror):
     """Server side of a TrainingRunner."""
 
@@ -373,6 +386,7 @@ class RunMirror(Mirror):
         snap = news["snap"]
         with self.lock:
             self.records.extend(snap.records)
+            thin_records(self.records)
             if not news["samples_changed"]:
                 snap.samples = self.snap.samples
             start, iterations, grids = news["grids"]
@@ -423,6 +437,7 @@ class RaceMirror(Mirror):
             self.records += [[] for _ in range(len(snap.sides) - len(self.records))]
             for side, records in zip(snap.sides, self.records):
                 records.extend(side.records)
+                thin_records(records)
                 side.records = records
             self.snap = snap
 

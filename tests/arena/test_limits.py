@@ -108,3 +108,15 @@ def test_a_run_that_holds_its_slot_too_long_is_stopped_saved_and_told_why(tmp_pa
     assert snap.status == "stopped" and "GAN_ARENA_MAX_RUN_MINUTES" in snap.error
     assert snap.saved_to and (tmp_path / snap.saved_to.split("/")[-1] / "checkpoint.pt").exists()
     wait_for(lambda: gate.running == 0, what="the slot given back")
+
+
+def test_a_huge_sample_grid_is_refused_and_the_servers_copy_of_the_records_stays_bounded():
+    from arena.worker import thin_records
+
+    with pytest.raises(LimitExceeded, match="n_samples"):
+        ServerLimits().check_training(preset("mlp", n_samples=1024, seconds=60))
+    records = [{"iteration": i} for i in range(1, 100_001)]
+    while len(records) > 20_000:  # what merging a long run's news does, a poll at a time
+        thin_records(records, limit=20_000, newest=5_000)
+    assert len(records) <= 20_000 and records[-5_000:] == [{"iteration": i} for i in range(95_001, 100_001)]
+    assert records[0] == {"iteration": 1} and [r["iteration"] for r in records] == sorted(r["iteration"] for r in records)
