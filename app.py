@@ -5,6 +5,7 @@ the core in the background; a page that trains waits for that under a spinner.
 """
 
 import logging
+from pathlib import Path
 
 import streamlit as st
 
@@ -13,10 +14,12 @@ from ui.sidebar import render_sidebar
 from ui.state import HEARTBEAT_S, session_slot
 
 LOG = logging.getLogger("gan_arena")
+FAVICON = str(Path(__file__).resolve().parent / "assets" / "favicon.png")
 
 
 def main() -> None:
-    st.set_page_config(page_title="GAN Arena", page_icon=":material/sports_kabaddi:", layout="wide")
+    # A bundled favicon: a Material icon as page_icon is drawn from a font server on the internet (offline classrooms).
+    st.set_page_config(page_title="GAN Arena", page_icon=FAVICON, layout="wide")
     home = st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True)
     pages = [
         home,

@@ -123,3 +123,20 @@ def peak_memory(pid: int) -> int:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) * 1024
     raise AssertionError("no VmHWM")
+
+
+def test_no_page_asks_anything_of_the_internet(browser, env):
+    """An offline classroom: every request the pages make goes to the server itself (the favicon was fetched from
+    a font server)."""
+    pages = ("/", "/train", "/explorer", "/compare", "/playground")
+    with served_app(env=env) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        requested = []
+        page.on("request", lambda request: requested.append(request.url))
+        for path in pages:
+            page.goto(url + path)
+            expect(page.get_by_test_id("stSidebar").get_by_text("Trainings on this server")).to_be_visible(
+                timeout=120_000)
+            page.wait_for_load_state("networkidle")
+        outside = sorted({u for u in requested if not u.startswith(url) and not u.startswith(("data:", "blob:"))})
+        assert not outside, outside
