@@ -330,7 +330,7 @@ top_left, top_right = st.columns([1, 2], gap="large")
 with top_left:
     render_preset_picker()
 with top_right:
-    render_run_controls(Train.RUNNER, snapshot, on_start)
+    render_run_controls(Train.RUNNER, snapshot, on_start, hidden=hidden_fields())
 render_form()
 # The set-up as it is after this run's changes (the widgets' new values are in session state before they are drawn).
 params = write_link(current_config(), tuple(sorted(hidden_fields() | set(st.session_state.get(Train.SHARE_HIDE, ())))))

@@ -46,10 +46,12 @@ def _wait_words(seconds: float) -> str:
 
 
 def render_run_controls(runner_name: str, snap: RunnerSnapshot | None, on_start: Callable[[], None], *,
-                        step_help: str = STEP_HELP, compact: bool = False) -> None:
+                        step_help: str = STEP_HELP, compact: bool = False,
+                        hidden: frozenset[str] = frozenset()) -> None:
     """The control bar of the tab's training `runner_name`, which also names the page in the widget keys.
 
-    compact: for a narrow column, the buttons without icons (with them, "Restart" and "Pause" were cut)."""
+    compact: for a narrow column, the buttons without icons (with them, "Restart" and "Pause" were cut).
+    hidden: knobs a lesson's link hides; their live versions stay hidden too."""
     icon = (lambda name: None) if compact else (lambda name: f":material/{name}:")  # noqa: E731
     runner = session_slot().runner
     active = snap is not None and snap.active
@@ -71,7 +73,7 @@ def render_run_controls(runner_name: str, snap: RunnerSnapshot | None, on_start:
                    width="stretch", help=step_help, key=keys.step(runner_name, kind))
     show_refusal(runner_name)
     if active and snap.status in ("running", "paused"):
-        _render_live_knobs(runner_name, snap)
+        _render_live_knobs(runner_name, snap, hidden)
 
 
 def _pause_or_resume(runner_name: str, command: str) -> None:
@@ -105,17 +107,22 @@ def step_summary(step: dict) -> str:
     return f"Step {where}: one whole iteration (D's steps, then G's): {d_loss} · {g_loss}."
 
 
-def _render_live_knobs(runner_name: str, snap: RunnerSnapshot) -> None:
+def _render_live_knobs(runner_name: str, snap: RunnerSnapshot, hidden: frozenset[str]) -> None:
     """Steer the running game; each change is marked on the curves."""
+    shown = [name for name in LIVE_KNOBS if name not in hidden]
+    if not shown:
+        return
     st.caption("Change while training — each change is marked on the curves:")
-    cols = st.columns(3)
-    for col, name, value in ((cols[0], "lr_g", snap.lr_g), (cols[1], "lr_d", snap.lr_d)):
-        st.session_state.setdefault(keys.live(runner_name, name), value)
-        col.number_input(f"{name} (live)", min_value=1e-6, max_value=1.0, step=1e-4, format="%.1e",
-                         key=keys.live(runner_name, name), on_change=_on_live_change, args=(runner_name, name))
-    st.session_state.setdefault(keys.live(runner_name, "d_steps"), snap.d_steps)
-    cols[2].number_input("d_steps (live)", min_value=1, max_value=100, step=1, key=keys.live(runner_name, "d_steps"),
-                         on_change=_on_live_change, args=(runner_name, "d_steps"))
+    values = {"lr_g": snap.lr_g, "lr_d": snap.lr_d, "d_steps": snap.d_steps}
+    for col, name in zip(st.columns(3), shown):
+        key = keys.live(runner_name, name)
+        st.session_state.setdefault(key, values[name])
+        if name == "d_steps":
+            col.number_input("d_steps (live)", min_value=1, max_value=100, step=1, key=key,
+                             on_change=_on_live_change, args=(runner_name, name))
+        else:
+            col.number_input(f"{name} (live)", min_value=1e-6, max_value=1.0, step=1e-4, format="%.1e", key=key,
+                             on_change=_on_live_change, args=(runner_name, name))
 
 
 def _on_live_change(runner_name: str, name: str) -> None:

@@ -124,6 +124,15 @@ def test_a_live_learning_rate_change_is_marked_on_the_curves():
     button(at, "Stop").click().run()
 
 
+def test_a_lessons_hidden_knobs_stay_hidden_while_it_trains():
+    at = open_page("app_pages/train.py", preset="mlp", iterations="100000", g_width="32", d_width="64", show="lr_d")
+    button(at, "Start").click().run()
+    poll(at, lambda at: chart_points(at, 0) >= 2)
+    live = {n.key for n in at.number_input if ".live." in n.key}
+    assert live == {keys.live("train", "lr_d")}, live
+    button(at, "Stop").click().run()
+
+
 def test_a_link_opens_the_same_set_up_and_hides_controls():
     at = open_page("app_pages/train.py", preset="strong-d", lr_g="0.0003", hide="beta2,seed")
     assert at.selectbox(key=keys.Train.PRESET).value == "strong-d"
