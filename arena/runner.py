@@ -242,13 +242,11 @@ class TrainingRunner(BackgroundRun):
 
     def _single_step(self, kind: str) -> None:
         trainer = self.trainer
-        before = self._snap.records[-1] if self._snap.records else None  # only this thread appends to them
+        measured = None
         if kind == "iteration":
             trainer.iteration_step()
-        elif kind == "d":
-            trainer.d_step()
-        else:
-            trainer.g_step()
+        else:  # the moving player's numbers on the step's own batch, before and after (None: not measurable)
+            measured = trainer.measured_step(kind)
         record = trainer.flush()
         if record is None:
             return
@@ -256,8 +254,8 @@ class TrainingRunner(BackgroundRun):
         if kind != "iteration":  # one player moved alone: marked on the curves, where the iteration count stands still
             trainer.events.append({"iteration": trainer.iteration, "name": f"{kind.upper()} step"})
         self._publish(record)
-        self._set(last_step={"kind": kind, "iteration": trainer.iteration, "before": before,
-                             "after": record.metrics()})
+        self._set(last_step={"kind": kind, "iteration": trainer.iteration, "record": record.metrics(),
+                             **(measured or {})})
 
     def _publish(self, record: Record) -> None:
         trainer = self.trainer

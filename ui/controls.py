@@ -89,22 +89,33 @@ def _pause_or_resume(runner_name: str, command: str) -> None:
 
 
 def step_summary(step: dict) -> str:
-    """What the last Step moved, in numbers: the record before it against the step's own batch."""
-    before, after = step.get("before") or {}, step["after"]
+    """What the last Step moved, in numbers. A D step or G step is measured on its own batch just before and just
+    after the update (comparing with the previous record would compare two different batches)."""
+    where = f"at iteration {step['iteration']:,}"
+    record, kind = step["record"], step["kind"]
+    if kind == "iteration":
+        return (f"Step {where}: one whole iteration (D's steps, then G's): D's loss {record['d_loss']:.3f} · "
+                f"G's loss {record['g_loss']:.3f}, each on the batch it learned from.")
+    player, loss = ("D", "d_loss") if kind == "d" else ("G", "g_loss")
+    before, after = step.get("before"), step.get("after")
+    if before is None:  # a trainer that cannot judge a batch again: the step's own number only
+        return (f"{player} step {where}: {player}'s loss {record[loss]:.3f} on the batch it learned from. Only "
+                f"{'the detective' if kind == 'd' else 'the forger'} moved; a dashed line marks the step on the curves.")
 
     def change(label: str, key: str) -> str:
-        old = f"{before[key]:.3f} → " if key in before else ""
-        return f"{label} {old}{after[key]:.3f}"
+        return f"{label} {before[key]:.3f} → {after[key]:.3f}"
 
-    where = f"at iteration {step['iteration']:,}"
-    d_loss, g_loss = change("D's loss", "d_loss"), change("G's loss", "g_loss")
-    if step["kind"] == "d":
-        return (f"D step {where}: {d_loss} · {change('D(real)', 'd_real')} · {change('D(fake)', 'd_fake')}. Only the "
-                "detective learned: G's numbers carry over, and a dashed line marks the step on the curves.")
-    if step["kind"] == "g":
-        return (f"G step {where}: {g_loss}. Only the forger learned: the grid shows its new samples, and a dashed "
-                "line marks the step on the curves.")
-    return f"Step {where}: one whole iteration (D's steps, then G's): {d_loss} · {g_loss}."
+    if kind == "d":
+        numbers = " · ".join((change("D's loss", "d_loss"), change("D(real)", "d_real"), change("D(fake)", "d_fake")))
+        learned = "D now tells this batch's real digits from its fakes better. Only the detective learned: G is as it was"
+    else:
+        numbers = " · ".join((change("G's loss", "g_loss"), change("D(G(z))", "d_fake")))
+        learned = "D is fooled more by the new fakes from the same noise. Only the forger learned: D is as it was"
+    text = f"{player} step {where}, on one batch: {numbers}. "
+    if after[loss] <= before[loss]:
+        return text + f"{learned}; a dashed line marks the step on the curves."
+    return text + (f"On this very batch {player}'s loss rose: Adam's momentum carried the step past the best point, "
+                   "the way the last steps were heading. Step again: the next steps usually turn it round.")
 
 
 def _render_live_knobs(runner_name: str, snap: RunnerSnapshot, hidden: frozenset[str]) -> None:

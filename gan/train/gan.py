@@ -24,6 +24,7 @@ seeds' game, number for number.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -44,6 +45,9 @@ HELD_OUT_SCORED = 500  # held-out and training digits D is scored on for the mem
 # Objectives that see only differences of D's scores: adding a constant changes nothing, so "D calls it real" is
 # measured against the midpoint of the real and the fake batch's mean scores rather than against 0.
 SHIFT_INVARIANT = ("wasserstein", "relativistic")
+
+
+Batch = tuple[torch.Tensor, tuple[torch.Tensor, ...]]  # (index of the real digits, G's inputs (z,) or (z, y))
 
 
 class GANTrainer(TrainingLoop):
@@ -116,13 +120,12 @@ class GANTrainer(TrainingLoop):
         return trainer
 
     # ------------------------------------------------------------------ the two players' moves
-    def d_step(self, keep_fake_for_g: bool = False) -> None:
+    def d_step(self, keep_fake_for_g: bool = False, batch: Batch | None = None) -> None:
         """(1) Update D on one real and one fake batch: the seeds' maximise log D(x) + log(1 - D(G(z))), or the
-        objective and penalties the config asks for."""
+        objective and penalties the config asks for. `batch`: the real digits' index and G's inputs to use."""
         cfg = self.config
-        index = self.sampler.next()
+        index, z = batch or self._draw_batch()
         x, real_condition = self.real[index], self._condition(index)
-        z = self.G.sample_inputs(cfg.batch_size, self.rng, self.device)
         fake_condition = z[1:]  # a conditional G's labels: D judges each fake against the digit it was asked for
         with torch.set_grad_enabled(keep_fake_for_g), self._autocast:
             fake = self.G(*z)
@@ -137,15 +140,16 @@ class GANTrainer(TrainingLoop):
         self._pending_fake = (fake, fake_condition, x, real_condition) if keep_fake_for_g else None
         self._accumulate_d(loss, d_real, d_fake)
 
-    def g_step(self) -> None:
-        """(2) Update G: make D call its fakes real, with D frozen."""
+    def g_step(self, batch: Batch | None = None) -> None:
+        """(2) Update G: make D call its fakes real, with D frozen. `batch`: as in d_step (its real digits serve the
+        relativistic objective)."""
         cfg = self.config
         pending = self._pending_fake
         self._pending_fake = None
-        if pending is None:
-            z = self.G.sample_inputs(cfg.batch_size, self.rng, self.device)
+        if pending is None or batch is not None:
+            index, z = batch or (None, self.G.sample_inputs(cfg.batch_size, self.rng, self.device))
             with self._autocast:
-                pending = self.G(*z), z[1:], None, ()
+                pending = (self.G(*z), z[1:]) + ((self.real[index], self._condition(index)) if batch else (None, ()))
         fake, fake_condition, x, real_condition = pending
         self.D.requires_grad_(False)
         try:
@@ -169,6 +173,31 @@ class GANTrainer(TrainingLoop):
         self.last_fake_logits = d_fake.detach()
         self._g_sum += loss.detach()
         self._g_count += 1
+
+    def measured_step(self, kind: str) -> dict[str, dict[str, float]] | None:
+        """A D-only or G-only step on a batch drawn here, judged the same way just before and just after it."""
+        batch = self._draw_batch()
+        before = self._judge_batch(batch)
+        (self.d_step if kind == "d" else self.g_step)(batch=batch)
+        return {"before": before, "after": self._judge_batch(batch)}
+
+    def _draw_batch(self) -> Batch:
+        return self.sampler.next(), self.G.sample_inputs(self.config.batch_size, self.rng, self.device)
+
+    @torch.no_grad()
+    def _judge_batch(self, batch: Batch) -> dict[str, float]:
+        """D's and G's losses, D(x) and D(G(z)) on `batch`, as training sees them (BatchNorm on the batch, no
+        augmentation or penalty), leaving every running statistic as it was."""
+        cfg = self.config
+        index, z = batch
+        x, real_condition = self.real[index], self._condition(index)
+        with _running_stats_kept(self.G, self.D), self._autocast:
+            d_real, d_fake = self._judge(x, self.G(*z), real_condition, z[1:])
+        d_loss = d_objective(cfg.objective, d_real, d_fake, cfg.label_smoothing)
+        g_loss = g_objective(cfg.objective, d_fake, d_real if cfg.objective == "relativistic" else None, cfg.g_loss)
+        shown_real, shown_fake = self._centred(d_real, d_fake)
+        return {"d_loss": d_loss.item(), "g_loss": g_loss.item(), "d_real": torch.sigmoid(shown_real).mean().item(),
+                "d_fake": torch.sigmoid(shown_fake).mean().item()}
 
     def pretrain_d(self, steps: int) -> None:
         """Seed 002: teach D real digits vs uniform noise before the game starts."""
@@ -317,14 +346,18 @@ class GANTrainer(TrainingLoop):
         return self.G.sample_inputs(n, generator)
 
     def _accumulate_d(self, loss: torch.Tensor, d_real: torch.Tensor, d_fake: torch.Tensor) -> None:
-        d_real, d_fake = d_real.detach(), d_fake.detach()
-        if self.config.objective in SHIFT_INVARIANT:
-            middle = (d_real.mean() + d_fake.mean()) / 2
-            d_real, d_fake = d_real - middle, d_fake - middle
+        d_real, d_fake = self._centred(d_real.detach(), d_fake.detach())
         acc_real, acc_fake = discriminator_accuracy(d_real, d_fake)
         self._d_sum += torch.stack((loss.detach(), acc_real, acc_fake,
                                     torch.sigmoid(d_real).mean(), torch.sigmoid(d_fake).mean()))
         self._d_count += 1
+
+    def _centred(self, d_real: torch.Tensor, d_fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits as the curves show them: objectives blind to a shift of all of D's outputs are centred first."""
+        if self.config.objective not in SHIFT_INVARIANT:
+            return d_real, d_fake
+        middle = (d_real.mean() + d_fake.mean()) / 2
+        return d_real - middle, d_fake - middle
 
     def _set_up_augmentation(self) -> None:
         cfg = self.config
@@ -381,6 +414,17 @@ class GANTrainer(TrainingLoop):
         threshold = (scores[0].mean() + scores[2].mean()) / 2 if len(scores) == 3 else 0.0
         return {"d_acc_trained_on": (scores[0] > threshold).float().mean().item(),
                 "d_acc_held_out": (scores[1] > threshold).float().mean().item()}
+
+
+@contextmanager
+def _running_stats_kept(*nets: torch.nn.Module) -> Iterator[None]:
+    """Run nets in training mode (BatchNorm normalises by the batch) and put their running statistics back after."""
+    kept = [(buffer, buffer.clone()) for net in nets for buffer in net.buffers()]
+    try:
+        yield
+    finally:
+        for buffer, value in kept:
+            buffer.copy_(value)
 
 
 class WarmingUpEMA:

@@ -110,6 +110,13 @@ class TrainingLoop:
         config = state["config"]
         return (config if isinstance(config, Config) else Config.from_dict(config)).replace(**budget)
 
+    def measured_step(self, kind: str) -> dict[str, dict[str, float]] | None:
+        """One D-only ('d') or G-only ('g') update (the Train page's D step / G step); where the trainer can tell,
+        {"before": ..., "after": ...}: the moving player's numbers on the step's own batch before and after it.
+        This default only steps (None): a trainer that can re-judge a batch overrides it."""
+        (self.d_step if kind == "d" else self.g_step)()
+        return None
+
     def iteration_step(self) -> None:
         """One iteration of seed 000's algorithm: k D updates, then one G update."""
         for k in range(self.d_steps):

@@ -161,14 +161,14 @@ class SGANTrainer(GANTrainer):
         """The control's only move: the same cross-entropy step, on the same batch, for the baseline."""
         self._classifier_step(self.baseline, self.opt_baseline, x, y)
 
-    def d_step(self, keep_fake_for_g: bool = False) -> None:
+    def d_step(self, keep_fake_for_g: bool = False, batch=None) -> None:
         """Train D: the supervised step on a labelled batch (and the baseline's on the same batch), then
         GANTrainer's real-vs-fake step on an unlabelled batch and a batch of fakes through the logsumexp head."""
         index = self.labelled_sampler.next()
         x, y = self.labelled[index], self.labelled_y[index]
         self.supervised_step(x, y)
         self.baseline_step(x, y)
-        super().d_step(keep_fake_for_g)
+        super().d_step(keep_fake_for_g, batch)
 
     # g_step: GANTrainer's, unchanged: D(fake) is the real/fake logit, so G's loss is the book's.
 

@@ -1,5 +1,6 @@
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -199,3 +200,28 @@ def test_every_trainer_keeps_the_trainer_protocol(arch):
 
     trainer = ToyTrainer(ToyConfig(iterations=2)) if arch == "toy" else build_trainer(tiny_config(arch))
     assert isinstance(trainer, Trainer)
+
+
+@pytest.mark.parametrize("arch", ["mlp", "dcgan", "cgan"])
+@pytest.mark.parametrize("kind", ["d", "g"])
+def test_a_single_step_is_measured_on_its_own_batch_before_and_after(arch, kind, digits):
+    labels = {"labels": np.arange(len(digits)) % 10} if arch == "cgan" else {}
+    trainer = GANTrainer(tiny_config(arch, iterations=100, lr_d=1e-3, lr_g=1e-3), images=digits, **labels)
+    run = trainer.run()
+    for _ in range(3):
+        next(run)
+    moved = trainer.measured_step(kind)
+    record = trainer.flush()
+    loss = "d_loss" if kind == "d" else "g_loss"
+    # "before" is the very loss the step trained on: the same batch, judged the same way (the previous record was
+    # another batch, which made a step that helped read as one that hurt)
+    assert moved["before"][loss] == pytest.approx(getattr(record, loss), rel=1e-4)
+    assert moved["after"][loss] < moved["before"][loss]  # one small step on a batch lowers the loss on that batch
+
+
+def test_judging_a_batch_leaves_the_running_statistics_alone(digits):
+    trainer = GANTrainer(tiny_config("dcgan", iterations=100), images=digits)
+    next(trainer.run())
+    buffers = [b.clone() for net in (trainer.G, trainer.D) for b in net.buffers()]
+    trainer._judge_batch(trainer._draw_batch())
+    assert all(torch.equal(a, b) for a, b in zip(buffers, (b for net in (trainer.G, trainer.D) for b in net.buffers())))

@@ -111,6 +111,9 @@ def test_pause_then_step_d_only_and_g_only():
         button(at, label).click().run()
         poll(at, lambda at: chart_points(at, 0) > points)  # each half-move logs its own loss
         points = chart_points(at, 0)
+        poll(at, lambda at: any(m.value.startswith(f"{label} at iteration") for m in at.info))
+        message = next(m.value for m in at.info if m.value.startswith(f"{label} at iteration"))
+        assert "on one batch" in message and "→" in message, message  # before and after, on the step's own batch
     assert iteration(at) == before + 1  # half-moves do not count as iterations
     button(at, "Stop").click().run()
 
