@@ -216,14 +216,11 @@ def render_quality(snap: RunnerSnapshot) -> None:
 
 
 def render_status(snap: RunnerSnapshot) -> None:
-    text = status_text(snap, STATUS_TEXT)
-    budget = run_config().iterations
-    parts = [text, f"iteration {snap.iteration:,}" + (f" of {budget:,}" if budget else "")]
+    parts = [status_text(snap, STATUS_TEXT), *budget_parts(snap, run_config())]
     if snap.its_per_sec:
         parts.append(f"{snap.its_per_sec:,.0f} it/s")
     if snap.eta_seconds is not None and snap.active:
         parts.append(f"ETA {_duration(snap.eta_seconds)}")
-    parts.append(f"{_duration(snap.elapsed)} of training")
     st.progress(min(1.0, snap.progress), text=" · ".join(parts))
     if snap.status in ("diverged", "failed"):
         st.error(snap.error, icon=":material/error:")
@@ -232,6 +229,18 @@ def render_status(snap: RunnerSnapshot) -> None:
     if snap.saved_to:
         st.success(f"Saved as **{Path(snap.saved_to).name}**: open it in the Latent Explorer or Compare.",
                    icon=":material/save:")
+
+
+def budget_parts(snap: RunnerSnapshot, config: Config) -> list[str]:
+    """Where the run stands against the budget that will end it: "iteration 3,305 of 30,000" only where the
+    iterations end it first; a lesson that ends on time says "1 min 10 s of 4 min of training" (the bar follows the
+    same budget)."""
+    budget = config.iterations
+    by_time = config.seconds is not None and (not budget or snap.elapsed / config.seconds >= snap.iteration / budget)
+    if by_time:
+        return [f"iteration {snap.iteration:,}", f"{_duration(snap.elapsed)} of {_duration(config.seconds)} of training"]
+    return [f"iteration {snap.iteration:,}" + (f" of {budget:,}" if budget else ""),
+            f"{_duration(snap.elapsed)} of training"]
 
 
 def render_alerts(snap: RunnerSnapshot) -> None:
@@ -275,10 +284,11 @@ def render_samples(r: WorkerRunner, snap: RunnerSnapshot) -> None:
     else:
         st.image(grid_array(grids[index], nrow=columns, scale=GRID_SCALE), output_format="PNG", width="stretch",
                  caption=f"{what}, iteration {iterations[index]:,}{after} — {where}")
-    if last > 0:
+    if last > 0:  # picks a snapshot by its index, labelled with its iteration
         key = Train.timeline(turn, last if follow else None)
-        st.slider("Timeline", 0, last, value=index, key=key, on_change=on_timeline_move,
-                  args=(key, turn, last, index), help="Scrub back through earlier snapshots of the same noise.")
+        st.select_slider("Timeline (iteration)", range(last + 1), value=index, key=key,
+                         format_func=lambda i: f"{iterations[i]:,}", on_change=on_timeline_move,
+                         args=(key, turn, last, index), help="Scrub back through earlier snapshots of the same noise.")
     key = Train.follow_toggle(turn)
     st.toggle("Follow live", value=follow, key=key, on_change=on_follow_toggle, args=(key, turn))
 

@@ -80,12 +80,35 @@ def _layout(fig: go.Figure, title: str, yaxis: str, *, yrange: Sequence[float] |
 
 
 def _add_events(fig: go.Figure, events: Sequence[dict]) -> None:
-    """Dashed vertical lines where a knob was changed live (labelled with the change) or one player stepped alone."""
-    for event in events:
-        label = event["name"] if "old" not in event else f"{event['name']} {_fmt(event['old'])}→{_fmt(event['new'])}"
-        fig.add_vline(x=event["iteration"], line=dict(color=EVENT_COLOR, dash="dash", width=1.5),
-                      annotation=dict(text=label, textangle=-90, font=dict(size=FONT_SIZE - 3, color=EVENT_COLOR)),
+    """Dashed vertical lines where a knob was changed live (labelled with the change) or one player stepped alone;
+    one line and one label per iteration (D steps do not advance the count: several labels piled up there)."""
+    for iteration, labels in event_labels(events).items():
+        fig.add_vline(x=iteration, line=dict(color=EVENT_COLOR, dash="dash", width=1.5),
+                      annotation=dict(text=", ".join(labels), textangle=-90,
+                                      font=dict(size=FONT_SIZE - 3, color=EVENT_COLOR)),
                       annotation_position="top left")
+
+
+def event_labels(events: Sequence[dict]) -> dict[int, list[str]]:
+    """Iteration -> the changes made there, in order; a repeated step is counted ("D step ×3"), a knob changed
+    twice shows its first and last value."""
+    grouped: dict[int, dict[str, list]] = {}
+    for event in events:
+        grouped.setdefault(event["iteration"], {}).setdefault(event["name"], []).append(event)
+    labels = {}
+    for iteration, by_name in grouped.items():
+        labels[iteration] = []
+        for name, same in by_name.items():
+            if "old" in same[0]:
+                labels[iteration].append(f"{name} {_fmt(same[0]['old'])}→{_fmt(same[-1]['new'])}")
+            else:
+                labels[iteration].append(name + (f" ×{len(same)}" if len(same) > 1 else ""))
+    return labels
+
+
+def log_axis(fig: go.Figure, **where) -> None:
+    """A log y axis labelled at the powers of ten only (Plotly's default also labels 2, 3 … 9 between them)."""
+    fig.update_yaxes(type="log", dtick=1, minor=dict(ticks="inside", showgrid=False), **where)
 
 
 def _fmt(value) -> str:
@@ -147,7 +170,7 @@ def quality_figure(quality: Sequence[dict], revision: str = "live") -> go.Figure
         fig.add_trace(go.Scatter(x=data["iteration"], y=data["recognisable"] * 100, name="% recognisable",
                                  mode="lines+markers", yaxis="y2", line=dict(color=COLORS["real"], width=LINE_WIDTH)))
     fig.update_layout(yaxis2=dict(overlaying="y", side="right", range=[0, 100], title="% recognisable",
-                                  showgrid=False))
+                                  showgrid=False, tickmode="linear", tick0=0, dtick=20))
     return _layout(fig, "Sample quality (bundled digit classifier)", "classifier FID", revision=revision)
 
 
@@ -177,7 +200,7 @@ def kid_figure(quality: Sequence[dict], revision: str = "live") -> go.Figure:
     fig = series_figure(points, [("kid", "KID × 1000", COLORS["quality"])],
                         title="Kernel distance to the real digits (KID, lower is better)", yaxis="KID × 1000",
                         revision=revision)
-    fig.update_yaxes(type="log")
+    log_axis(fig)
     return fig
 
 
@@ -204,7 +227,8 @@ def wasserstein_figure(records: Sequence[dict], quality: Sequence[dict], revisio
         fig.add_trace(go.Scatter(x=data["iteration"], y=data["fid"], name="classifier FID (right axis)",
                                  mode="lines+markers", yaxis="y2", line=dict(color=COLORS["quality"],
                                                                              width=LINE_WIDTH, dash="dot")))
-    fig.update_layout(yaxis2=dict(overlaying="y", side="right", type="log", title="classifier FID", showgrid=False))
+    fig.update_layout(yaxis2=dict(overlaying="y", side="right", type="log", dtick=1, title="classifier FID",
+                                  showgrid=False))
     return fig
 
 
@@ -232,7 +256,8 @@ def histogram_figure(histogram: Sequence[float] | None, revision: str = "live") 
                            text=[f"{s:.0%}" for s in shares], textposition="outside"))
     fig.add_hline(y=10, line=dict(color=EVENT_COLOR, dash="dot", width=1))  # real MNIST: 10 % each
     fig = _layout(fig, "Digits in the samples (mode collapse shows here)", "% of samples", revision=revision)
-    fig.update_layout(xaxis_title="digit", showlegend=False, hovermode=False)
+    # Categories: Plotly reads "0".."9" as numbers and labelled only 0 and 5.
+    fig.update_layout(xaxis_title="digit", showlegend=False, hovermode=False, xaxis_type="category")
     fig.update_yaxes(range=[0, max(40.0, float(shares.max()) * 110)])
     return fig
 

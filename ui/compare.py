@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from gan.race import Contender, VerdictRow
-from ui.charts import EVENT_COLOR, FONT_SIZE, LINE_WIDTH, columns, downsample
+from ui.charts import EVENT_COLOR, FONT_SIZE, LINE_WIDTH, columns, downsample, log_axis
 
 SIDE_COLORS = ("#00897b", "#f4511e")  # A teal, B deep orange: apart from the Train page's D blue / G pink
 # Points per curve. Fewer than the Train page's: in a race by time the MLP logs ~20x more records than the DCGAN,
@@ -50,7 +50,7 @@ def overlay_figure(sides: Sequence[Side], traces: Sequence[tuple[str, str, str]]
         hovermode="x unified",
     )
     if log_y:
-        fig.update_yaxes(type="log")
+        log_axis(fig)
     if yrange is not None:
         fig.update_yaxes(range=list(yrange))
     return fig
@@ -118,7 +118,7 @@ def histogram_pair(histograms: Sequence[tuple[str, Sequence[float] | None]]) -> 
     fig.add_hline(y=10, line=dict(color=EVENT_COLOR, dash="dot", width=1))  # real MNIST: 10 % each
     fig.update_layout(title=dict(text="Digits in the samples", font=dict(size=FONT_SIZE + 2)),
                       font=dict(size=FONT_SIZE), height=340, margin=dict(l=10, r=10, t=50, b=10), barmode="group",
-                      xaxis_title="digit", yaxis_title="% of samples", uirevision="compare",
+                      xaxis_title="digit", yaxis_title="% of samples", uirevision="compare", xaxis_type="category",
                       legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0))
     return fig
 

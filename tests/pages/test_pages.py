@@ -127,6 +127,19 @@ def test_a_live_learning_rate_change_is_marked_on_the_curves():
     button(at, "Stop").click().run()
 
 
+def test_the_status_and_the_timeline_count_what_a_teacher_counts():
+    # A lesson that ends on time says so (it read "iteration 3,305 of 30,000" with the bar at 28 %), and the timeline
+    # shows iterations, not snapshot numbers.
+    at = open_page("app_pages/train.py", preset="mlp", iterations="10000000", seconds="600", g_width="32",
+                   d_width="64", sample_every="5")
+    button(at, "Start").click().run()
+    poll(at, lambda at: any(s.label.startswith("Timeline") and len(s.options) >= 3 for s in at.select_slider))
+    assert "of 10 min 00 s of training" in status_text(at) and "of 10,000,000" not in status_text(at)
+    timeline = next(s for s in at.select_slider if s.label.startswith("Timeline"))
+    assert timeline.options[:3] == ["0", "5", "10"]
+    button(at, "Stop").click().run()
+
+
 def test_a_lessons_hidden_knobs_stay_hidden_while_it_trains():
     at = open_page("app_pages/train.py", preset="mlp", iterations="100000", g_width="32", d_width="64", show="lr_d")
     button(at, "Start").click().run()

@@ -69,3 +69,22 @@ def test_every_legend_sits_under_its_chart_never_on_the_title():
                charts.semi_supervised_figure([])]
     for fig in figures:
         assert fig.layout.legend.yanchor == "top" and fig.layout.legend.y < 0, fig.layout.title.text
+
+
+def test_changes_at_one_iteration_share_one_readable_label():
+    events = [{"iteration": 40, "name": "D step"}] * 3 + [
+        {"iteration": 40, "name": "lr_d", "old": 2e-4, "new": 1e-4}, {"iteration": 40, "name": "lr_d", "old": 1e-4,
+                                                                      "new": 5e-5},
+        {"iteration": 90, "name": "G step"}]
+    fig = charts.loss_figure([{"iteration": i, "d_loss": 1.0, "g_loss": 1.0} for i in range(1, 100)], events)
+    texts = sorted(a.text for a in fig.layout.annotations)
+    assert texts == ["D step ×3, lr_d 0.0002→5e-05", "G step"]
+
+
+def test_axes_label_what_a_reader_expects():
+    quality = [{"iteration": i, "fid": 1000 / i, "recognisable": 0.393 * i / 10, "kid": 100 / i,
+                "class_histogram": [0.1] * 10} for i in range(1, 11)]
+    recognisable = charts.quality_figure(quality).layout.yaxis2
+    assert (recognisable.tickmode, recognisable.tick0, recognisable.dtick) == ("linear", 0, 20)  # 0, 20 … 100 %
+    assert charts.kid_figure(quality).layout.yaxis.dtick == 1  # powers of ten only, no "2, 3 … 9" between
+    assert charts.histogram_figure([0.1] * 10).layout.xaxis.type == "category"  # every digit labelled
