@@ -87,9 +87,10 @@ class QualityScore:
     confidence: float
     """Mean top softmax probability over the samples, in [0.1, 1]."""
     class_histogram: tuple[float, ...]
-    """Fraction of samples classified as each digit 0..9; the 10 values sum to 1."""
+    """Fraction of the samples confidently recognised as each digit 0..9 (top probability >= RECOGNISABLE_CONFIDENCE);
+    the 10 values sum to `recognisable`: the rest look like no digit, and noise blobs are counted as none."""
     classes_covered: int
-    """Number of digits holding at least COVERAGE_THRESHOLD of the samples; mode collapse shows as few."""
+    """Number of digits holding at least COVERAGE_THRESHOLD of the samples, confidently; mode collapse shows as few."""
     recognisable: float
     """Fraction of samples classified with confidence >= RECOGNISABLE_CONFIDENCE."""
     kid: float | None = None
@@ -168,7 +169,9 @@ def score_samples(images: torch.Tensor) -> QualityScore:
     embeddings, probabilities = _embeddings_and_probabilities(images)
     fake_mu, fake_sigma = _mean_and_covariance(embeddings.clamp(min=0))
     confidences, labels = probabilities.max(dim=1)
-    histogram = torch.bincount(labels, minlength=NUM_CLASSES).double() / len(labels)
+    # Only confident verdicts count as a digit: the argmax of a noise blob is no digit (it read "mostly 8s").
+    sure = labels[confidences >= RECOGNISABLE_CONFIDENCE]
+    histogram = torch.bincount(sure, minlength=NUM_CLASSES).double() / len(labels)
     real_embeddings = _real_embeddings(str(images.device))
     return QualityScore(
         fid=frechet_distance(fake_mu, fake_sigma, real_mu, real_sigma),

@@ -255,7 +255,7 @@ def histogram_figure(histogram: Sequence[float] | None, revision: str = "live") 
     fig = go.Figure(go.Bar(x=[str(d) for d in range(10)], y=shares * 100, marker_color=COLORS["quality"],
                            text=[f"{s:.0%}" for s in shares], textposition="outside"))
     fig.add_hline(y=10, line=dict(color=EVENT_COLOR, dash="dot", width=1))  # real MNIST: 10 % each
-    fig = _layout(fig, "Digits in the samples (mode collapse shows here)", "% of samples", revision=revision)
+    fig = _layout(fig, "Which digits G draws", "% of samples (recognisable)", revision=revision)
     # Categories: Plotly reads "0".."9" as numbers and labelled only 0 and 5.
     fig.update_layout(xaxis_title="digit", showlegend=False, hovermode=False, xaxis_type="category")
     fig.update_yaxes(range=[0, max(40.0, float(shares.max()) * 110)])
