@@ -8,7 +8,7 @@ from gan.imaging import grid_array
 from gan.latent import MODES, explore, is_conditional, latent, nearest_real, raw_offset, real_digits
 from gan.quality import classify
 from ui.explorer import (EDIT_MODES, LINKED, conditional_endpoint_inputs, describe, direction_sliders, directions,
-                         endpoint_inputs, grid_picker, raw_sliders, walk_gif)
+                         endpoint_inputs, first_walk, grid_picker, raw_sliders, walk_gif)
 from ui.generator_picker import generator_picker
 from ui.keys import Explorer
 
@@ -43,7 +43,7 @@ with controls:
         seed_a, seed_b, digits = conditional_endpoint_inputs()
         st.caption(CONDITIONAL_NOTE)
     else:
-        (seed_a, seed_b), digits = endpoint_inputs(), None
+        (seed_a, seed_b), digits = endpoint_inputs(first_walk(loaded.key, G)), None
     t = st.slider("t: from A (0) to B (1)", 0.0, 1.0, 0.5, 0.01, key=Explorer.T, bind=LINKED)
     mode = st.radio("Interpolation", MODES, horizontal=True, key=Explorer.MODE, bind=LINKED,
                     format_func=lambda m: {"slerp": "slerp (spherical)", "lerp": "lerp (straight line)"}[m])

@@ -209,3 +209,18 @@ def test_the_conditional_walk_exports_as_a_gif(tiny):
     data = walk_gif(G, 1, 1, "slerp", None, frames=6, digits=(3, 8))
     with Image.open(io.BytesIO(data)) as gif:
         assert gif.format == "GIF" and gif.n_frames == 6
+
+
+def test_a_new_tab_opens_on_a_walk_that_visibly_morphs():
+    import torch
+
+    from gan.latent import bundled_generators, generate, interpolate_latents, latent, load_generator
+    from gan.quality import classify
+
+    at = open_explorer()
+    seeds = at.number_input(key=keys.Explorer.SEED_A).value, at.number_input(key=keys.Explorer.SEED_B).value
+    G, _ = load_generator(bundled_generators()["MLP GAN (seed 001)"])
+    z_a, z_b = (latent(G, int(seed)) for seed in seeds)
+    walk = interpolate_latents(z_a, z_b, torch.tensor([0.25, 0.75]), "slerp")
+    labels, _ = classify(generate(G, walk))
+    assert labels[0] != labels[1], seeds  # a quarter and three quarters of the way: two different digits
