@@ -80,21 +80,20 @@ def _next_grid() -> None:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def first_walk(key: str, _G: nn.Module, candidates: int = 32) -> tuple[int, int]:
-    """Seeds for a new tab's walk that visibly morphs: a quarter of the way it still draws A's digit, three quarters
-    of the way B's, another one (seeds 1 and 2 of the bundled MLP GAN walked from a faint 3 to a 0: the strip was 0s).
-    Judged by the classifier's confident verdicts; (1, 2) if no such pair is among the first `candidates` seeds."""
+    """Seeds for a new tab's walk that visibly morphs: from seed 1 to the first seed B whose walk a quarter of the way
+    still draws A's digit and three quarters of the way B's, another one (seeds 1 and 2 of the bundled MLP GAN walked
+    from a faint 3 into a strip of 0s). A stays 1, so that a shared link that leaves A out opens the same walk.
+    Judged by the classifier's confident verdicts; (1, 2) if no such B is among the first `candidates` seeds."""
     seeds = list(range(1, candidates + 1))
     z = torch.stack([latent(_G, s) for s in seeds])
     labels, confidences = classify(generate(_G, z))
-    sure = [i for i, p in enumerate(confidences) if p >= RECOGNISABLE_CONFIDENCE]
-    for a in sure:
-        for b in sure:
-            if labels[b] == labels[a]:
-                continue
-            quarter, three_quarters = interpolate_latents(z[a], z[b], torch.tensor([0.25, 0.75]), "slerp")
-            walk, walk_confidence = classify(generate(_G, torch.stack([quarter, three_quarters])))
-            if walk.tolist() == [labels[a], labels[b]] and bool((walk_confidence >= RECOGNISABLE_CONFIDENCE).all()):
-                return seeds[a], seeds[b]
+    for b in range(1, len(seeds)):
+        if labels[b] == labels[0] or confidences[b] < RECOGNISABLE_CONFIDENCE:
+            continue
+        quarter, three_quarters = interpolate_latents(z[0], z[b], torch.tensor([0.25, 0.75]), "slerp")
+        walk, walk_confidence = classify(generate(_G, torch.stack([quarter, three_quarters])))
+        if walk.tolist() == [labels[0], labels[b]] and bool((walk_confidence >= RECOGNISABLE_CONFIDENCE).all()):
+            return 1, seeds[b]
     return 1, 2
 
 
