@@ -68,6 +68,7 @@ def render_setup(snap: RaceSnapshot | None) -> None:
                   width="stretch", icon=":material/sports_score:", help="Train both sides with the set-up below.")
         st.button("Stop", on_click=on_stop, disabled=not active, width="stretch", icon=":material/stop:")
     show_refusal(Compare.RUNNER)
+    clock = st.empty()  # filled once the set-up below is read: the race's length before it starts
     with st.expander("Set-up: the budget, the shared data and the two sides", expanded=snap is None,
                      icon=":material/tune:"):
         budget_ui()
@@ -76,6 +77,11 @@ def render_setup(snap: RaceSnapshot | None) -> None:
             with column:
                 st.markdown(f"**Side {side.upper()}**")
                 side_ui(side)
+    wall = st.session_state.get(Compare.WALL_TIME)
+    if not active:
+        clock.caption(f"This race takes about {_duration(wall)} on the clock: both sides train on one worker, taking "
+                      "turns." if wall else "A race by iterations lasts as long as the slower side needs; the page "
+                      "estimates the time to go once it runs.")
     try:
         race_setup()
         st.session_state[Compare.ERROR] = None

@@ -92,9 +92,11 @@ def budget_ui() -> RaceBudget:
     if unit == "seconds":
         amount = left.number_input("Seconds of training per side", 1.0, 3600.0, step=15.0, format="%.0f",
                                    key=Compare.SECONDS, help="Both sides share the CPU and take turns: the race "
-                                   "takes about twice this in wall time.", **KEEP)
+                                   "takes a little over twice this on the clock.", **KEEP)
     else:
         amount = left.number_input("Iterations per side", 1, 1_000_000, step=100, key=Compare.ITERATIONS, **KEEP)
+    wall = RaceBudget(unit, float(amount) if unit == "seconds" else int(amount)).wall_seconds()
+    st.session_state[Compare.WALL_TIME] = wall
     mid.number_input("Seed (both sides)", 0, 2**31 - 1, step=1, key=Compare.SEED, help=field_help()["seed"], **KEEP)
     right.selectbox("Data (both sides)", DATASETS, key=Compare.DATASET, help=field_help()["dataset"], **KEEP)
     return RaceBudget(unit, float(amount) if unit == "seconds" else int(amount))

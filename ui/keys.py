@@ -90,6 +90,7 @@ class Compare:
     SEED = "compare.seed"
     DATASET = "compare.dataset"
     ERROR = "compare.error"
+    WALL_TIME = "compare.wall_time"  # the set-up's estimate of the race's clock time, for the line under Start
     SEEN_STATUS = "compare.seen_status"  # the race's status at the last full rerun: the fragment reruns on a change
     RUN_LABELS = "compare.run_labels"
     X_AXIS = "compare.x_axis"

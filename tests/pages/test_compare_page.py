@@ -213,3 +213,8 @@ def test_the_verdict_table_and_headline_name_the_winner():
     text = compare.headline([a, b])
     assert text.startswith("**DCGAN** draws better digits") and "20x fewer iterations per second" in text
     assert compare.unique_labels(["run", "run"]) == ("run (A)", "run (B)")
+
+
+def test_the_race_says_how_long_it_takes_on_the_clock_before_it_starts():
+    at = open_compare()  # the default race: 90 s of training each, taking turns on one worker
+    assert any("takes about 3 min 27 s on the clock" in c.value for c in at.caption)
