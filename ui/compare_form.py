@@ -18,6 +18,7 @@ from gan.config import (DATASETS, DIFFAUGMENT, G_LOSSES, NOISE_ARCHS, OBJECTIVES
 from gan.presets.races import RACES, base_config
 from gan.quality import QualityScore, score_generator
 from gan.race import BUDGET_UNITS, RaceBudget
+from ui.controls import lr_input
 from ui.generator_picker import LoadedGenerator, generator_picker
 from ui.keys import Compare
 from ui.session import runs_dir, start_worker
@@ -110,8 +111,10 @@ def side_ui(side: str) -> None:
     st.selectbox("Architecture", RACE_ARCHS, key=key("arch"), on_change=_on_arch_change, args=(side,),
                  help=help_["arch"] + " Changing it loads that architecture's defaults below.", **KEEP)
     left, right = st.columns(2)
-    left.number_input("lr_g", 1e-6, 1.0, step=1e-4, format="%.1e", key=key("lr_g"), help=help_["lr_g"], **KEEP)
-    right.number_input("lr_d", 1e-6, 1.0, step=1e-4, format="%.1e", key=key("lr_d"), help=help_["lr_d"], **KEEP)
+    with left:
+        lr_input("lr_g", key("lr_g"), help=help_["lr_g"], stacked=True, **KEEP)
+    with right:
+        lr_input("lr_d", key("lr_d"), help=help_["lr_d"], stacked=True, **KEEP)
     left.number_input("beta1", 0.0, 0.999, step=0.05, key=key("beta1"), help=help_["beta1"], **KEEP)
     right.number_input("d_steps", 1, 100, step=1, key=key("d_steps"), help=help_["d_steps"], **KEEP)
     left.number_input("batch_size", 1, 4096, step=16, key=key("batch_size"), help=help_["batch_size"], **KEEP)

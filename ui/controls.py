@@ -69,7 +69,7 @@ def render_run_controls(runner_name: str, snap: RunnerSnapshot | None, on_start:
     cols[2].button("Stop", on_click=lambda: runner(runner_name).stop(wait=5.0), disabled=not active,
                    width="stretch", icon=icon("stop"))
     for col, (kind, label) in zip(st.columns(3), (("iteration", "Step"), ("d", "D step"), ("g", "G step"))):
-        col.button(label, on_click=lambda kind=kind: runner(runner_name).step(kind), disabled=not paused,
+        col.button(label, on_click=_step, args=(runner_name, kind), disabled=not paused,
                    width="stretch", help=step_help, key=keys.step(runner_name, kind))
     show_refusal(runner_name)
     if active and snap.status in ("running", "paused"):
@@ -84,6 +84,20 @@ def _pause_or_resume(runner_name: str, command: str) -> None:
     while time.monotonic() < deadline:
         snap = runner.snapshot()
         if snap.status == wanted or not snap.active:
+            return
+        time.sleep(0.05)
+
+
+def _step(runner_name: str, kind: str) -> None:
+    """One step, waiting (up to OBEY_WAIT_S) for the run to report it, so that the rerun the click triggers draws the
+    step's message and grid at once (it took the status fragment's next poll, 1.2-1.3 s after the click)."""
+    runner = session_slot().runner(runner_name)
+    records = len(runner.snapshot().records)
+    runner.step(kind)
+    deadline = time.monotonic() + OBEY_WAIT_S
+    while time.monotonic() < deadline:
+        snap = runner.snapshot(since=records)
+        if snap.records or not snap.active:
             return
         time.sleep(0.05)
 
@@ -118,6 +132,38 @@ def step_summary(step: dict) -> str:
                    "the way the last steps were heading. Step again: the next steps usually turn it round.")
 
 
+LR_RANGE = (1e-6, 1.0)
+
+
+def lr_input(label: str, key: str, *, help: str | None = None, on_change: Callable[..., None] | None = None,
+             args: tuple = (), bounded: bool = True, stacked: bool = False, **widget) -> None:
+    """A learning rate: typed, or halved / doubled with the buttons beside it (learning rates live on a log scale:
+    steps of 1e-4 disabled "−" at 5e-5 and tripled it with "+"). The field's own +/- move by 1e-6.
+    bounded: False lets any number be typed, for a form whose validation explains the range.
+    stacked: the buttons under the field, for a narrow column (beside it, their labels did not fit)."""
+    low, high = LR_RANGE if bounded else (None, None)
+    if stacked:
+        field = st.container()
+        halve, double = st.columns(2, gap="small")
+    else:
+        field, halve, double = st.columns([4, 1, 1], gap="small", vertical_alignment="bottom")
+    field.number_input(label, min_value=low, max_value=high, step=1e-6, format="%.1e", key=key, help=help,
+                       on_change=on_change, args=args, **widget)
+    halve.button("÷2", key=f"{key}.halve", on_click=_scale_lr, args=(key, 0.5, on_change, args), width="stretch",
+                 help="Halve it")
+    double.button("×2", key=f"{key}.double", on_click=_scale_lr, args=(key, 2.0, on_change, args), width="stretch",
+                  help="Double it")
+
+
+def _scale_lr(key: str, factor: float, on_change: Callable[..., None] | None, args: tuple) -> None:
+    value = st.session_state.get(key)
+    if value is None:
+        return
+    st.session_state[key] = min(LR_RANGE[1], max(LR_RANGE[0], float(value) * factor))
+    if on_change is not None:
+        on_change(*args)
+
+
 def _render_live_knobs(runner_name: str, snap: RunnerSnapshot, hidden: frozenset[str]) -> None:
     """Steer the running game; each change is marked on the curves."""
     shown = [name for name in LIVE_KNOBS if name not in hidden]
@@ -132,8 +178,8 @@ def _render_live_knobs(runner_name: str, snap: RunnerSnapshot, hidden: frozenset
             col.number_input("d_steps (live)", min_value=1, max_value=100, step=1, key=key,
                              on_change=_on_live_change, args=(runner_name, name))
         else:
-            col.number_input(f"{name} (live)", min_value=1e-6, max_value=1.0, step=1e-4, format="%.1e", key=key,
-                             on_change=_on_live_change, args=(runner_name, name))
+            with col:
+                lr_input(f"{name} (live)", key, on_change=_on_live_change, args=(runner_name, name), stacked=True)
 
 
 def _on_live_change(runner_name: str, name: str) -> None:

@@ -18,6 +18,7 @@ from gan.config import (ARCHS, DATASETS, DEVICES, DIFFAUGMENT, G_LOSSES, OBJECTI
                         field_help)
 from gan.device import choose_precision, resolve_device
 from gan.presets.train import LESSONS, lesson
+from ui.controls import lr_input
 from ui.keys import Train
 from ui.state import server_limits
 from ui.text import link_problems, single_values
@@ -133,7 +134,9 @@ def _field_widget(name: str, value) -> None:
         st.session_state[key] = value
     label = name.replace("_", " ")
     kind = _TYPES[name]
-    if name in CHOICES:
+    if name in ("lr_g", "lr_d"):
+        lr_input(label, key, help=help_text(name), bounded=False, stacked=True)
+    elif name in CHOICES:
         st.selectbox(label, CHOICES[name], key=key, help=help_text(name))
         if name == "precision":
             _precision_note(st.session_state[key], st.session_state.get(Train.field("device"), "auto"))

@@ -83,6 +83,18 @@ def test_an_impossible_value_shows_the_core_message_and_start_does_nothing():
     assert not at.get("progress")  # no run was started
 
 
+def test_learning_rates_step_on_a_log_scale():
+    at = open_page("app_pages/train.py", preset="fast")  # lr_d 5e-4
+    key = keys.Train.field("lr_d")
+    at.button(key=f"{key}.halve").click().run()
+    assert at.number_input(key=key).value == pytest.approx(2.5e-4)
+    at.button(key=f"{key}.halve").click().run()
+    at.button(key=f"{key}.halve").click().run()
+    assert at.number_input(key=key).value == pytest.approx(6.25e-5)  # no floor at 1e-4
+    at.button(key=f"{key}.double").click().run()
+    assert at.number_input(key=key).value == pytest.approx(1.25e-4) and not at.error
+
+
 def test_start_trains_live_then_stop_ends_the_thread():
     at = open_page("app_pages/train.py", preset="mlp", iterations="100000", sample_every="20", g_width="32",
                    d_width="64")
