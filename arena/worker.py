@@ -200,10 +200,23 @@ class LocalWorker:
 class Job:
     """What a worker runs: `build()` (in the child) returns a runner; `feed` and `mirror` carry its state across."""
 
-    _folders: tuple[Path, ...] | list[Path] = ()  # run folders reserved by build()
+    _folders: tuple[Path, ...] | list[Path] = ()  # run folders reserved by reserve()
 
     def build(self):
         raise NotImplementedError
+
+    def run_labels(self) -> list[str]:
+        """The names of the run folders this job saves into (none: it saves nothing)."""
+        return []
+
+    def reserve(self) -> list[Path]:
+        """Reserve this job's run folders (once): by the server when the run gets its slot, before the worker starts,
+        so that runs started together never share one and the server can give back the ones never saved into."""
+        if not self._folders and self.run_labels():
+            from gan.runs import new_run_dir
+
+            self._folders = [new_run_dir(self.runs_dir, label) for label in self.run_labels()]
+        return list(self._folders)
 
     def feed(self, runner) -> RunFeed:
         return RunFeed(runner)
@@ -213,7 +226,7 @@ class Job:
         return None
 
     def wind_up(self) -> None:
-        """After the run has ended (in the child): give back the run folders it reserved but never saved into."""
+        """After the run has ended: give back the run folders it reserved but never saved into."""
         for folder in self._folders:
             try:
                 folder.rmdir()  # only an empty folder goes: a saved run stays
@@ -236,16 +249,17 @@ class TrainJob(Job):
     def check(self, limits: ServerLimits) -> Cost | None:
         return limits.check_training(self.config)
 
+    def run_labels(self) -> list[str]:
+        return [self.label]  # one folder: the autosaves, then the final save
+
     def build(self):
         from arena.runner import TrainingRunner
         from arena.scoring import live_scores, score_every
         from gan.checkpoint import save_checkpoint
-        from gan.runs import CHECKPOINT_NAME, new_run_dir, save_run
+        from gan.runs import CHECKPOINT_NAME, save_run
         from gan.train.build import build_trainer
 
-        # Reserved now, when the run starts (one folder: the autosaves, then the final save).
-        folder = new_run_dir(self.runs_dir, self.label)
-        self._folders = [folder]
+        folder = self.reserve()[0]
         return TrainingRunner(lambda: build_trainer(self.config), scorer=live_scores,
                               score_every=score_every(self.config), idle_timeout=math.inf,
                               on_end=lambda state: str(save_run(state, folder).parent),
@@ -286,13 +300,15 @@ class RaceJob(Job):
         costs = [limits.check_training(config) for config in self.configs]
         return limits.check_memory(Cost(*(sum(parts) for parts in zip(*(astuple(c) for c in costs)))))
 
+    def run_labels(self) -> list[str]:
+        return [f"race-{label}" for label in self.labels]  # one folder per side, even where the labels are equal
+
     def build(self):
         from arena.race_runner import RaceRunner
         from gan.race import Race
-        from gan.runs import new_run_dir, save_run
+        from gan.runs import save_run
 
-        # Both sides' folders are reserved when the race starts, so that two races started together never share one.
-        folders = self._folders = [new_run_dir(self.runs_dir, f"race-{label}") for label in self.labels]
+        folders = self.reserve()
         return RaceRunner(lambda: Race(self.configs, self.budget, self.labels), idle_timeout=math.inf,
                           on_end=lambda side, state: str(save_run(state, folders[side]).parent))
 
@@ -562,6 +578,7 @@ class WorkerRunner(BackgroundRun):
 
     def _run_worker(self) -> None:
         settings = self._settings() if callable(self._settings) else self._settings
+        self.job.reserve()  # now, in the server: a worker killed before it ends still has its folders given back
         self.worker = self._backend(self.job, settings)
         self._slot_since = time.monotonic()
         stopping = False
@@ -602,6 +619,7 @@ class WorkerRunner(BackgroundRun):
         if self.worker is None:
             return
         exitcode = self.worker.close()
+        self.job.wind_up()  # the worker is gone: folders it never saved into are given back
         if self._lost:
             self._mirror.set(status="failed", error=died_message(exitcode, self._lost, self._mirror.snap))
 

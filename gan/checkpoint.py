@@ -50,11 +50,14 @@ def save_checkpoint(state: dict, path: str | os.PathLike) -> Path:
 EXPECTED = "Expected: a checkpoint.pt saved by the Train page, the Compare page or `python -m gan train`."
 
 
-def load_checkpoint(source, map_location: str | torch.device = "cpu", max_bytes: int = MAX_BYTES) -> dict:
+def load_checkpoint(source, map_location: str | torch.device = "cpu", max_bytes: int = MAX_BYTES,
+                    max_history_rows: int | None = None) -> dict:
     """Read and check a checkpoint from a path or a binary file object (an upload).
 
     Raises CheckpointError for a corrupt file, a file that is not a checkpoint, one that would unpack to more than
     `max_bytes`, a checkpoint whose config is invalid, or one whose contents a page could not read.
+    max_history_rows: for a reader that only draws the curves, the history thinned evenly to at most this many rows
+    before anything reads it (a pickle stores a list repeated five times once: 20 million rows fit in 43 MB).
     """
     name = getattr(source, "name", None) or str(source)
     _check_archive(source, name, max_bytes)
@@ -78,6 +81,8 @@ def load_checkpoint(source, map_location: str | torch.device = "cpu", max_bytes:
         state["config"] = Config.from_dict(state["config"]).validate()
     except (ConfigError, KeyError, TypeError) as err:
         raise CheckpointError(f"{name} holds an invalid config: {err}") from None
+    if max_history_rows is not None and isinstance(state.get("history"), dict):
+        state["history"] = _thinned(state["history"], max_history_rows)
     problem = _contents_problem(state)
     if problem:
         raise CheckpointError(f"{name} is not a usable GAN Arena checkpoint: {problem}. {EXPECTED}")
@@ -148,6 +153,16 @@ def _weights_problem(weights) -> str | None:
         if value.numel() * value.element_size() > value.untyped_storage().nbytes():
             return f"hold {_shown(name)}, a tensor larger than the data stored for it"
     return None
+
+
+def _thinned(history: dict, max_rows: int) -> dict:
+    """Every k-th row of each list (the same k for all, the last row kept), so that at most `max_rows` remain."""
+    longest = max((len(v) for v in history.values() if isinstance(v, (list, tuple))), default=0)
+    if longest <= max_rows:
+        return history
+    stride = -(-longest // max_rows)
+    return {key: (list(values[::stride]) if isinstance(values, (list, tuple)) else values)
+            for key, values in history.items()}
 
 
 def _history_problem(history) -> str | None:

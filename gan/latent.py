@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from gan.checkpoint import CheckpointError, generator_from_checkpoint, load_checkpoint
-from gan.config import Config
+from gan.config import NOISE_ARCHS, Config
 from gan.data import load_images, to_training_tensor
 
 PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "assets" / "pretrained"
@@ -41,6 +41,9 @@ def bundled_generators() -> dict[str, Path]:
     return {name: PRETRAINED_DIR / file for name, file in BUNDLED.items()}
 
 
+HISTORY_ROWS_SHOWN = 20_000  # a loaded generator's history only draws curves: thinned to this many rows
+
+
 def load_generator(source, device: torch.device | str = "cpu",
                    vet: Callable[[Config], object] | None = None) -> tuple[nn.Module, dict]:
     """A checkpoint (path or binary file object) -> (generator in eval mode, the checkpoint's state).
@@ -49,10 +52,13 @@ def load_generator(source, device: torch.device | str = "cpu",
     a generator that draws from noise (unconditional, or conditional on a digit). `vet(config)` is called before
     the generator is built, to refuse one that would cost too much (a server's limit, gan.cost): it raises.
     """
-    state = load_checkpoint(source, map_location="cpu")
+    state = load_checkpoint(source, map_location="cpu", max_history_rows=HISTORY_ROWS_SHOWN)
     if not isinstance(state.get("generator"), dict):
         name = getattr(source, "name", None) or str(source)
         raise CheckpointError(f"{name} is a GAN Arena checkpoint without generator weights")
+    if state["config"].arch not in NOISE_ARCHS:  # before `vet`: the cost of a translator's nets is not a G's
+        raise CheckpointError(f"this is a {state['config'].arch} checkpoint: its generators translate images instead "
+                              "of drawing from noise, so it cannot be sampled, explored or raced")
     if vet is not None:
         vet(state["config"])
     G = generator_from_checkpoint(state, device).requires_grad_(False)

@@ -7,6 +7,7 @@ trace (older points are averaged in bins), float32 arrays (plotly sends them bas
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -58,13 +59,24 @@ def robust_range(values: np.ndarray, quantile: float = 0.99, pad: float = 0.08) 
     return float(low - pad * span), float(high + pad * span)
 
 
+TITLE_CHARS = 34  # a chart in half of a 1280-px page fits this many characters of title per line
+
+
+def wrapped_title(title: str, width: int = TITLE_CHARS) -> tuple[str, int]:
+    """The title broken into lines of at most `width` characters (Plotly cuts a long one at the chart's edge, with
+    no ellipsis: "(KID, lower is b"), and the top margin those lines need."""
+    lines = textwrap.wrap(title, width) or [""]
+    return "<br>".join(lines), 16 + 26 * len(lines)
+
+
 def _layout(fig: go.Figure, title: str, yaxis: str, *, yrange: Sequence[float] | None = None,
             revision: str) -> go.Figure:
+    text, top = wrapped_title(title)
     fig.update_layout(
-        title=dict(text=title, font=dict(size=FONT_SIZE + 2, color=TEXT_COLOR), x=0, xanchor="left"),
+        title=dict(text=text, font=dict(size=FONT_SIZE + 2, color=TEXT_COLOR), x=0, xanchor="left"),
         font=dict(size=FONT_SIZE, color=TEXT_COLOR),
-        height=360,
-        margin=dict(l=10, r=10, t=40, b=10),
+        height=336 + top,
+        margin=dict(l=10, r=10, t=top, b=10),
         # Under the chart, never on its title (a long title and a legend at the top right collide at 1280 px).
         legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0, font=dict(size=FONT_SIZE)),
         xaxis_title="iteration",

@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from gan.race import Contender, VerdictRow
-from ui.charts import EVENT_COLOR, FONT_SIZE, LINE_WIDTH, columns, downsample, log_axis
+from ui.charts import EVENT_COLOR, FONT_SIZE, LINE_WIDTH, columns, downsample, log_axis, wrapped_title
 
 SIDE_COLORS = ("#00897b", "#f4511e")  # A teal, B deep orange: apart from the Train page's D blue / G pink
 # Points per curve. Fewer than the Train page's: in a race by time the MLP logs ~20x more records than the DCGAN,
@@ -38,11 +38,12 @@ def overlay_figure(sides: Sequence[Side], traces: Sequence[tuple[str, str, str]]
             fig.add_trace(go.Scatter(x=xs, y=ys, name=f"{label} · {name}" if name else label,
                                      mode="lines+markers" if markers else "lines",
                                      line=dict(color=color, width=LINE_WIDTH, dash=dash)))
+    text, top = wrapped_title(title)
     fig.update_layout(
-        title=dict(text=title, font=dict(size=FONT_SIZE + 2)),
+        title=dict(text=text, font=dict(size=FONT_SIZE + 2)),
         font=dict(size=FONT_SIZE),
-        height=340,
-        margin=dict(l=10, r=10, t=50, b=10),
+        height=300 + top,
+        margin=dict(l=10, r=10, t=top, b=10),
         legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0),
         xaxis_title=X_AXES.get(x, x),
         yaxis_title=yaxis,

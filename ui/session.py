@@ -34,7 +34,8 @@ def start_worker(name: str, job: Job, page_title: str) -> WorkerRunner | None:
     gate = training_gate()
     runner = WorkerRunner(job, gate=gate, settings=gate.settings, backend=cluster_backend(),
                           idle_timeout=IDLE_TIMEOUT_S, max_seconds=limits.run_seconds)
-    return session_slot().replace(name, runner, page_title).start()
+    owned = session_slot().replace(name, runner, page_title)
+    return owned.start() if owned is not None else None
 
 
 def admit(job: Job, limits: ServerLimits) -> None:

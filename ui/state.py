@@ -37,6 +37,8 @@ class SessionSlot:
     def __init__(self, browser: str = "") -> None:
         self.runners: dict[str, WorkerRunner] = {}
         self.browser = browser
+        self._lock = threading.Lock()
+        self._closed = False
 
     def active_runs(self) -> int:
         """Trainings of this tab that are running or waiting in line."""
@@ -45,19 +47,25 @@ class SessionSlot:
     def runner(self, name: str) -> WorkerRunner | None:
         return self.runners.get(name)
 
-    def replace(self, name: str, runner: WorkerRunner, page_title: str = "") -> WorkerRunner:
-        """Own `runner` under `name`, stopping the one it replaces and any other still training.
+    def replace(self, name: str, runner: WorkerRunner, page_title: str = "") -> WorkerRunner | None:
+        """Own `runner` under `name`, stopping the one it replaces and any other still training; None (the runner
+        not owned, so not to be started) once the tab has gone.
 
         One training per student at a time: the slots are shared by the whole class.
         """
-        for other_name, old in self.runners.items():
+        for other_name, old in list(self.runners.items()):
             reason = None
             if other_name != name and page_title:
                 reason = (f"Stopped when you started a training on the {page_title} page: one training per student "
                           "at a time, so that the whole class gets a turn.")
             if old.alive:
                 old.stop(wait=2.0, reason=reason)
-        self.runners[name] = runner
+        with self._lock:
+            # A Start clicked just before the tab closed can get here after shutdown(): its run would train on,
+            # owned by nobody, holding a slot until its budget ran out.
+            if self._closed:
+                return None
+            self.runners[name] = runner
         return runner
 
     def heartbeat(self) -> None:
@@ -66,9 +74,12 @@ class SessionSlot:
             runner.touch()
 
     def shutdown(self) -> None:
-        for runner in self.runners.values():
+        with self._lock:
+            self._closed = True
+            runners = list(self.runners.values())
+            self.runners.clear()
+        for runner in runners:
             runner.stop(wait=2.0)
-        self.runners.clear()
 
 
 class SlotRegistry:

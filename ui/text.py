@@ -48,6 +48,6 @@ def single_values(query_params) -> tuple[dict[str, str], list[str]]:
 
 
 def safe_label(text: str, max_chars: int = 40) -> str:
-    """A name from outside (an uploaded file's) reduced to letters, digits, spaces and - _ . ( ): it is drawn in
-    Markdown and in Plotly's titles and legends, which render their own tags (<a href>, <b>)."""
-    return re.sub(r"[^\w .()-]+", "_", text).strip()[:max_chars] or "upload"
+    """A name from outside (an uploaded file's) reduced to ASCII letters, digits, spaces and - . ( ): it is drawn in
+    Markdown (where _ and * make emphasis) and in Plotly's titles and legends, which render their own tags."""
+    return re.sub(r"[^A-Za-z0-9 .()-]+", "-", text).strip(" -")[:max_chars] or "upload"

@@ -178,3 +178,16 @@ def test_an_upload_is_rewound_after_the_archive_is_read(state, tmp_path):
     upload = io.BytesIO(save_checkpoint(state, tmp_path / "c.pt").read_bytes())
     upload.name = "mine.pt"
     assert load_checkpoint(upload)["iteration"] == 1
+
+
+def test_a_history_of_millions_of_rows_is_thinned_before_a_page_reads_it(tmp_path):
+    from gan.latent import HISTORY_ROWS_SHOWN  # noqa: PLC0415 - the one test that needs it
+
+    state = torch.load(bundled_generators()["MLP GAN (seed 001)"], weights_only=True)
+    rows = [0] * 5_000_000  # pickled once, referenced five times: a 13 MB file
+    state["history"] = {key: rows for key in ("iteration", "d_loss", "g_loss", "d_acc_real", "d_acc_fake")}
+    path = tmp_path / "long.pt"
+    torch.save(state, path)
+    _, loaded = load_generator(path)  # the page then builds one dict per row on every rerun: 500 MB per million
+    assert all(len(values) <= HISTORY_ROWS_SHOWN for values in loaded["history"].values())
+    assert loaded["history"]["iteration"] and len(loaded["history"]["d_loss"]) == len(loaded["history"]["iteration"])

@@ -287,3 +287,14 @@ def test_load_generator_rejects_bad_files(tmp_path):
     torch.save({"format": "gan-arena-checkpoint", "version": 1, "config": {"arch": "mlp"}}, weightless)
     with pytest.raises(CheckpointError, match="without generator weights"):
         load_generator(weightless)
+
+
+def test_a_translators_checkpoint_is_refused_before_its_cost_is_judged(tmp_path):
+    from gan.checkpoint import CheckpointError
+    from gan.cost import generator_cost
+
+    state = torch.load(bundled_generators()["MLP GAN (seed 001)"], weights_only=True)
+    state["config"] = {**state["config"], "arch": "cyclegan"}
+    torch.save(state, tmp_path / "cycle.pt")
+    with pytest.raises(CheckpointError, match="translate images"):
+        load_generator(tmp_path / "cycle.pt", vet=lambda config: generator_cost(config))

@@ -88,3 +88,19 @@ def test_axes_label_what_a_reader_expects():
     assert (recognisable.tickmode, recognisable.tick0, recognisable.dtick) == ("linear", 0, 20)  # 0, 20 … 100 %
     assert charts.kid_figure(quality).layout.yaxis.dtick == 1  # powers of ten only, no "2, 3 … 9" between
     assert charts.histogram_figure([0.1] * 10).layout.xaxis.type == "category"  # every digit labelled
+
+
+def test_no_chart_title_is_longer_than_a_half_page_chart_shows():
+    records = [{"iteration": i, "d_loss": 1.0, "g_loss": 1.0, "d_acc_real": 0.5, "d_acc_fake": 0.5, "d_real": 0.5,
+                "d_fake": 0.5} for i in range(1, 50)]
+    quality = [{"iteration": i, "fid": 100.0, "recognisable": 0.5, "kid": 5.0, "precision": 0.5, "recall": 0.5,
+                "density": 0.5, "coverage": 0.5, "d_acc_held_out": 0.5, "d_acc_trained": 0.6,
+                "class_histogram": [0.1] * 10} for i in range(1, 5)]
+    figures = [charts.loss_figure(records), charts.accuracy_figure(records), charts.d_output_figure(records),
+               charts.quality_figure(quality), charts.kid_figure(quality), charts.fidelity_diversity_figure(quality),
+               charts.memorisation_figure(quality), charts.wasserstein_figure(records, quality),
+               charts.histogram_figure([0.1] * 10)]
+    for fig in figures:
+        lines = fig.layout.title.text.split("<br>")
+        assert all(len(line) <= charts.TITLE_CHARS for line in lines), lines
+        assert fig.layout.margin.t >= 16 + 26 * len(lines)  # room above the plot for every line

@@ -39,3 +39,20 @@ def test_the_registry_counts_the_runs_of_the_same_browsers_other_tabs():
     assert registry.runs_of("browser:a", besides=tab1) == 0
     registry.discard(tab1)
     assert registry.runs_of("browser:a", besides=tab2) == 0
+
+
+class UnstartedRun(FakeRun):
+    def __init__(self):
+        super().__init__(alive=False)
+        self.started = False
+
+    def start(self):
+        self.started = True
+        return self
+
+
+def test_a_start_that_finishes_after_the_tab_closed_is_not_owned_or_started():
+    slot = SessionSlot("browser:a")
+    slot.shutdown()  # the tab went while a Start's callback was still stopping the old run
+    run = UnstartedRun()
+    assert slot.replace("train", run) is None and not run.started and slot.runners == {}
