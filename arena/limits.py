@@ -23,7 +23,7 @@ from pathlib import Path
 
 from arena.scheduler import env_number
 from gan.config import Config, ConfigError
-from gan.cost import MIB, Cost, generator_cost, mib, training_cost
+from gan.cost import MIB, Cost, available_memory, generator_cost, mib, training_cost
 
 # Beyond its tensors, a training process holds PyTorch's kernels, the digit classifier and allocator slack:
 # measured 190-250 MiB here for a run of the smallest nets.
@@ -126,18 +126,6 @@ def cached_training_cost(config: Config) -> Cost:
     return training_cost(config)
 
 
-def available_memory() -> int | None:
-    """Bytes the kernel can still give out (MemAvailable), None where /proc/meminfo does not exist (macOS)."""
-    try:
-        with open("/proc/meminfo") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
-
-
 def folder_size(folder: Path) -> int:
     """Bytes of the files under `folder` (0 if it does not exist yet)."""
     total = 0
@@ -161,4 +149,4 @@ def disk_free(folder: Path) -> int | None:
         return None
 
 
-__all__ = ["LimitExceeded", "ServerLimits", "available_memory", "folder_size"]
+__all__ = ["LimitExceeded", "ServerLimits", "folder_size"]

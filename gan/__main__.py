@@ -31,6 +31,7 @@ from gan.config import (
     field_help,
     preset,
 )
+from gan.cost import available_memory, generator_cost, mib
 from gan.data import DatasetUnavailable
 from gan.device import apply_threads, choose_threads, describe_device
 from gan.fileio import DiskFull, write_bytes_atomic
@@ -42,6 +43,8 @@ from gan.train.build import build_trainer, live_grid_columns, trainer_from_check
 
 CHOICES = {"arch": ARCHS, "dataset": DATASETS, "g_loss": G_LOSSES, "device": DEVICES, "precision": PRECISIONS}
 FLAG_ALIASES = {"iterations": ("--iters", "--iterations")}
+MAX_SAMPLES = {".npy": 100_000, ".png": 10_000}  # 100,000 digits are 314 MB of float32; a 10,000-digit grid is 100 x 100
+IMAGE_BYTES = 28 * 28 * 4
 RESUMABLE = ("iterations", "epochs", "seconds", "sample_every", "log_every", "checkpoint_every", "device")
 
 
@@ -217,9 +220,14 @@ def run_sample(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix not in (".npy", ".png"):
         raise UsageError(f"--out must end in .npy or .png (got {out.name})")
+    most = MAX_SAMPLES[out.suffix]
+    if args.n > most:
+        raise UsageError(f"--n: at most {most:,} samples into a {out.suffix} file (got {args.n:,}); run it again "
+                         "with another --seed for more")
     state = load_checkpoint(args.checkpoint)
     if state["config"].arch not in NOISE_ARCHS:
         raise UsageError(f"sample draws from noise; a {state['config'].arch} translates images (see its progress.gif)")
+    _check_room(generator_cost(state["config"]).memory + args.n * IMAGE_BYTES * 3)  # images, the float32 copy, the file
     G = generator_from_checkpoint(state, args.device)
     rng = torch.Generator().manual_seed(args.seed)
     with torch.inference_mode():
@@ -237,6 +245,13 @@ def run_sample(args: argparse.Namespace) -> int:
         _write_image(out, images)
     print(f"wrote {args.n} samples to {out}")
     return 0
+
+
+def _check_room(need: int) -> None:
+    """Refuse, before allocating, what this machine has not the memory for (a crafted config, a huge --n)."""
+    free = available_memory()
+    if free is not None and need > free:
+        raise UsageError(f"this needs about {mib(need)} of memory and the machine has {mib(free)} free")
 
 
 def main(argv: list[str] | None = None) -> int:

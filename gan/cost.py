@@ -76,6 +76,18 @@ def generator_cost(config: Config) -> Cost:
                 checkpoint=FLOAT_BYTES * params)
 
 
+def available_memory() -> int | None:
+    """Bytes the kernel can still give out (MemAvailable), None where /proc/meminfo does not exist (macOS)."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def _training_nets(config: Config) -> tuple[dict[str, nn.Module], int]:
     """The run's networks on the meta device, and the elements of every module output of one iteration."""
     batch = config.batch_size
@@ -132,4 +144,4 @@ def _count(net: nn.Module) -> int:
     return sum(p.numel() for p in net.parameters())
 
 
-__all__ = ["Cost", "generator_cost", "mib", "training_cost"]
+__all__ = ["Cost", "available_memory", "generator_cost", "mib", "training_cost"]

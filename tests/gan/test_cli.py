@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
+import torch
 import pytest
 
 import gan.__main__ as cli
@@ -168,3 +169,19 @@ def test_a_full_disk_says_so_in_one_line_and_keeps_the_last_checkpoint(tmp_path,
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: disk full") and "Traceback" not in err and len(err.splitlines()) == 1
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no temp file, nothing overwritten
+
+
+def test_sample_refuses_what_the_machine_cannot_hold_before_allocating(tmp_path, capsys, monkeypatch):
+    import gan.checkpoint
+    from gan.latent import bundled_generators
+
+    assert main(["sample", "--checkpoint", str(bundled_generators()["MLP GAN (seed 001)"]), "--n", "3000000",
+                 "--out", str(tmp_path / "b.npy")]) == 2
+    assert "--n: at most 100,000" in capsys.readouterr().err
+    state = torch.load(bundled_generators()["DCGAN (GANs in Action, ch. 4)"], weights_only=True)
+    state["config"] = {**state["config"], "latent_dim": 4096, "g_width": 4096}
+    torch.save(state, tmp_path / "huge.pt")
+    monkeypatch.setattr("gan.__main__.available_memory", lambda: 2 * 2**30)  # a machine with 2 GiB free
+    monkeypatch.setattr(gan.checkpoint, "build_generator", lambda *a: pytest.fail("built before judged"))
+    assert main(["sample", "--checkpoint", str(tmp_path / "huge.pt"), "--out", str(tmp_path / "h.png")]) == 2
+    assert "needs about" in capsys.readouterr().err
