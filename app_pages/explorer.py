@@ -8,9 +8,11 @@ from gan.imaging import grid_array
 from gan.latent import MODES, explore, is_conditional, latent, nearest_real, raw_offset, real_digits
 from gan.quality import classify
 from ui.explorer import (EDIT_MODES, LINKED, conditional_endpoint_inputs, describe, direction_sliders, directions,
-                         endpoint_inputs, first_walk, grid_picker, raw_sliders, walk_gif)
+                         endpoint_inputs, first_walk, grid_picker, ignored_link_values, linked_values, raw_sliders,
+                         walk_gif)
 from ui.generator_picker import generator_picker
 from ui.keys import Explorer
+from ui.text import link_problems
 
 
 IMAGE_SCALE = 8  # 28 px -> 224 px, nearest neighbour
@@ -29,6 +31,8 @@ st.title("Latent Explorer")
 st.caption("A generator turns a vector z of random numbers into a digit. Move through z-space and watch the digit "
            "morph. No training needed: three pretrained generators come with the app.")
 
+notice = st.empty()  # what the link asked for that the widgets did not take, once they have been drawn
+asked = linked_values(Explorer.LINKED) if not st.session_state.get(Explorer.LINK_CHECKED) else {}
 controls, view = st.columns([2, 3], gap="large")
 with controls:
     loaded = generator_picker(Explorer.PICKER, linked=True)
@@ -49,6 +53,10 @@ with controls:
                     format_func=lambda m: {"slerp": "slerp (spherical)", "lerp": "lerp (straight line)"}[m])
     st.caption(SLERP_NOTE)
     frames = st.slider("Frames in the strip", 4, 16, 10, key=Explorer.FRAMES)
+if not st.session_state.get(Explorer.LINK_CHECKED):
+    st.session_state[Explorer.LINK_CHECKED] = True
+    with notice:
+        link_problems(ignored_link_values(asked))
 
 with view:
     picture = st.container()  # filled below, once the edits under it are read: the image stays above its sliders

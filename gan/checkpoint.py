@@ -77,6 +77,8 @@ def load_checkpoint(source, map_location: str | torch.device = "cpu", max_bytes:
         raise CheckpointError(f"{name} is a PyTorch file but not a GAN Arena checkpoint. {EXPECTED}")
     if state.get("version", 0) > VERSION:
         raise CheckpointError(f"{name} was written by a newer GAN Arena (format {state['version']}); update the app")
+    if not isinstance(state.get("config"), dict):  # a string listed each character as an unknown field
+        raise CheckpointError(f"{name} holds no config (a table of settings). {EXPECTED}")
     try:
         state["config"] = Config.from_dict(state["config"]).validate()
     except (ConfigError, KeyError, TypeError) as err:
@@ -186,6 +188,13 @@ def _quality_problem(quality) -> str | None:
     wrong = [key for key in wanted if not _is_number(quality.get(key))]
     if wrong:
         return f"its quality score lacks a number for {', '.join(wrong)}"
+    # What the pages print ("FID nan, inf% recognisable, 10000/10 digits" is no score): each within its range.
+    ranges = {"fid": (0, math.inf), "recognisable": (0, 1), "classes_covered": (0, 10),
+              "conditional_accuracy": (0, 1)}
+    wrong = [key for key in wanted
+             if not (math.isfinite(quality[key]) and ranges[key][0] <= quality[key] <= ranges[key][1])]
+    if wrong:
+        return f"its quality score's {', '.join(wrong)} is out of range"
     return None
 
 

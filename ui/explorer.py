@@ -59,6 +59,35 @@ def describe(loaded: LoadedGenerator) -> str:
     return text
 
 
+# ------------------------------------------------------------------------------------------ the link
+def linked_values(bound: tuple[str, ...]) -> dict[str, str]:
+    """The link's values for the widgets bound to the address bar, read before the widgets are drawn: a widget that
+    cannot take its value (a digit of 11, a t of nan, an unknown generator) drops it without a word."""
+    return {key: st.query_params[key] for key in bound if key in st.query_params}
+
+
+def ignored_link_values(given_values: dict[str, str]) -> list[str]:
+    """Those of `given_values` (from linked_values) that the drawn widgets did not take."""
+    problems = []
+    for key, given in given_values.items():
+        if key not in st.session_state:
+            continue
+        if not _same(given, st.session_state[key]):
+            problems.append(f"{key}={given!r} is not one of its choices or in its range")
+    return problems
+
+
+def _same(text: str, value) -> bool:
+    if isinstance(value, bool):
+        return text.lower() == str(value).lower()
+    if isinstance(value, (int, float)):
+        try:
+            return float(text) == float(value)
+        except ValueError:
+            return False
+    return text == str(value)
+
+
 # ------------------------------------------------------------------------------------------ endpoints
 def _default(key: str, value) -> None:
     """A widget's starting value, set through session state (so callbacks may change it without a warning)."""

@@ -129,6 +129,9 @@ class Explorer:
     DIMS = "explorer.dims"
     NEW_GRID = "explorer.new_grid"
     RESET_DIRECTIONS = "explorer.reset_directions"
+    LINK_CHECKED = "explorer.link_checked"  # the link's values are checked once per tab, after the widgets took them
+    # The widgets whose values live in the address bar (bind="query-params")
+    LINKED = (SEED_A, SEED_B, DIGIT_A, DIGIT_B, SAME_Z, T, MODE, "explorer.picker.source", "explorer.picker.bundled")
     RESET_DIMS = "explorer.reset_dims"
     GIF = "explorer.gif"
 

@@ -37,6 +37,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
 }
 # Not on the form: data_dir and checkpoint_every are the server's business (the page saves every run at its end).
 FORM_FIELDS = tuple(name for group in GROUPS.values() for name in group)
+LINK_KEYS = {"preset", "hide", "show"}  # what a Train link holds besides the form's fields
 
 # What each knob does to the game: appended to the core's one-line help in the tooltips.
 TEACHING = {
@@ -221,6 +222,8 @@ def _field_list(text: str, problems: list[str]) -> frozenset[str]:
 
 def _parse(name: str, text: str):
     kind = _TYPES[name]
+    if not text.isascii():  # int("１") and int("١٢") are 1 and 12: a link of lookalike digits must not pass unseen
+        raise ValueError("expected a number in plain digits 0-9")
     if text == "" and kind in (int | None, float | None):
         return None
     if kind is bool:
@@ -228,7 +231,10 @@ def _parse(name: str, text: str):
             raise ValueError("expected true or false")
         return text.lower() in ("true", "1")
     if kind in (int, int | None):
-        return int(text)
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(f"expected a whole number (got {text!r})") from None
     if kind in (float, float | None):
         return float(text)
     return text
@@ -242,6 +248,9 @@ def read_link_once() -> None:
     if not st.query_params:
         return
     params, ambiguous = single_values(st.query_params)
+    unknown = sorted(set(params) - set(FORM_FIELDS) - LINK_KEYS)
+    if unknown:
+        ambiguous.append(f"unknown setting(s) {', '.join(unknown)}")
     slug, config, hidden, problems = config_from_params(params)
     st.session_state[Train.PRESET] = slug
     apply_config(config)

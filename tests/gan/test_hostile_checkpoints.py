@@ -191,3 +191,16 @@ def test_a_history_of_millions_of_rows_is_thinned_before_a_page_reads_it(tmp_pat
     _, loaded = load_generator(path)  # the page then builds one dict per row on every rerun: 500 MB per million
     assert all(len(values) <= HISTORY_ROWS_SHOWN for values in loaded["history"].values())
     assert loaded["history"]["iteration"] and len(loaded["history"]["d_loss"]) == len(loaded["history"]["iteration"])
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"config": "not a table"}, "holds no config"),
+    ({"quality": {"fid": float("nan"), "recognisable": 0.5, "classes_covered": 10}}, "out of range"),
+    ({"quality": {"fid": 12.0, "recognisable": float("inf"), "classes_covered": 10}}, "out of range"),
+    ({"quality": {"fid": 12.0, "recognisable": 0.5, "classes_covered": 10_000}}, "out of range"),
+])
+def test_a_config_or_score_a_page_would_print_as_nonsense_is_refused(change, words, tmp_path):
+    state = torch.load(bundled_generators()["MLP GAN (seed 001)"], weights_only=True)
+    torch.save({**state, **change}, tmp_path / "odd.pt")
+    with pytest.raises(CheckpointError, match=words):
+        load_checkpoint(tmp_path / "odd.pt")

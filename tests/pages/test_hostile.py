@@ -120,3 +120,15 @@ def test_a_crashing_page_shows_one_line_and_no_traceback(monkeypatch):
 def started(at: AppTest) -> bool:
     """Whether the page shows a run (its status bar), queued or training."""
     return bool(at.get("progress"))
+
+
+def test_link_values_a_page_cannot_use_are_named_never_dropped_silently():
+    at = open_page("app_pages/train.py", preset="fast", lr="0.1", foo="bar", iterations="1e99", seed="１")
+    warning = " ".join(shown(w.value) for w in at.warning)
+    assert "unknown setting(s) foo, lr" in warning and "iterations" in warning and "plain digits" in warning
+    at = open_page("app_pages/explorer.py")  # AppTest drops a link's values on a page switch: a new tab's link then
+    at.session_state[keys.Explorer.LINK_CHECKED] = False
+    at.query_params.update({keys.Explorer.T: "nan", keys.Explorer.MODE: "sideways"})
+    rerun(at)
+    warning = " ".join(shown(w.value) for w in at.warning)
+    assert keys.Explorer.T in warning and keys.Explorer.MODE in warning and not at.exception
