@@ -73,7 +73,7 @@ def render_run_controls(runner_name: str, snap: RunnerSnapshot | None, on_start:
                    width="stretch", help=step_help, key=keys.step(runner_name, kind))
     show_refusal(runner_name)
     if active and snap.status in ("running", "paused"):
-        _render_live_knobs(runner_name, snap, hidden)
+        _render_live_knobs(runner_name, snap, hidden, per_row=2 if compact else 3)
 
 
 def _pause_or_resume(runner_name: str, command: str) -> None:
@@ -164,14 +164,16 @@ def _scale_lr(key: str, factor: float, on_change: Callable[..., None] | None, ar
         on_change(*args)
 
 
-def _render_live_knobs(runner_name: str, snap: RunnerSnapshot, hidden: frozenset[str]) -> None:
-    """Steer the running game; each change is marked on the curves."""
+def _render_live_knobs(runner_name: str, snap: RunnerSnapshot, hidden: frozenset[str], per_row: int = 3) -> None:
+    """Steer the running game; each change is marked on the curves. `per_row`: 2 in a narrow column (three in a row
+    left the ÷2 and ×2 buttons too narrow for their labels)."""
     shown = [name for name in LIVE_KNOBS if name not in hidden]
     if not shown:
         return
     st.caption("Change while training — each change is marked on the curves:")
     values = {"lr_g": snap.lr_g, "lr_d": snap.lr_d, "d_steps": snap.d_steps}
-    for col, name in zip(st.columns(3), shown):
+    cells = [cell for _ in range(0, len(shown), per_row) for cell in st.columns(per_row)]
+    for col, name in zip(cells, shown):
         key = keys.live(runner_name, name)
         st.session_state.setdefault(key, values[name])
         if name == "d_steps":

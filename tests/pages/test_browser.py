@@ -272,9 +272,11 @@ def test_pause_turns_into_resume_and_the_steps_show_what_moved(browser, runs_env
         page.get_by_role("button", name="Pause").click()
         expect(page.get_by_role("button", name="D step")).to_be_enabled(timeout=OBEYED_MS)
         page.get_by_role("button", name="D step").click()
-        expect(page.get_by_text(re.compile(r"D step at iteration [\d,]+: D's loss"))).to_be_visible(timeout=5_000)
+        expect(page.get_by_text(re.compile(r"D step at iteration [\d,]+, on one batch: D's loss"))).to_be_visible(
+            timeout=5_000)
         page.get_by_role("button", name="G step").click()
-        expect(page.get_by_text(re.compile(r"G step at iteration [\d,]+: G's loss"))).to_be_visible(timeout=5_000)
+        expect(page.get_by_text(re.compile(r"G step at iteration [\d,]+, on one batch: G's loss"))).to_be_visible(
+            timeout=5_000)
         expect(page.get_by_text(re.compile(r"Fixed noise, iteration [\d,]+, after a G step"))).to_be_visible(
             timeout=5_000)
         page.screenshot(path=str(ARTIFACTS / "train_paused_after_steps.png"))
