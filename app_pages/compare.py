@@ -14,6 +14,7 @@ from ui import compare as figures
 from ui.controls import status_text
 from ui.keys import Compare
 from ui.session import show_refusal
+from ui.text import unused_link_keys
 from ui.compare_form import (
     SIDES,
     budget_ui,
@@ -233,6 +234,7 @@ def checkpoints_section() -> None:
 
 # ------------------------------------------------------------------------------------------ the page
 st.title("Compare")
+unused_link_keys("compare")
 st.caption("Two GANs, the same digits in the same order, the same seed and the same budget: which one draws "
            "better digits, and at what cost?")
 mode = st.segmented_control("What to compare", MODES, default=MODES[0], key=Compare.MODE) or MODES[0]

@@ -25,6 +25,7 @@ from ui.playground_form import (
 from ui.keys import Playground
 from ui.session import start_worker
 from ui.state import session_slot
+from ui.text import unused_link_keys
 
 STEP_HELP = "While paused, see each player move on its own: a D step redraws the map, a G step moves the fakes."
 # Streamlit forces a full garbage collection after every script run, fragment reruns included (the hidden option
@@ -142,6 +143,7 @@ def render_numbers(view: ToyView, snap: RunnerSnapshot | None) -> None:
 
 # ------------------------------------------------------------------------------------------ the page
 st.title("2-D Playground")
+unused_link_keys("playground", takes=("dirac.",))
 st.caption("The whole game in one picture: green points are real, orange ones are G's fakes, the background is D's "
            "opinion of every point, the mesh is where G sends a grid of noise, and the arrows show where G's loss "
            "pushes each fake.")

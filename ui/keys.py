@@ -184,3 +184,8 @@ def step(page: str, kind: str) -> str:
 def refusal(page: str) -> str:
     """Why the server refused the page's last Start (a limit), shown until the next Start."""
     return _join(page, "refusal")
+
+
+def link_checked(page: str) -> str:
+    """Set once the page has named the link's keys it takes nothing from (once per tab)."""
+    return _join(page, "link_checked")

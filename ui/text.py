@@ -51,3 +51,19 @@ def safe_label(text: str, max_chars: int = 40) -> str:
     """A name from outside (an uploaded file's) reduced to ASCII letters, digits, spaces and - . ( ): it is drawn in
     Markdown (where _ and * make emphasis) and in Plotly's titles and legends, which render their own tags."""
     return re.sub(r"[^A-Za-z0-9 .()-]+", "-", text).strip(" -")[:max_chars] or "upload"
+
+
+def unused_link_keys(page: str, takes: tuple[str, ...] = ()) -> None:
+    """Once per tab: name the link's keys this page takes no settings from (all but those starting with `takes`),
+    instead of dropping them in silence."""
+    import streamlit as st
+
+    from ui.keys import link_checked
+
+    flag = link_checked(page)
+    if st.session_state.get(flag):
+        return
+    st.session_state[flag] = True
+    unused = sorted(key for key in st.query_params if not key.startswith(takes))
+    if unused:
+        link_problems([f"the {page} page takes no setting {', '.join(unused)} from a link"])

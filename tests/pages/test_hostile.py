@@ -132,3 +132,11 @@ def test_link_values_a_page_cannot_use_are_named_never_dropped_silently():
     rerun(at)
     warning = " ".join(shown(w.value) for w in at.warning)
     assert keys.Explorer.T in warning and keys.Explorer.MODE in warning and not at.exception
+
+
+def test_pages_without_link_settings_name_what_they_ignore():
+    at = open_page("app_pages/compare.py")
+    at.session_state[keys.link_checked("compare")] = False  # AppTest drops a link's values on a page switch
+    at.query_params.update({"lr_d": "0.1"})
+    rerun(at)
+    assert any("compare page takes no setting lr_d" in shown(w.value) for w in at.warning)
