@@ -13,7 +13,7 @@ from arena.runner import RunnerSnapshot
 from arena.worker import WorkerRunner, run_folder
 from gan.train.build import live_grid_columns
 from ui import charts
-from ui.controls import forget_live_knobs, render_run_controls, status_text, step_summary
+from ui.controls import forget_live_knobs, render_run_controls, status_text, step_headline, step_summary
 from ui.keys import Train
 from ui.session import start_training
 from ui.state import session_slot
@@ -329,12 +329,79 @@ def render_downloads(r: WorkerRunner, snap: RunnerSnapshot) -> None:
                                     on_click="ignore", icon=":material/download:")
 
 
+# ------------------------------------------------------------------------------------------ the projector view
+PROJECTOR_CHART_PX = 190  # two charts stacked beside the grid: the grid's height at 1280 px wide
+
+
+def projector_view(r: WorkerRunner | None, snap: RunnerSnapshot | None) -> None:
+    """What a class watches, on one 1280x720 screen: the run buttons, the status and its message, the grid (large)
+    and the two curves every lesson reads (the losses, and what D believes of real and fake); the rest one click
+    away under them."""
+    controls, status = st.columns([2, 3], gap="medium")
+    with controls:
+        render_run_controls(Train.RUNNER, snap, on_start, hidden=hidden_fields(), knobs=False, compact=True)
+    polling = snap is not None and snap.active
+    with status:
+        if r is None:
+            st.info("Press **Start**: the fixed-noise samples turn from static into digits.", icon=":material/info:")
+        else:
+            st.fragment(projector_status, run_every=STATUS_EVERY_S if polling else None)()
+    if r is not None and snap.status not in WAITING:
+        st.fragment(projector_charts, run_every=CHARTS_EVERY_S if polling else None)()
+    with st.expander("Set-up, live knobs and every chart: switch the projector view off", icon=":material/tune:"):
+        render_preset_picker()
+        render_form()
+
+
+def projector_status() -> None:
+    snap = runner().snapshot()
+    if snap.status != st.session_state.get(Train.SEEN_STATUS):
+        st.session_state[Train.SEEN_STATUS] = snap.status
+        st.rerun()
+    render_status(snap)
+    if snap.status == "paused" and snap.last_step:
+        st.info(step_headline(snap.last_step), icon=":material/footprint:")
+    elif snap.status not in WAITING:
+        digit_scores = snap.quality if run_config().arch != "cyclegan" else None
+        for alert in diagnose(snap.records, digit_scores, g_loss=run_config().g_loss)[:1]:  # the first, in short
+            show = st.error if alert.severity == "error" else st.warning
+            show(f"**{alert.title}.** **Try:** {alert.fix}", icon=":material/school:")
+
+
+def projector_charts() -> None:
+    r = runner()
+    snap = r.snapshot()
+    iterations, grids = r.timeline()
+    grid, curves = st.columns(2, gap="medium")
+    with grid:
+        shown = grids[-1] if grids else snap.samples
+        if shown is not None:
+            columns = live_grid_columns(run_config(), len(shown))
+            at = iterations[-1] if grids else snap.sample_iteration
+            st.image(grid_array(shown, nrow=columns, scale=GRID_SCALE), output_format="PNG", width="stretch",
+                     caption=f"Fixed noise, iteration {at:,}")
+    with curves:
+        st.plotly_chart(charts.compact(charts.loss_figure(snap.records, snap.events), PROJECTOR_CHART_PX),
+                        key=Train.chart("projector_loss"), width="stretch")
+        st.plotly_chart(charts.compact(charts.d_output_figure(snap.records, snap.events), PROJECTOR_CHART_PX),
+                        key=Train.chart("projector_dout"), width="stretch")
+
+
 # ------------------------------------------------------------------------------------------ the page
-st.title("Train")
 read_link_once()
+projector = st.session_state.get(Train.PROJECTOR, False)
+if not projector:
+    st.title("Train")
 r = runner()
 snapshot = r.snapshot() if r is not None else None
 st.session_state[Train.SEEN_STATUS] = snapshot.status if snapshot else None
+st.toggle("Projector view", key=Train.PROJECTOR,
+          help="Everything the class watches on one screen, in large type: the grid, two curves, the status and its "
+               "message, the run buttons. The address bar keeps it (?view=projector).")
+if projector:
+    projector_view(r, snapshot)
+    write_link(current_config(), tuple(sorted(hidden_fields() | set(st.session_state.get(Train.SHARE_HIDE, ())))))
+    st.stop()
 
 top_left, top_right = st.columns([1, 2], gap="large")
 with top_left:

@@ -101,6 +101,14 @@ def _add_events(fig: go.Figure, events: Sequence[dict]) -> None:
                       annotation_position="top left")
 
 
+def compact(fig: go.Figure, height: int) -> go.Figure:
+    """The figure at `height` px, for a view that shows several charts beside a large grid on one screen: the
+    x axis unnamed (at this height its title ran into the legend under it)."""
+    fig.update_layout(height=height, legend=dict(font=dict(size=FONT_SIZE - 3), y=-0.3), margin=dict(b=8))
+    fig.update_xaxes(title=None)
+    return fig
+
+
 def event_labels(events: Sequence[dict]) -> dict[int, list[str]]:
     """Iteration -> the changes made there, in order; a repeated step is counted ("D step ×3"), a knob changed
     twice shows its first and last value."""

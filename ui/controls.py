@@ -47,11 +47,12 @@ def _wait_words(seconds: float) -> str:
 
 def render_run_controls(runner_name: str, snap: RunnerSnapshot | None, on_start: Callable[[], None], *,
                         step_help: str = STEP_HELP, compact: bool = False,
-                        hidden: frozenset[str] = frozenset()) -> None:
+                        hidden: frozenset[str] = frozenset(), knobs: bool = True) -> None:
     """The control bar of the tab's training `runner_name`, which also names the page in the widget keys.
 
     compact: for a narrow column, the buttons without icons (with them, "Restart" and "Pause" were cut).
-    hidden: knobs a lesson's link hides; their live versions stay hidden too."""
+    hidden: knobs a lesson's link hides; their live versions stay hidden too.
+    knobs: False leaves the live knobs out (the projector view keeps them one click away)."""
     icon = (lambda name: None) if compact else (lambda name: f":material/{name}:")  # noqa: E731
     runner = session_slot().runner
     active = snap is not None and snap.active
@@ -72,7 +73,7 @@ def render_run_controls(runner_name: str, snap: RunnerSnapshot | None, on_start:
         col.button(label, on_click=_step, args=(runner_name, kind), disabled=not paused,
                    width="stretch", help=step_help, key=keys.step(runner_name, kind))
     show_refusal(runner_name)
-    if active and snap.status in ("running", "paused"):
+    if knobs and active and snap.status in ("running", "paused"):
         _render_live_knobs(runner_name, snap, hidden, per_row=2 if compact else 3)
 
 
@@ -102,34 +103,47 @@ def _step(runner_name: str, kind: str) -> None:
         time.sleep(0.05)
 
 
+def step_headline(step: dict) -> str:
+    """The last Step in one line, for the projector: the moving player's numbers on its own batch."""
+    return _step_numbers(step) + "."
+
+
 def step_summary(step: dict) -> str:
     """What the last Step moved, in numbers. A D step or G step is measured on its own batch just before and just
     after the update (comparing with the previous record would compare two different batches)."""
+    kind, before, after = step["kind"], step.get("before"), step.get("after")
+    numbers = _step_numbers(step)
+    if kind == "iteration":
+        return numbers + ", each on the batch it learned from."
+    if before is None:  # a trainer that cannot judge a batch again: the step's own number only
+        return (numbers + f" on the batch it learned from. Only {'the detective' if kind == 'd' else 'the forger'} "
+                "moved; a dashed line marks the step on the curves.")
+    player, loss = ("D", "d_loss") if kind == "d" else ("G", "g_loss")
+    if after[loss] <= before[loss]:
+        learned = ("D now tells this batch's real digits from its fakes better. Only the detective learned: G is as "
+                   "it was" if kind == "d" else
+                   "D is fooled more by the new fakes from the same noise. Only the forger learned: D is as it was")
+        return f"{numbers}. {learned}; a dashed line marks the step on the curves."
+    return (f"{numbers}. On this very batch {player}'s loss rose: Adam's momentum carried the step past the best "
+            "point, the way the last steps were heading. Step again: the next steps usually turn it round.")
+
+
+def _step_numbers(step: dict) -> str:
     where = f"at iteration {step['iteration']:,}"
-    record, kind = step["record"], step["kind"]
+    record, kind, before, after = step["record"], step["kind"], step.get("before"), step.get("after")
     if kind == "iteration":
         return (f"Step {where}: one whole iteration (D's steps, then G's): D's loss {record['d_loss']:.3f} · "
-                f"G's loss {record['g_loss']:.3f}, each on the batch it learned from.")
+                f"G's loss {record['g_loss']:.3f}")
     player, loss = ("D", "d_loss") if kind == "d" else ("G", "g_loss")
-    before, after = step.get("before"), step.get("after")
-    if before is None:  # a trainer that cannot judge a batch again: the step's own number only
-        return (f"{player} step {where}: {player}'s loss {record[loss]:.3f} on the batch it learned from. Only "
-                f"{'the detective' if kind == 'd' else 'the forger'} moved; a dashed line marks the step on the curves.")
+    if before is None:
+        return f"{player} step {where}: {player}'s loss {record[loss]:.3f}"
 
     def change(label: str, key: str) -> str:
         return f"{label} {before[key]:.3f} → {after[key]:.3f}"
 
-    if kind == "d":
-        numbers = " · ".join((change("D's loss", "d_loss"), change("D(real)", "d_real"), change("D(fake)", "d_fake")))
-        learned = "D now tells this batch's real digits from its fakes better. Only the detective learned: G is as it was"
-    else:
-        numbers = " · ".join((change("G's loss", "g_loss"), change("D(G(z))", "d_fake")))
-        learned = "D is fooled more by the new fakes from the same noise. Only the forger learned: D is as it was"
-    text = f"{player} step {where}, on one batch: {numbers}. "
-    if after[loss] <= before[loss]:
-        return text + f"{learned}; a dashed line marks the step on the curves."
-    return text + (f"On this very batch {player}'s loss rose: Adam's momentum carried the step past the best point, "
-                   "the way the last steps were heading. Step again: the next steps usually turn it round.")
+    moved = ((change("D's loss", "d_loss"), change("D(real)", "d_real"), change("D(fake)", "d_fake")) if kind == "d"
+             else (change("G's loss", "g_loss"), change("D(G(z))", "d_fake")))
+    return f"{player} step {where}, on one batch: {' · '.join(moved)}"
 
 
 LR_RANGE = (1e-6, 1.0)

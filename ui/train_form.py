@@ -37,7 +37,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
 }
 # Not on the form: data_dir and checkpoint_every are the server's business (the page saves every run at its end).
 FORM_FIELDS = tuple(name for group in GROUPS.values() for name in group)
-LINK_KEYS = {"preset", "hide", "show"}  # what a Train link holds besides the form's fields
+LINK_KEYS = {"preset", "hide", "show", "view"}  # what a Train link holds besides the form's fields
+PROJECTOR_VIEW = "projector"  # ?view=projector opens the projector view
 
 # What each knob does to the game: appended to the core's one-line help in the tooltips.
 TEACHING = {
@@ -174,8 +175,10 @@ def config_from_form() -> Config:
 
 
 # ---------------------------------------------------------------------------------------------- share links
-def link_params(config: Config, preset_slug: str, hide: tuple[str, ...] = ()) -> dict[str, str]:
-    """Query parameters that rebuild `config`: the preset, the fields that differ from it, the hidden controls."""
+def link_params(config: Config, preset_slug: str, hide: tuple[str, ...] = (), projector: bool = False
+                ) -> dict[str, str]:
+    """Query parameters that rebuild `config`: the preset, the fields that differ from it, the hidden controls, and
+    the projector view where it is on."""
     base = lesson(preset_slug).config
     params = {"preset": preset_slug}
     for field in dataclasses.fields(Config):
@@ -184,6 +187,8 @@ def link_params(config: Config, preset_slug: str, hide: tuple[str, ...] = ()) ->
             params[field.name] = "" if value is None else str(value)
     if hide:
         params["hide"] = ",".join(hide)
+    if projector:
+        params["view"] = PROJECTOR_VIEW
     return params
 
 
@@ -255,12 +260,18 @@ def read_link_once() -> None:
     st.session_state[Train.PRESET] = slug
     apply_config(config)
     st.session_state[Train.HIDDEN] = hidden
+    view = params.get("view")
+    if view == PROJECTOR_VIEW:
+        st.session_state[Train.PROJECTOR] = True
+    elif view is not None:
+        problems.append(f"view={view!r}: the one view a link can ask for is {PROJECTOR_VIEW!r}")
     link_problems(ambiguous + problems)
 
 
 def write_link(config: Config, hide: tuple[str, ...] = ()) -> dict[str, str]:
     """Keep the address bar in step with the form, so copying it shares the set-up; returns the link's parameters."""
-    params = link_params(config, st.session_state.get(Train.PRESET, next(iter(LESSONS))), hide)
+    params = link_params(config, st.session_state.get(Train.PRESET, next(iter(LESSONS))), hide,
+                         projector=st.session_state.get(Train.PROJECTOR, False))
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
     return params

@@ -140,3 +140,45 @@ def test_no_page_asks_anything_of_the_internet(browser, env):
             page.wait_for_load_state("networkidle")
         outside = sorted({u for u in requested if not u.startswith(url) and not u.startswith(("data:", "blob:"))})
         assert not outside, outside
+
+
+def _below_the_fold(page, locators: dict) -> list[str]:
+    """The names of the elements that are missing or reach below a 720-px screen (or need scrolling to be seen)."""
+    assert page.evaluate("window.scrollY") == 0
+    missing = []
+    for name, locator in locators.items():
+        box = locator.bounding_box() if locator.count() else None
+        if box is None or box["y"] < 0 or box["y"] + box["height"] > 720:
+            missing.append(f"{name}: {box}")
+    return missing
+
+
+def test_the_projector_view_puts_what_the_class_watches_on_one_screen(browser, env):
+    from benchmarks.layout_check import cut_labels
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with served_app(env=env) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(url + "/train?preset=fast&view=projector")
+        page.get_by_role("button", name="Start").click()
+        status = page.get_by_test_id("stProgress").first
+        expect(status).to_contain_text("Training", timeout=120_000)
+        grid = page.get_by_test_id("stImage").first
+        expect(grid).to_be_visible(timeout=60_000)
+        charts = page.locator(".js-plotly-plot")
+        expect(charts).to_have_count(2, timeout=60_000)
+        watched = {"grid": grid, "loss chart": charts.nth(0), "D's beliefs chart": charts.nth(1), "status": status,
+                   "Pause": page.get_by_role("button", name="Pause"), "Stop": page.get_by_role("button", name="Stop")}
+        assert _below_the_fold(page, watched) == []
+        page.get_by_role("button", name="Pause").click()
+        expect(page.get_by_role("button", name="D step")).to_be_enabled(timeout=20_000)
+        page.get_by_role("button", name="D step").click()
+        message = page.get_by_text(re.compile(r"D step at iteration [\d,]+, on one batch"))
+        expect(message).to_be_visible(timeout=20_000)
+        page.mouse.move(1270, 710)  # no tooltip over the page
+        page.screenshot(path=str(ARTIFACTS / "projector_train_paused.png"))
+        watched.update({"step message": message, "D step": page.get_by_role("button", name="D step"),
+                        "Resume": page.get_by_role("button", name="Resume")})
+        watched.pop("Pause")
+        assert _below_the_fold(page, watched) == []
+        assert cut_labels(page) == []

@@ -256,3 +256,11 @@ def test_the_wgan_lesson_plots_the_critics_estimate_and_the_ema_lesson_shows_two
     poll(at, lambda at: "Finished" in status_text(at) and len(at.image) >= 2)
     captions = [image.proto.imgs[0].caption for image in at.image]
     assert any("Moving average" in c for c in captions) and any("G itself" in c for c in captions)
+
+
+def test_a_link_opens_the_projector_view_and_keeps_it_in_the_address_bar():
+    at = open_page("app_pages/train.py", preset="fast", view="projector")
+    assert at.toggle(key=keys.Train.PROJECTOR).value is True and not at.title  # no page title: room for the grid
+    assert at.query_params.get("view") == "projector" or at.query_params.get("view") == ["projector"]
+    at.toggle(key=keys.Train.PROJECTOR).set_value(False).run()
+    assert at.title and "view" not in at.query_params
