@@ -146,8 +146,9 @@ def conditional_endpoint_inputs() -> tuple[int, int, tuple[int, int]]:
     left, right = st.columns(2)
     digit_a = left.selectbox("A: digit", DIGITS, key=Explorer.DIGIT_A, bind=LINKED)
     digit_b = right.selectbox("B: digit", DIGITS, key=Explorer.DIGIT_B, bind=LINKED)
-    same_z = st.checkbox("Same z at A and B: morph between digits with the same z", key=Explorer.SAME_Z, bind=LINKED,
-                         help="t then moves only the label embedding, from A's digit to B's. Untick to walk z "
+    same_z = st.checkbox("Same z at A and B", key=Explorer.SAME_Z, bind=LINKED,
+                         help="Morph between the two digits with the same z: t then moves only the label embedding, "
+                              "from A's digit to B's. Untick to walk z "
                               "from A's seed to B's as well.")
     seed_a = left.number_input("A: seed", 0, 2**31 - 1, step=1, key=Explorer.SEED_A, bind=LINKED)
     seed_b = right.number_input("B: seed", 0, 2**31 - 1, step=1, key=Explorer.SEED_B, disabled=same_z, bind=LINKED)

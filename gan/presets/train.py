@@ -56,7 +56,7 @@ LESSONS: dict[str, Lesson] = {
     # lr_g 1e-4) did not reach ten digits in 60 s; lr_d 8e-4 / lr_g 4e-4 took 23 s; the average alone (at the seed's
     # rates) lags the live G and took 60 s; batch 32 or 128 did no better than 64.
     "fast": Lesson(
-        name="MLP GAN — fast classroom run",
+        name="Fast classroom MLP GAN",
         summary=("Seed 001's networks, tuned to show ten digits in well under a minute: both learning rates 2.5x "
                  "the seed's (5e-4), and the grid drawn by a moving average of G's weights (g_ema 0.99), which "
                  "smooths out the jitter of the two players' chase. Training itself is the seed's game."),
@@ -71,14 +71,14 @@ LESSONS: dict[str, Lesson] = {
         focus=(),
     ),
     "cgan": Lesson(
-        name="Conditional GAN — GANs in Action ch. 8",
+        name="Conditional GAN (ch. 8)",
         summary=("Both players are told which digit to make: G gets the label multiplied into z, D sees it stamped "
                  "on the image. Each row of the grid asks for one digit, 0 to 9; watch the rows take shape."),
         config=preset("cgan", iterations=CGAN_ITERATIONS, sample_every=DCGAN_SAMPLE_EVERY).validate(),
         focus=(),
     ),
     "sgan": Lesson(
-        name="Semi-supervised GAN — 100 labels (ch. 7)",
+        name="Semi-supervised (ch. 7)",
         summary=("D doubles as a digit classifier that sees only 100 labelled digits, plus the unlabelled rest and "
                  "G's fakes. Beside it, the same network trained on the 100 labels alone: watch the GAN pull ahead "
                  "on digits neither has seen."),
@@ -86,7 +86,7 @@ LESSONS: dict[str, Lesson] = {
         focus=(),
     ),
     "cyclegan": Lesson(
-        name="CycleGAN — plain ↔ thick digits (ch. 9)",
+        name="CycleGAN: plain ↔ thick",
         summary=("Two generators learn to translate plain digits into thick ones and back, from unpaired examples. "
                  "Each column shows a digit A, its thick version A → B, and the round trip A → B → A: the cycle "
                  "loss makes the round trip give the digit back."),
@@ -98,7 +98,7 @@ LESSONS: dict[str, Lesson] = {
     # Adam rescales small gradients, so the minimax loss alone does not stall this MLP (it trains like the preset):
     # a fast, high-momentum D must first push D(G(z)) to ~0, where log(1 - D) is flat.
     "saturating": Lesson(
-        name="Saturating loss: watch G stall",
+        name="Saturating loss",
         summary=("The original minimax loss log(1 − D(G(z))) against a fast D: D(G(z)) sinks towards 0 within a few "
                  "hundred iterations, where that loss is flat, and G's samples stay noise. Switch g_loss to "
                  "non-saturating and run again."),
@@ -109,7 +109,7 @@ LESSONS: dict[str, Lesson] = {
     # Measured (seed 0): D's accuracy at 100%, D(G(z)) < 0.001 and "d_wins" from iteration 300 to the end of a
     # 2,400-iteration test run. With d_steps 2, G climbed out by itself at ~1,800.
     "strong-d": Lesson(
-        name="Discriminator too strong (lr_d ≫ lr_g)",
+        name="Discriminator too strong",
         summary=("D learns 40x faster than G and takes several steps per G step: its accuracy pins at 100%, "
                  "D(G(z)) drops to ~0 and G's loss climbs. Lower lr_d live and watch G come back."),
         config=preset("mlp", lr_d=2e-3, lr_g=5e-5, d_steps=3, iterations=FAILURE_ITERATIONS).validate(),
@@ -137,7 +137,7 @@ LESSONS: dict[str, Lesson] = {
     # Measured (seed 0, fp32, 2,400 iterations): without spectral norm D(G(z)) ~0.006 and classifier FID 1,624 (the
     # samples stay noise); with it, at the same learning rates, D(G(z)) 0.28, FID 636, precision 0.79.
     "spectral-norm": Lesson(
-        name="Spectral norm tames a too-strong D",
+        name="Spectral norm",
         summary=("The 'D too strong' lesson (lr_d 40x lr_g, 3 D steps per G step) with one change: every layer of D "
                  "is spectrally normalised, so it cannot sharpen its verdict faster than its input changes. The "
                  "learning rates stay as they were; D(G(z)) no longer sinks to 0 and the digits come."),
@@ -147,7 +147,7 @@ LESSONS: dict[str, Lesson] = {
     ),
     # Measured (seed 0, fp32, 3,000 iterations): hinge FID 334, recall 0.43; the seed's loss 482, recall 0.24.
     "hinge": Lesson(
-        name="Hinge loss (SN-GAN, BigGAN)",
+        name="Hinge loss",
         summary=("The seed MLP GAN with the hinge objective: D stops pushing a sample once it is past the margin "
                  "(score > 1 for reals, < -1 for fakes), so it cannot grow ever more confident. Compare the "
                  "fidelity and diversity chart with the seed preset's."),
@@ -157,7 +157,7 @@ LESSONS: dict[str, Lesson] = {
     # Measured (seed 0, fp32): the critic's estimate falls 35 -> 17 -> 5 -> 2.5 at iterations 200, 600, 800, 2,000
     # while the classifier FID falls 1,363 -> 1,206 -> 774 -> 390.
     "wgan-gp": Lesson(
-        name="WGAN-GP: a loss that tracks quality",
+        name="WGAN-GP",
         summary=("The critic estimates the Wasserstein distance between real and fake digits, kept honest by a "
                  "gradient penalty; the paper's settings (5 critic steps per G step, Adam 1e-4, beta1 0, beta2 "
                  "0.9). Watch the estimate fall as the FID does: with the other objectives the losses say little "
@@ -169,7 +169,7 @@ LESSONS: dict[str, Lesson] = {
     # Measured (seed 0, fp32): FID of the average against G itself 754 vs 900 at 1,500 iterations, 399 vs 482 at
     # 3,000; in the first 1,000 the average lags (1,035 vs 981).
     "ema": Lesson(
-        name="Moving average of G, side by side",
+        name="Moving average of G",
         summary=("The seed MLP GAN, with a running average of G's weights (g_ema 0.999) drawing the grid on the "
                  "left and G itself on the right, from the same noise. The average lags for the first thousand "
                  "iterations, then draws cleaner digits: training is unchanged, only what you look at."),
@@ -179,7 +179,7 @@ LESSONS: dict[str, Lesson] = {
     # Measured (seed 0, fp32, 3,000 iterations): FID 286 and recall 0.68, against 482 and 0.24 with equal rates.
     # Not taken: D 4x faster (4e-4 / 1e-4) gave 506, and 1e-3 / 2.5e-4 gave 294 against 191 for 1e-3 / 1e-3.
     "ttur": Lesson(
-        name="Two time-scales: D learns twice as fast",
+        name="Two time-scales (TTUR)",
         summary=("The seed MLP GAN with D's learning rate doubled (4e-4) and G's as it was (TTUR, Heusel et al. "
                  "2017): a D that keeps up with G gives G a truer signal. Compare the FID and recall with the seed "
                  "preset's equal rates; too large a gap turns into the 'D too strong' lesson."),
@@ -189,7 +189,7 @@ LESSONS: dict[str, Lesson] = {
     # Measured (seed 0, fp32, 1 % = 50 digits, batch 32): D calls 82-100 % of its 50 digits real and 0-18 % of
     # held-out real digits real from iteration 500 to 2,500; recall stays 0-0.02.
     "memorise": Lesson(
-        name="Fifty digits: D memorises",
+        name="D memorises 50 digits",
         summary=("Training on 1 % of the digits (5 of each): D learns its 50 digits by heart. Watch 'Does D "
                  "memorise?': it keeps calling its training digits real and calls real digits it never saw fake, "
                  "and G's recall stays near 0. The next lesson fixes it."),
@@ -200,7 +200,7 @@ LESSONS: dict[str, Lesson] = {
     # Measured (seed 0, fp32): held-out real digits called real 98 / 42 / 82 / 90 / 80 / 50 % at iterations
     # 500-3,000 (without DiffAugment 0 / 0 / 0 / 18 / 8 / 42 %); FID 486 vs 648 and recall 0.22 vs 0.02 at 3,000.
     "diffaugment": Lesson(
-        name="DiffAugment: fifty digits are enough",
+        name="DiffAugment on 50 digits",
         summary=("The same 50 digits, but D sees every image, real and fake, shifted, cut out and re-lit at "
                  "random (DiffAugment). It can no longer learn the 50 by heart: it keeps calling held-out real digits "
                  "real, and G's samples improve. G's gradient passes through the augmentations: it does not learn to draw "

@@ -85,3 +85,10 @@ def test_the_modern_lessons_differ_from_their_failure_by_the_fix_alone():
 def test_an_unknown_slug_names_the_slugs():
     with pytest.raises(ValueError, match="unknown lesson 'wgan'.*mlp, fast, dcgan, cgan, sgan, cyclegan, saturating, strong-d"):
         lesson("wgan")
+
+
+def test_every_lesson_name_fits_the_preset_picker_at_1280_px():
+    # The picker is ~245 px wide at 1280 px: "MLP GAN — fast classroom ru" was cut; the summary under it explains.
+    from gan.presets.train import LESSONS
+
+    assert [item.name for item in LESSONS.values() if len(item.name) > 24] == []
