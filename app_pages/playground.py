@@ -12,6 +12,7 @@ from gan.toy import ToyConfig, ToyView
 from gan.train.toy import ToyTrainer
 from ui.controls import status_text, forget_live_knobs, render_run_controls
 from ui.dirac import render_dirac_section
+from ui.charts import compact
 from ui.playground import LAYERS, distance_figure, loss_figure, plane_figure
 from ui.playground_form import (
     check_form,
@@ -76,8 +77,8 @@ def render_form() -> None:
         st.error(f"Cannot start: {st.session_state[Playground.ERROR]}", icon=":material/error:")
 
 
-def live_view() -> None:
-    """The fast part: status, the plane and its numbers, five times a second."""
+def live_view(numbers: bool = True) -> None:
+    """The fast part: status, the plane and its numbers (`numbers`), five times a second."""
     r = runner()
     snap = r.snapshot() if r is not None else None
     if snap is not None and snap.status != st.session_state.get(Playground.SEEN_STATUS):
@@ -90,18 +91,25 @@ def live_view() -> None:
     layers = st.session_state.get(Playground.LAYERS, LAYERS)
     # theme=None: Streamlit's theming pass over the figure in the browser would halve the pictures per second
     st.plotly_chart(plane_figure(view, layers), key=Playground.chart("plane"), width="stretch", theme=None)
-    render_numbers(view, snap)
+    if numbers:
+        render_numbers(view, snap)
 
 
-def live_curves() -> None:
-    """The slow part: the loss and distance curves, once a second."""
+def live_curves(stacked: bool = False) -> None:
+    """The slow part: the loss and distance curves, once a second; `stacked` (the projector view): one above the
+    other, small, in a narrow column."""
     r = runner()
     snap = r.snapshot() if r is not None else None
     records, events = (snap.records, snap.events) if snap is not None else ([], [])
+    losses, distance = loss_figure(records, events), distance_figure(current_view(r, snap).metrics, events)
+    if stacked:
+        st.plotly_chart(compact(losses, PROJECTOR_CHART_PX), key=Playground.chart("projector_losses"), width="stretch")
+        st.plotly_chart(compact(distance, PROJECTOR_CHART_PX), key=Playground.chart("projector_distance"),
+                        width="stretch")
+        return
     left, right = st.columns(2)
-    left.plotly_chart(loss_figure(records, events), key=Playground.chart("losses"), width="stretch")
-    right.plotly_chart(distance_figure(current_view(r, snap).metrics, events), key=Playground.chart("distance"),
-                       width="stretch")
+    left.plotly_chart(losses, key=Playground.chart("losses"), width="stretch")
+    right.plotly_chart(distance, key=Playground.chart("distance"), width="stretch")
 
 
 def current_view(r: WorkerRunner | None, snap: RunnerSnapshot | None) -> ToyView:
@@ -141,9 +149,42 @@ def render_numbers(view: ToyView, snap: RunnerSnapshot | None) -> None:
     cols[3].metric("mean D(G(z)), fake", f"{last['d_fake']:.2f}" if last else "–")
 
 
+# ------------------------------------------------------------------------------------------ the projector view
+PROJECTOR_CHART_PX = 190
+PROJECTOR_HELP = ("The game on one screen, for a class: the plane, the two curves, the status and the run buttons; "
+                  "the set-up one click away. The address bar keeps it (?view=projector).")
+
+
+def projector_view(snap: RunnerSnapshot | None) -> None:
+    """On one 1280x720 screen: the run buttons and the two curves on the left, the status and the plane on the
+    right; the set-up and the numbers one click away (the projector view off)."""
+    polling = snap is not None and snap.active
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        render_run_controls(Playground.RUNNER, snap, on_start, step_help=STEP_HELP, compact=True, knobs=False)
+        st.fragment(live_curves, run_every=CURVES_REFRESH_S if polling else None)(stacked=True)
+    with right:
+        waiting = polling and snap.status in WAITING
+        st.fragment(live_view, run_every=(CURVES_REFRESH_S if waiting else REFRESH_S) if polling else None)(
+            numbers=False)
+
+
 # ------------------------------------------------------------------------------------------ the page
+if not st.session_state.get(Playground.VIEW_READ):
+    st.session_state[Playground.VIEW_READ] = True
+    st.session_state[Playground.PROJECTOR] = st.query_params.get("view") == "projector"
+projector = st.session_state.get(Playground.PROJECTOR, False)
+if projector:
+    st.query_params["view"] = "projector"  # the address bar keeps the view
+    st.toggle("Projector view", key=Playground.PROJECTOR, help=PROJECTOR_HELP)
+    r = runner()
+    snapshot = r.snapshot() if r is not None else None
+    st.session_state[Playground.SEEN_STATUS] = snapshot.status if snapshot else None
+    projector_view(snapshot)
+    st.stop()
+st.query_params.pop("view", None)
 st.title("2-D Playground")
-unused_link_keys("playground", takes=("dirac.",))
+unused_link_keys("playground", takes=("dirac.", "view"))
 st.caption("The whole game in one picture: green points are real, orange ones are G's fakes, the background is D's "
            "opinion of every point, the mesh is where G sends a grid of noise, and the arrows show where G's loss "
            "pushes each fake.")
@@ -151,6 +192,7 @@ r = runner()
 snapshot = r.snapshot() if r is not None else None
 st.session_state[Playground.SEEN_STATUS] = snapshot.status if snapshot else None
 
+st.toggle("Projector view", key=Playground.PROJECTOR, help=PROJECTOR_HELP)
 # The knobs on the left, the picture on the right: at 1280x720 the picture is on screen from the start.
 knobs, picture = st.columns([2, 3], gap="large")
 with knobs:

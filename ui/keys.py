@@ -62,6 +62,8 @@ class Playground:
     ERROR = "playground.error"
     SEEN_STATUS = "playground.seen_status"
     LIVE_UPDATES = "playground.live_updates"
+    PROJECTOR = "playground.projector"  # the projector view (?view=projector)
+    VIEW_READ = "playground.view_read"  # the link's view is read once per tab
     LAYERS = "playground.layers"
 
     @staticmethod

@@ -182,3 +182,29 @@ def test_the_projector_view_puts_what_the_class_watches_on_one_screen(browser, e
         watched.pop("Pause")
         assert _below_the_fold(page, watched) == []
         assert cut_labels(page) == []
+
+
+def test_the_playgrounds_projector_view_fits_one_screen(browser, env):
+    from benchmarks.layout_check import cut_labels
+
+    with served_app(env=env) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(url + "/playground?view=projector")
+        page.get_by_role("button", name="Start").click()
+        status = page.get_by_test_id("stProgress").first
+        expect(status).to_contain_text("Training", timeout=120_000)
+        charts = page.get_by_test_id("stPlotlyChart")
+        expect(charts).to_have_count(3, timeout=60_000)  # the losses, the distances, the plane
+        page.mouse.move(1270, 715)
+        page.screenshot(path=str(ARTIFACTS / "projector_playground_view.png"))
+        watched = {"status": status, "losses": charts.nth(0), "distances": charts.nth(1), "plane": charts.nth(2),
+                   "Pause": page.get_by_role("button", name="Pause"), "Stop": page.get_by_role("button", name="Stop")}
+        fits = False
+        for _ in range(50):  # the plane is redrawn five times a second: measure it between two redraws
+            fits = _below_the_fold(page, watched) == []
+            if fits:
+                break
+            page.wait_for_timeout(100)
+        assert fits, _below_the_fold(page, watched)
+        assert cut_labels(page) == []
+        assert "view=projector" in page.url

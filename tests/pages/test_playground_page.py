@@ -192,3 +192,12 @@ def test_the_dirac_gan_section_shows_r1_closing_the_spiral_and_shares_its_settin
     at.slider(key=keys.Playground.dirac("r1")).set_value(0.0).run()
     distance = next(m for m in at.metric if "equilibrium" in m.label)
     assert float(distance.value) > 0.3  # without R1 the players circle
+
+
+def test_a_link_opens_the_playgrounds_projector_view():
+    from tests.pages.conftest import open_page
+
+    at = open_page("app_pages/playground.py", view="projector")
+    assert at.toggle(key=keys.Playground.PROJECTOR).value is True and not at.title and not at.warning
+    at.toggle(key=keys.Playground.PROJECTOR).set_value(False).run()
+    assert at.title and "view" not in at.query_params
