@@ -131,7 +131,9 @@ def live_view(polling: bool) -> None:
     st.fragment(live_charts, run_every=CHARTS_EVERY_S if polling else None)()
 
 
-def live_status() -> None:
+def live_status(short: bool = False) -> None:
+    """The status line and its message; `short` (the projector view): the step's numbers, or the first alert's
+    advice, in a line or two."""
     snap = runner().snapshot()
     if snap.status != st.session_state.get(Train.SEEN_STATUS):
         # Redraw the whole page once: the buttons (Pause -> Resume, the Steps), or the charts of a run that started.
@@ -139,8 +141,12 @@ def live_status() -> None:
         st.rerun()
     render_status(snap)
     if snap.status == "paused" and snap.last_step:
-        st.info(step_summary(snap.last_step), icon=":material/footprint:")
-    if snap.status in WAITING:
+        step = step_headline if short else step_summary
+        st.info(step(snap.last_step), icon=":material/footprint:")
+    if short:
+        if snap.status not in WAITING and snap.status != "paused":
+            render_alerts(snap, first_only=True)
+    elif snap.status in WAITING:
         st.info("Your run starts as soon as a training slot is free; the samples and the curves appear then. "
                 "Meanwhile, the Latent Explorer's bundled generators are ready to play with.",
                 icon=":material/hourglass_top:")
@@ -243,11 +249,14 @@ def budget_parts(snap: RunnerSnapshot, config: Config) -> list[str]:
             f"{_duration(snap.elapsed)} of training"]
 
 
-def render_alerts(snap: RunnerSnapshot) -> None:
+def render_alerts(snap: RunnerSnapshot, first_only: bool = False) -> None:
+    """The failures the run shows, each with what to try; `first_only`: the first, without its explanation."""
     digit_scores = snap.quality if run_config().arch != "cyclegan" else None
-    for alert in diagnose(snap.records, digit_scores, g_loss=run_config().g_loss):
+    alerts = diagnose(snap.records, digit_scores, g_loss=run_config().g_loss)
+    for alert in alerts[:1] if first_only else alerts:
         show = st.error if alert.severity == "error" else st.warning
-        show(f"**{alert.title}.** {alert.explanation}\n\n**Try:** {alert.fix}", icon=":material/school:")
+        explanation = "" if first_only else f"{alert.explanation}\n\n"
+        show(f"**{alert.title}.** {explanation}**Try:** {alert.fix}", icon=":material/school:")
 
 
 def render_samples(r: WorkerRunner, snap: RunnerSnapshot) -> None:
@@ -345,27 +354,12 @@ def projector_view(r: WorkerRunner | None, snap: RunnerSnapshot | None) -> None:
         if r is None:
             st.info("Press **Start**: the fixed-noise samples turn from static into digits.", icon=":material/info:")
         else:
-            st.fragment(projector_status, run_every=STATUS_EVERY_S if polling else None)()
+            st.fragment(live_status, run_every=STATUS_EVERY_S if polling else None)(short=True)
     if r is not None and snap.status not in WAITING:
         st.fragment(projector_charts, run_every=CHARTS_EVERY_S if polling else None)()
     with st.expander("Set-up, live knobs and every chart: switch the projector view off", icon=":material/tune:"):
         render_preset_picker()
         render_form()
-
-
-def projector_status() -> None:
-    snap = runner().snapshot()
-    if snap.status != st.session_state.get(Train.SEEN_STATUS):
-        st.session_state[Train.SEEN_STATUS] = snap.status
-        st.rerun()
-    render_status(snap)
-    if snap.status == "paused" and snap.last_step:
-        st.info(step_headline(snap.last_step), icon=":material/footprint:")
-    elif snap.status not in WAITING:
-        digit_scores = snap.quality if run_config().arch != "cyclegan" else None
-        for alert in diagnose(snap.records, digit_scores, g_loss=run_config().g_loss)[:1]:  # the first, in short
-            show = st.error if alert.severity == "error" else st.warning
-            show(f"**{alert.title}.** **Try:** {alert.fix}", icon=":material/school:")
 
 
 def projector_charts() -> None:
