@@ -11,6 +11,7 @@ from gan.imaging import grid_array
 from gan.race import contender_from_checkpoint, same_noise_samples, verdict
 from arena.race_runner import RaceSnapshot, SideSnapshot
 from ui import compare as figures
+from ui.charts import compact
 from ui.controls import status_text
 from ui.keys import Compare
 from ui.session import show_refusal
@@ -40,6 +41,10 @@ STATUS_TEXT = {"queued": "Waiting for a free training slot", "starting": "Buildi
 def _duration(seconds: float) -> str:
     seconds = int(round(seconds))
     return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+PROJECTOR_HELP = ("The race on one screen, for a class: both grids, the classifier FID and the losses of both, the "
+                  "status and the buttons; the set-up one click away. The address bar keeps it (?view=projector).")
 
 
 # ------------------------------------------------------------------------------------------ button callbacks
@@ -92,7 +97,8 @@ def render_setup(snap: RaceSnapshot | None) -> None:
         st.error(f"Cannot start: {st.session_state[Compare.ERROR]}", icon=":material/error:")
 
 
-def live_view() -> None:
+def live_view(projector: bool = False) -> None:
+    """The race as it runs; `projector`: only the status, both grids and two curves, on one 1280x720 screen."""
     r = race_runner()
     if r is None:
         st.info("Press **Start race**: both sides train on the same digits, in the same order, for the same budget, "
@@ -104,6 +110,9 @@ def live_view() -> None:
         st.rerun()
     render_status(snap)
     if not snap.sides:
+        return
+    if projector:
+        projector_race(snap)
         return
     for column, side in zip(st.columns(2, gap="large"), snap.sides):
         with column:
@@ -126,6 +135,26 @@ def live_view() -> None:
     right.plotly_chart(figures.accuracy_overlay(curves, x), key=Compare.chart("acc"), width="stretch")
     if snap.verdict:
         render_verdict(snap)
+
+
+PROJECTOR_CHART_PX = 190
+
+
+def projector_race(snap: RaceSnapshot) -> None:
+    """Both sides' grids of the same noise, then the classifier FID and the losses of both, side by side."""
+    x = st.session_state.get(Compare.X_AXIS, "elapsed")
+    *grids, curves = st.columns([1, 1, 1.3], gap="medium")
+    for column, side in zip(grids, snap.sides):
+        if side.samples is not None:
+            column.image(grid_array(side.samples, scale=GRID_SCALE), output_format="PNG", width="stretch",
+                         caption=f"{side.label}{' ✓' if side.done and not side.error else ''}: iteration "
+                                 f"{side.iteration:,}")
+    with curves:
+        scores = [(s.label, s.quality) for s in snap.sides]
+        st.plotly_chart(compact(figures.fid_overlay(scores, x), PROJECTOR_CHART_PX), key=Compare.chart("p_fid"),
+                        width="stretch")
+        st.plotly_chart(compact(figures.loss_overlay([(s.label, s.records) for s in snap.sides], x),
+                                PROJECTOR_CHART_PX), key=Compare.chart("p_loss"), width="stretch")
 
 
 def render_status(snap: RaceSnapshot) -> None:
@@ -233,8 +262,28 @@ def checkpoints_section() -> None:
 
 
 # ------------------------------------------------------------------------------------------ the page
+if not st.session_state.get(Compare.VIEW_READ):
+    st.session_state[Compare.VIEW_READ] = True
+    st.session_state[Compare.PROJECTOR] = st.query_params.get("view") == "projector"
+if st.session_state.get(Compare.PROJECTOR):
+    st.query_params["view"] = "projector"  # the address bar keeps the view
+    st.toggle("Projector view", key=Compare.PROJECTOR, help=PROJECTOR_HELP)
+    init_race_state()
+    r = race_runner()
+    snap = r.snapshot() if r is not None else None
+    st.session_state[Compare.SEEN_STATUS] = snap.status if snap else None
+    start, stop, _ = st.columns([1, 1, 2])
+    active = snap is not None and snap.active
+    start.button("Start race" if not active else "Restart race", type="primary", on_click=on_start,
+                 width="stretch", help="Train both sides with the set-up the normal view shows.")
+    stop.button("Stop", on_click=on_stop, disabled=not active, width="stretch")
+    show_refusal(Compare.RUNNER)
+    st.fragment(live_view, run_every=1.0 if active else None)(projector=True)
+    st.stop()
+st.query_params.pop("view", None)
 st.title("Compare")
 unused_link_keys("compare")
+st.toggle("Projector view", key=Compare.PROJECTOR, help=PROJECTOR_HELP)
 st.caption("Two GANs, the same digits in the same order, the same seed and the same budget: which one draws "
            "better digits, and at what cost?")
 mode = st.segmented_control("What to compare", MODES, default=MODES[0], key=Compare.MODE) or MODES[0]

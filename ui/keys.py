@@ -98,6 +98,8 @@ class Compare:
     RUN_LABELS = "compare.run_labels"
     X_AXIS = "compare.x_axis"
     LIVE_UPDATES = "compare.live_updates"
+    PROJECTOR = "compare.projector"  # the projector view (?view=projector)
+    VIEW_READ = "compare.view_read"  # the link's view is read once per tab
     NOISE_SEED = "compare.noise_seed"
 
     @staticmethod

@@ -208,3 +208,23 @@ def test_the_playgrounds_projector_view_fits_one_screen(browser, env):
         assert fits, _below_the_fold(page, watched)
         assert cut_labels(page) == []
         assert "view=projector" in page.url
+
+
+def test_the_races_projector_view_fits_one_screen(browser, env):
+    from benchmarks.layout_check import cut_labels
+
+    with served_app(env=env) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(url + "/compare?view=projector")
+        page.get_by_role("button", name="Start race").click()
+        grids = page.get_by_test_id("stImage")
+        expect(grids).to_have_count(2, timeout=120_000)  # both sides' samples of the same noise
+        charts = page.get_by_test_id("stPlotlyChart")
+        expect(charts).to_have_count(2, timeout=60_000)  # the classifier FID and the losses of both
+        page.mouse.move(1270, 715)
+        page.screenshot(path=str(ARTIFACTS / "projector_compare_view.png"))
+        watched = {"status": page.get_by_test_id("stProgress").first, "grid A": grids.nth(0), "grid B": grids.nth(1),
+                   "FID": charts.nth(0), "losses": charts.nth(1), "Stop": page.get_by_role("button", name="Stop")}
+        assert _below_the_fold(page, watched) == []
+        assert cut_labels(page) == []
+        page.get_by_role("button", name="Stop").click()

@@ -218,3 +218,13 @@ def test_the_verdict_table_and_headline_name_the_winner():
 def test_the_race_says_how_long_it_takes_on_the_clock_before_it_starts():
     at = open_compare()  # the default race: 90 s of training each, taking turns on one worker
     assert any("takes about 3 min 27 s on the clock" in c.value for c in at.caption)
+
+
+def test_a_link_opens_the_races_projector_view():
+    from tests.pages.conftest import open_page
+
+    at = open_page(PAGE, view="projector")
+    assert at.toggle(key=keys.Compare.PROJECTOR).value is True and not at.title and not at.warning
+    assert [b.label for b in at.button] == ["Start race", "Stop"]
+    at.toggle(key=keys.Compare.PROJECTOR).set_value(False).run()
+    assert at.title and "view" not in at.query_params
