@@ -118,7 +118,6 @@ class WorkerCore:
         import torch
 
         torch.set_num_threads(threads)  # the scheduler's share of the cores for this worker
-        self.job = job
         self.runner = job.build()
         self.feed = job.feed(self.runner)
         self.runner.start()
@@ -128,14 +127,10 @@ class WorkerCore:
 
     def poll(self) -> dict[str, Any]:
         ended = not self.runner.alive  # read before the news: when it says ended, the news holds the final state
-        if ended:
-            self.job.wind_up()
         return {"news": self.feed.news(), "ended": ended}
 
     def stop(self) -> None:
         self.runner.stop(wait=STOP_GRACE_S)
-        if not self.runner.alive:
-            self.job.wind_up()
 
 
 def worker_main(conn, job: Job, threads: int, gpu: int | None) -> None:
