@@ -46,6 +46,7 @@ class RunnerSnapshot:
     lr_g: float = 0.0
     lr_d: float = 0.0
     d_steps: int = 1
+    g_loss: str = "non-saturating"
     error: str | None = None
     queue_position: int | None = None
     queue_wait_s: float | None = None  # the scheduler's estimate of the wait for a slot, while queued
@@ -131,6 +132,9 @@ class TrainingRunner(BackgroundRun):
 
     def set_d_steps(self, d_steps: int) -> None:
         self._commands.put(("d_steps", d_steps))
+
+    def set_g_loss(self, g_loss: str) -> None:
+        self._commands.put(("g_loss", g_loss))
 
     def snapshot(self, since: int = 0) -> RunnerSnapshot:
         """A copy of the current state; `records` holds only those from index `since` on (incremental polls)."""
@@ -235,9 +239,11 @@ class TrainingRunner(BackgroundRun):
                 trainer.set_lr(*arg)
             elif name == "d_steps":
                 trainer.set_d_steps(arg)
+            elif name == "g_loss":
+                trainer.set_g_loss(arg)
             elif name == "step":
                 self._single_step(arg)
-            self._set(lr_g=trainer.lr_g, lr_d=trainer.lr_d, d_steps=trainer.d_steps,
+            self._set(lr_g=trainer.lr_g, lr_d=trainer.lr_d, d_steps=trainer.d_steps, g_loss=trainer.config.g_loss,
                       events=list(trainer.events))
 
     def _single_step(self, kind: str) -> None:
@@ -296,7 +302,8 @@ class TrainingRunner(BackgroundRun):
     def _publish_samples(self, samples: torch.Tensor, iteration: int) -> None:
         trainer = self.trainer
         self._set(samples=samples, sample_iteration=iteration, snapshot_count=len(trainer.snapshots),
-                  lr_g=trainer.lr_g, lr_d=trainer.lr_d, d_steps=trainer.d_steps, iteration=trainer.iteration,
+                  lr_g=trainer.lr_g, lr_d=trainer.lr_d, d_steps=trainer.d_steps, g_loss=trainer.config.g_loss,
+                  iteration=trainer.iteration,
                   records=[dict(zip(trainer.history, row)) for row in zip(*trainer.history.values())],
                   events=list(trainer.events))
 

@@ -537,6 +537,9 @@ class WorkerRunner(BackgroundRun):
     def set_d_steps(self, d_steps: int) -> None:
         self._commands.put("set_d_steps", d_steps)
 
+    def set_g_loss(self, g_loss: str) -> None:
+        self._commands.put("set_g_loss", g_loss)
+
     def snapshot(self, since: int = 0):
         """The link's latest copy of the run (records from index `since` on); never waits on the worker."""
         self.touch()

@@ -14,9 +14,10 @@ d_acc_real ≈ d_acc_fake ≈ 0.7, d_loss ≈ 1.2 (2 log 2 ≈ 1.39 at the game'
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from statistics import fmean, median
+from typing import Any
 
 SEVERITIES = ("error", "warning")  # most severe first: the order alerts come back in
 
@@ -42,6 +43,11 @@ COLLAPSE_CONFIRM = 2  # ... once this many quality points in a row show it
 COLLAPSE_PATIENCE = 3  # otherwise: this many quality points in a row with <= 3 classes ...
 COLLAPSE_RECOGNISABLE = 0.5  # ... whose samples the classifier recognises (confidence >= 0.9) this often on average
 
+# The learning rate each one-click cure sets (DCGAN's 2e-4): every failure lesson recovers from its alert at it, with
+# the lesson's seed, well within the lesson's time (tests/gan/test_lessons.py applies each cure when its alert shows).
+# Lowering lr_d alone did not: against the strong-D lesson's lr_g of 5e-5, G was still noise 80 s later.
+STEADY_LR = 2e-4
+
 
 @dataclass(frozen=True)
 class Alert:
@@ -57,16 +63,33 @@ class Alert:
     """Concrete suggestions naming Config fields."""
     severity: str
     """'error' (the run is lost) or 'warning' (it is going wrong, and can still be steered)."""
+    remedy: tuple[tuple[str, Any], ...] = ()
+    """The cure as live changes, (setting, value) pairs among lr_g, lr_d, d_steps and g_loss, that the page offers as
+    one click; empty when nothing live would help (a diverged run must restart) or the run already has them."""
+
+    def remedy_text(self) -> str:
+        """The cure in a button's words, e.g. 'lr_d 2e-4 · lr_g 2e-4 · d_steps 1'."""
+        return " · ".join(f"{name} {format_rate(value) if isinstance(value, float) else value}" for name, value in self.remedy)
 
 
 def diagnose(records: Sequence[dict[str, float]], quality: Sequence[dict] | None = None, *,
-             g_loss: str = "non-saturating", window: int = 200, min_iterations: int = 300) -> list[Alert]:
+             g_loss: str = "non-saturating", knobs: Mapping[str, Any] | None = None, window: int = 200,
+             min_iterations: int = 300) -> list[Alert]:
     """The alerts for a run, errors first; none for a healthy run or before `min_iterations` iterations.
 
     records: `Record.metrics()` dicts, oldest first; the last `window` of them are judged.
     quality: the live quality points (`QualityScore` fields plus 'iteration'), oldest first.
     g_loss: the run's generator loss ('non-saturating' or 'minimax'); it changes the diagnosis of a stalled G.
+    knobs: the run's live settings now (lr_g, lr_d, d_steps); with them each alert carries its one-click `remedy`.
     """
+    alerts = _alerts(records, quality, g_loss, window, min_iterations)
+    if knobs is None:
+        return alerts
+    return [replace(alert, remedy=_remedy(alert.key, {**knobs, "g_loss": g_loss})) for alert in alerts]
+
+
+def _alerts(records: Sequence[dict[str, float]], quality: Sequence[dict] | None, g_loss: str, window: int,
+            min_iterations: int) -> list[Alert]:
     if not records:
         return []
     alerts = []
@@ -116,8 +139,8 @@ def _d_wins(recent: Sequence[dict[str, float]]) -> Alert | None:
         explanation=(f"In a typical iteration D sorts {acc_real:.0%} of real and {acc_fake:.0%} of fake images "
                      f"correctly (d_loss {d_loss:.3f}): it has learned faster than G. Once D rejects every fake "
                      "with certainty, its verdict no longer tells G which way to improve."),
-        fix=("slow D down or speed G up: lower lr_d (e.g. to 2e-4) or raise lr_g, use d_steps 1, add "
-             "label_smoothing 0.1; with g_loss 'minimax', switch to 'non-saturating'."),
+        fix=("slow D down and let G keep pace: lr_d 2e-4, lr_g at least as high, d_steps 1 (lowering lr_d alone "
+             "leaves a slow G behind). For a restart, label_smoothing 0.1 also keeps D from growing certain."),
         severity="warning",
     )
 
@@ -140,7 +163,7 @@ def _g_stalls(recent: Sequence[dict[str, float]], g_loss: str) -> Alert | None:
                          "minimises log(1 − D(G(z))), which is flat near D(G(z)) = 0: exactly where G is, it gets "
                          "almost no gradient, so it stops improving while D keeps winning."),
             fix=("switch g_loss to 'non-saturating' (maximise log D(G(z)) instead: steep where D rejects the "
-                 "fakes); also lower lr_d (e.g. to 2e-4) so that D does not run away."),
+                 "fakes), and lower lr_d to 2e-4 so that D does not run away again."),
             severity="warning",
         )
     return Alert(
@@ -149,7 +172,8 @@ def _g_stalls(recent: Sequence[dict[str, float]], g_loss: str) -> Alert | None:
         explanation=(f"D(G(z)) has sunk to {d_fake:.3f} and G's loss is not coming down: G is losing the game. "
                      "The non-saturating loss still has gradient here, so the usual cause is a D that learns "
                      "faster than G can follow."),
-        fix="lower lr_d (e.g. to 2e-4) or raise lr_g, use d_steps 1, and add label_smoothing 0.1.",
+        fix=("slow D down and let G keep pace: lr_d 2e-4, lr_g at least as high, d_steps 1; for a restart, "
+             "label_smoothing 0.1 too."),
         severity="warning",
     )
 
@@ -175,13 +199,40 @@ def _mode_collapse(quality: Sequence[dict]) -> Alert | None:
         explanation=(f"{top_share:.0%} of G's samples look like {digit}s, and only {classes} of the ten digits "
                      "appear at all. G has found a few images that fool D and maps most noise vectors z onto them; "
                      "when D catches on, G hops to another few instead of learning them all."),
-        fix=("slow G down to D's pace (e.g. lr_g = lr_d = 2e-4) and keep beta1 at 0.5, add label_smoothing 0.1, try "
-             "a smaller batch_size, or restart with another seed."),
+        fix=("put both players at one pace, lr_g = lr_d = 2e-4: G stops hopping faster than D can follow, and D "
+             "learns to reject the few shapes. For a restart, beta1 0.5 and label_smoothing 0.1 help too."),
         severity="warning",
     )
 
 
+# --------------------------------------------------------------------------------------------- the cures
+
+
+def _remedy(key: str, knobs: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """The live changes that cure `key`'s failure from the run's settings `knobs`, leaving out what it already has.
+
+    A winning D or a stalled G: D slowed to STEADY_LR and G at least as fast, one D step per G step (with the minimax
+    loss, the non-saturating loss first: the flat loss is the lesson). Mode collapse: both players at STEADY_LR."""
+    lr_g, lr_d = knobs["lr_g"], knobs["lr_d"]
+    if key in ("d_wins", "g_stalls"):
+        steady_d = min(lr_d, STEADY_LR)
+        wanted: dict[str, Any] = {"lr_d": steady_d, "lr_g": max(lr_g, steady_d), "d_steps": 1}
+        if knobs["g_loss"] == "minimax":
+            wanted = {"g_loss": "non-saturating", **wanted}
+    elif key == "mode_collapse":
+        wanted = {"lr_g": STEADY_LR, "lr_d": STEADY_LR}
+    else:  # diverged: the weights are lost, only a restart helps
+        return ()
+    return tuple((name, value) for name, value in wanted.items() if knobs.get(name) != value)
+
+
 # --------------------------------------------------------------------------------------------- helpers
+
+
+def format_rate(value: float) -> str:
+    """A learning rate as people write it: 2e-4, 2.5e-4 (Python's 'g' gives 0.0002)."""
+    mantissa, exponent = f"{value:.2e}".split("e")
+    return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
 
 
 def _typical(records: Sequence[dict[str, float]], key: str) -> float:
@@ -194,4 +245,4 @@ def _generator_loss_at(d_fake: float, g_loss: str) -> float:
     return math.log(1 - d_fake) if g_loss == "minimax" else -math.log(d_fake)
 
 
-__all__ = ["Alert", "diagnose"]
+__all__ = ["Alert", "diagnose", "format_rate"]

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from gan.diagnose import format_rate
+
 MAX_POINTS = 1500
 FONT_SIZE = 16
 TEXT_COLOR = "#1a1a1a"  # a projector washes out grey axis text: near-black, and no smaller than the legend
@@ -132,6 +134,8 @@ def log_axis(fig: go.Figure, **where) -> None:
 
 
 def _fmt(value) -> str:
+    if isinstance(value, float) and 0 < value < 0.01:
+        return format_rate(value)  # 2e-4, not 0.0002
     return f"{value:g}" if isinstance(value, (int, float)) else str(value)
 
 

@@ -40,6 +40,8 @@ class Lesson:
     """The Config fields this lesson is about (the page may highlight them); empty for the seed presets."""
     failure: bool = False
     """A failure shown on purpose: it shows within a minute, so it runs for FAILURE_SECONDS."""
+    shows_live_g: bool = False
+    """The page draws G itself beside the moving average of its weights (the lesson is the average)."""
 
 
 LESSONS: dict[str, Lesson] = {
@@ -100,8 +102,8 @@ LESSONS: dict[str, Lesson] = {
     "saturating": Lesson(
         name="Saturating loss",
         summary=("The original minimax loss log(1 − D(G(z))) against a fast D: D(G(z)) sinks towards 0 within a few "
-                 "hundred iterations, where that loss is flat, and G's samples stay noise. Switch g_loss to "
-                 "non-saturating and run again."),
+                 "hundred iterations, where that loss is flat, and G's samples stay noise. When the alert shows, apply "
+                 "its cure: g_loss switches to non-saturating live (and D slows down), and digits appear."),
         config=preset("mlp", g_loss="minimax", lr_d=2e-3, beta1=0.9, iterations=FAILURE_ITERATIONS).validate(),
         focus=("g_loss", "lr_d", "beta1"),
         failure=True,
@@ -111,7 +113,8 @@ LESSONS: dict[str, Lesson] = {
     "strong-d": Lesson(
         name="Discriminator too strong",
         summary=("D learns 40x faster than G and takes several steps per G step: its accuracy pins at 100%, "
-                 "D(G(z)) drops to ~0 and G's loss climbs. Lower lr_d live and watch G come back."),
+                 "D(G(z)) drops to ~0 and G's loss climbs. When the alert shows, apply its cure live (D slowed to 2e-4, G "
+                 "as fast, one D step each) and watch G come back."),
         config=preset("mlp", lr_d=2e-3, lr_g=5e-5, d_steps=3, iterations=FAILURE_ITERATIONS).validate(),
         focus=("lr_d", "lr_g", "d_steps"),
         failure=True,
@@ -121,7 +124,8 @@ LESSONS: dict[str, Lesson] = {
     "mode-collapse": Lesson(
         name="Mode collapse",
         summary=("G learns 40x faster than D, so it hops to whatever D accepts right now: the samples collapse onto "
-                 "one or two shapes and the class histogram shows a single bar. Set lr_g back to lr_d and compare."),
+                 "one or two shapes and the class histogram shows a single bar. When the alert shows, apply its cure "
+                 "(both players at 2e-4) and watch the other digits come back."),
         config=preset("mlp", lr_g=2e-3, lr_d=5e-5, iterations=FAILURE_ITERATIONS).validate(),
         focus=("lr_g", "lr_d"),
         failure=True,
@@ -175,6 +179,7 @@ LESSONS: dict[str, Lesson] = {
                  "iterations, then draws cleaner digits: training is unchanged, only what you look at."),
         config=preset("mlp", g_ema=0.999).validate(),
         focus=("g_ema",),
+        shows_live_g=True,
     ),
     # Measured (seed 0, fp32, 3,000 iterations): FID 286 and recall 0.68, against 482 and 0.24 with equal rates.
     # Not taken: D 4x faster (4e-4 / 1e-4) gave 506, and 1e-3 / 2.5e-4 gave 294 against 191 for 1e-3 / 1e-3.

@@ -212,6 +212,14 @@ class TrainingLoop:
                                 "new": d_steps})
             self.d_steps = d_steps
 
+    def set_g_loss(self, g_loss: str) -> None:
+        """Switch G's loss between iterations (the saturating-loss lesson's cure, live); logged as an event."""
+        changed = self.config.replace(g_loss=g_loss).validate()  # ConfigError names the choices, or the objective
+        if g_loss != self.config.g_loss:
+            self.events.append({"iteration": self.iteration, "name": "g_loss", "old": self.config.g_loss,
+                                "new": g_loss})
+            self.config = changed
+
     @property
     def lr_g(self) -> float:
         return self.opt_g.param_groups[0]["lr"]

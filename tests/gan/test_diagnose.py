@@ -89,7 +89,7 @@ def test_minimax_wording_differs_from_non_saturating():
 def test_mode_collapse(quality):
     alerts = diagnose(run(quality[-1]["iteration"]), quality)
     assert keys(alerts) == ["mode_collapse"]
-    assert "lr_g" in alerts[0].fix and "seed" in alerts[0].fix
+    assert "lr_g = lr_d = 2e-4" in alerts[0].fix
 
 
 def test_one_low_quality_point_after_variety_is_not_yet_collapse():
@@ -133,3 +133,33 @@ def test_only_the_recent_window_is_judged():
     records = run(400)[:200] + d_won
     assert keys(diagnose(records)) == ["d_wins"]
     assert diagnose(records, window=400) == []  # averaged with the healthy start, D no longer wins outright
+
+
+STRONG_D = dict(lr_g=5e-5, lr_d=2e-3, d_steps=3)  # the strong-D lesson's settings
+
+
+def test_each_alert_carries_its_cure_as_live_changes_from_the_runs_settings():
+    records = run(d_loss=0.03, g_loss=8.0, d_acc_real=0.995, d_acc_fake=1.0, d_real=0.99, d_fake=0.03)
+    (alert,) = diagnose(records, knobs=STRONG_D)
+    assert alert.remedy == (("lr_d", 2e-4), ("lr_g", 2e-4), ("d_steps", 1))
+    assert alert.remedy_text() == "lr_d 2e-4 · lr_g 2e-4 · d_steps 1"
+    # A G already faster than the steady rate keeps its pace; what the run already has is not offered again.
+    (alert,) = diagnose(records, knobs=dict(lr_g=5e-4, lr_d=2e-4, d_steps=1))
+    assert alert.remedy == ()
+    assert diagnose(records)[0].remedy == ()  # without the run's settings, no cure is offered
+
+
+def test_the_saturation_cure_switches_the_loss_live():
+    records = run(d_loss=0.01, g_loss=-0.005, d_acc_real=1.0, d_acc_fake=1.0, d_real=0.995, d_fake=0.005)
+    (alert,) = diagnose(records, g_loss="minimax", knobs=dict(lr_g=2e-4, lr_d=2e-3, d_steps=1))
+    assert alert.remedy == (("g_loss", "non-saturating"), ("lr_d", 2e-4))
+
+
+def test_the_collapse_cure_sets_both_players_to_one_pace_and_divergence_has_none():
+    collapsed = [point(300, UNIFORM), point(600, EIGHTS), point(900, EIGHTS)]
+    (alert,) = diagnose(run(900), collapsed, knobs=dict(lr_g=2e-3, lr_d=5e-5, d_steps=1))
+    assert alert.remedy == (("lr_g", 2e-4), ("lr_d", 2e-4))
+    records = run()
+    records[-1]["d_loss"] = math.nan
+    (alert,) = diagnose(records, knobs=STRONG_D)
+    assert alert.key == "diverged" and alert.remedy == ()

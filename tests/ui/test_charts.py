@@ -27,7 +27,7 @@ def test_charts_draw_records_and_mark_live_changes():
     fig = charts.loss_figure(records, events)
     assert [t.name for t in fig.data] == ["D loss", "G loss"]
     assert all(len(t.x) <= charts.MAX_POINTS for t in fig.data)
-    assert any("lr_d 0.0002→0.001" in a.text for a in fig.layout.annotations)
+    assert any("lr_d 2e-4→1e-3" in a.text for a in fig.layout.annotations)
     assert fig.layout.uirevision == "live"
 
 
@@ -78,7 +78,7 @@ def test_changes_at_one_iteration_share_one_readable_label():
         {"iteration": 90, "name": "G step"}]
     fig = charts.loss_figure([{"iteration": i, "d_loss": 1.0, "g_loss": 1.0} for i in range(1, 100)], events)
     texts = sorted(a.text for a in fig.layout.annotations)
-    assert texts == ["D step ×3, lr_d 0.0002→5e-05", "G step"]
+    assert texts == ["D step ×3, lr_d 2e-4→5e-5", "G step"]
 
 
 def test_axes_label_what_a_reader_expects():
