@@ -9,11 +9,21 @@ import streamlit as st
 from gan.config import Config, ConfigError
 from gan.diagnose import diagnose
 from gan.imaging import grid_array, grid_image, png_bytes
+from gan.presets.train import LESSONS
 from arena.runner import RunnerSnapshot
 from arena.worker import WorkerRunner, run_folder
 from gan.train.build import live_grid_columns
 from ui import charts
-from ui.controls import forget_live_knobs, render_run_controls, status_text, step_headline, step_summary
+from ui.controls import (
+    apply_remedy,
+    forget_live_knobs,
+    render_live_knobs,
+    render_run_controls,
+    status_text,
+    step_headline,
+    step_meaning,
+)
+from ui import keys
 from ui.keys import Train
 from ui.session import start_training
 from ui.state import session_slot
@@ -68,6 +78,7 @@ def on_start() -> None:
     st.session_state[Train.ERROR] = None
     set_follow(True)
     forget_live_knobs(Train.RUNNER)
+    st.session_state[Train.RUN_PRESET] = st.session_state.get(Train.PRESET)
     start_training(Train.RUNNER, config, label=config.arch)
 
 
@@ -118,50 +129,74 @@ def render_share(link: str) -> None:
                    "The address bar holds it too.")
 
 
-def live_view(polling: bool) -> None:
-    """The live part: the status every STATUS_EVERY_S, the samples and the curves every CHARTS_EVERY_S."""
-    r = runner()
-    if r is None:
+def shared_hidden() -> tuple[str, ...]:
+    """The controls the share link hides: those this tab's link hid, and those the teacher picked to hide."""
+    return tuple(sorted(hidden_fields() | set(st.session_state.get(Train.SHARE_HIDE, ()))))
+
+
+def live_view(polling: bool, snap: RunnerSnapshot | None = None) -> None:
+    """The live part, on the first screen at 1280x720: the run buttons beside the status (every STATUS_EVERY_S) and
+    its message, then the grid beside the losses (every CHARTS_EVERY_S), the live knobs, every other chart."""
+    if snap is None:
         st.info("Pick a preset, then press **Start**. The fixed-noise samples will turn from static into digits.",
                 icon=":material/info:")
         return
-    st.fragment(live_status, run_every=STATUS_EVERY_S if polling else None)()
-    if r.snapshot().status in WAITING:  # cheap while waiting: a class of queued pages must not load the server
+    controls, status = st.columns([2, 3], gap="medium")
+    with controls:
+        render_run_controls(Train.RUNNER, snap, on_start, hidden=hidden_fields(), knobs=False, compact=True)
+    with status:
+        st.fragment(live_status, run_every=STATUS_EVERY_S if polling else None)()
+    if snap.status in WAITING:  # cheap while waiting: a class of queued pages must not load the server
         return
+    st.fragment(live_grid_and_losses, run_every=CHARTS_EVERY_S if polling else None)()
+    render_live_knobs(Train.RUNNER, snap, hidden_fields())  # outside the fragments: a rerun never cuts a typed value
     st.fragment(live_charts, run_every=CHARTS_EVERY_S if polling else None)()
 
 
-def live_status(short: bool = False) -> None:
-    """The status line and its message; `short` (the projector view): the step's numbers, or the first alert's
-    advice, in a line or two."""
+def live_status() -> None:
+    """The status line and its newest message, short enough for the first screen: the last step's numbers, or the
+    first alert's advice with its one-click cure. What they mean comes under the grid (explain_status)."""
     snap = runner().snapshot()
     if snap.status != st.session_state.get(Train.SEEN_STATUS):
-        # Redraw the whole page once: the buttons (Pause -> Resume, the Steps), or the charts of a run that started.
+        # Redraw the whole page once: the buttons (Pause -> Resume), or the charts of a run that started.
         st.session_state[Train.SEEN_STATUS] = snap.status
         st.rerun()
     render_status(snap)
     if snap.status == "paused" and snap.last_step:
-        step = step_headline if short else step_summary
-        st.info(step(snap.last_step), icon=":material/footprint:")
-    if short:
-        if snap.status not in WAITING and snap.status != "paused":
-            render_alerts(snap, first_only=True)
+        st.info(step_headline(snap.last_step), icon=":material/footprint:")
     elif snap.status in WAITING:
         st.info("Your run starts as soon as a training slot is free; the samples and the curves appear then. "
                 "Meanwhile, the Latent Explorer's bundled generators are ready to play with.",
                 icon=":material/hourglass_top:")
     else:
-        render_alerts(snap)
+        render_alerts(snap, first_only=True)
 
 
-def live_charts() -> None:
+def explain_status(snap: RunnerSnapshot) -> None:
+    """Under the grid, in the normal view: what the last step's numbers mean, and why each alert happens."""
+    if snap.status == "paused" and snap.last_step:
+        st.caption(step_meaning(snap.last_step))
+        return
+    for alert in current_alerts(snap):
+        st.caption(f"**{alert.title}:** {alert.explanation}")
+
+
+def live_grid_and_losses() -> None:
+    """The grid beside the loss curves; at 1280x720 the grid ends on the first screen, under the buttons."""
     r = runner()
     snap = r.snapshot()
-    left, right = st.columns(2, gap="medium")  # the grid as wide as the loss chart: ~590 px at 1280
+    left, right = st.columns([2, 3], gap="medium")
     with left:
         render_samples(r, snap)
     with right:
         st.plotly_chart(charts.loss_figure(snap.records, snap.events), key=Train.chart("loss"), width="stretch")
+    explain_status(snap)
+
+
+def live_charts() -> None:
+    """Every other chart: what D believes, the quality points, the lesson's own."""
+    r = runner()
+    snap = r.snapshot()
     left, right = st.columns(2, gap="medium")
     left.plotly_chart(charts.accuracy_figure(snap.records, snap.events), key=Train.chart("acc"), width="stretch")
     right.plotly_chart(charts.d_output_figure(snap.records, snap.events), key=Train.chart("dout"), width="stretch")
@@ -249,14 +284,27 @@ def budget_parts(snap: RunnerSnapshot, config: Config) -> list[str]:
             f"{_duration(snap.elapsed)} of training"]
 
 
-def render_alerts(snap: RunnerSnapshot, first_only: bool = False) -> None:
-    """The failures the run shows, each with what to try; `first_only`: the first, without its explanation."""
+def current_alerts(snap: RunnerSnapshot) -> list:
+    """The failures the run shows now, each with its cure from the run's live settings."""
     digit_scores = snap.quality if run_config().arch != "cyclegan" else None
-    alerts = diagnose(snap.records, digit_scores, g_loss=run_config().g_loss)
+    knobs = {"lr_g": snap.lr_g, "lr_d": snap.lr_d, "d_steps": snap.d_steps}
+    return diagnose(snap.records, digit_scores, g_loss=snap.g_loss, knobs=knobs)
+
+
+def render_alerts(snap: RunnerSnapshot, first_only: bool = False) -> None:
+    """The failures the run shows (`first_only`: the first), each with what to try and, where a live change cures
+    it, that change as one click."""
+    alerts = current_alerts(snap)
+    steerable = snap.status in ("running", "paused")
     for alert in alerts[:1] if first_only else alerts:
         show = st.error if alert.severity == "error" else st.warning
-        explanation = "" if first_only else f"{alert.explanation}\n\n"
-        show(f"**{alert.title}.** {explanation}**Try:** {alert.fix}", icon=":material/school:")
+        show(f"**{alert.title}.** **Try:** {alert.fix}", icon=":material/school:")
+        # A lesson's link that hides a knob keeps it for the class to find: no button turns it for them.
+        if steerable and alert.remedy and not {name for name, _ in alert.remedy} & hidden_fields():
+            if st.button(f"Apply: {alert.remedy_text()}", key=keys.remedy(Train.RUNNER, alert.key),
+                         on_click=apply_remedy, args=(Train.RUNNER, alert.remedy), icon=":material/healing:",
+                         help="Make these changes to the running game now; each is marked on the curves."):
+                st.rerun()  # the whole page: the live knobs show the new values
 
 
 def render_samples(r: WorkerRunner, snap: RunnerSnapshot) -> None:
@@ -282,7 +330,9 @@ def render_samples(r: WorkerRunner, snap: RunnerSnapshot) -> None:
     after = ", after a G step" if step and step["kind"] == "g" and step["iteration"] == iterations[index] else ""
     where = ("following the run" if follow else
              "not following the run: move the timeline to the end or turn on Follow live to catch up")
-    live = r.extras.get("live_samples") if follow and run_config().g_ema else None
+    # G itself beside its average only where that is the lesson: elsewhere (the fast preset) it halved the grid.
+    run_lesson = LESSONS.get(st.session_state.get(Train.RUN_PRESET, ""))
+    live = r.extras.get("live_samples") if follow and run_lesson and run_lesson.shows_live_g else None
     if live is not None:  # the EMA lesson: the average's grid beside the live G's, the same noise
         averaged, alive = st.columns(2, gap="small")
         averaged.image(grid_array(grids[index], nrow=columns, scale=GRID_SCALE), output_format="PNG",
@@ -354,7 +404,7 @@ def projector_view(r: WorkerRunner | None, snap: RunnerSnapshot | None) -> None:
         if r is None:
             st.info("Press **Start**: the fixed-noise samples turn from static into digits.", icon=":material/info:")
         else:
-            st.fragment(live_status, run_every=STATUS_EVERY_S if polling else None)(short=True)
+            st.fragment(live_status, run_every=STATUS_EVERY_S if polling else None)()
     if r is not None and snap.status not in WAITING:
         st.fragment(projector_charts, run_every=CHARTS_EVERY_S if polling else None)()
     with st.expander("Set-up, live knobs and every chart: switch the projector view off", icon=":material/tune:"):
@@ -384,9 +434,9 @@ def projector_charts() -> None:
 # ------------------------------------------------------------------------------------------ the page
 read_link_once()
 projector = st.session_state.get(Train.PROJECTOR, False)
-if not projector:
-    st.title("Train")
 r = runner()
+if not projector and r is None:  # during a run the first screen is the run's (the sidebar still says Train)
+    st.title("Train")
 snapshot = r.snapshot() if r is not None else None
 st.session_state[Train.SEEN_STATUS] = snapshot.status if snapshot else None
 st.toggle("Projector view", key=Train.PROJECTOR,
@@ -394,25 +444,28 @@ st.toggle("Projector view", key=Train.PROJECTOR,
                "message, the run buttons. The address bar keeps it (?view=projector).")
 if projector:
     projector_view(r, snapshot)
-    write_link(current_config(), tuple(sorted(hidden_fields() | set(st.session_state.get(Train.SHARE_HIDE, ())))))
+    write_link(current_config(), shared_hidden())
     st.stop()
 
-top_left, top_right = st.columns([1, 2], gap="large")
-with top_left:
-    render_preset_picker()
-with top_right:
-    render_run_controls(Train.RUNNER, snapshot, on_start, hidden=hidden_fields())
-render_form()
-# The set-up as it is after this run's changes (the widgets' new values are in session state before they are drawn).
-params = write_link(current_config(), tuple(sorted(hidden_fields() | set(st.session_state.get(Train.SHARE_HIDE, ())))))
-render_share(share_url(params))
-
-polling = snapshot is not None and snapshot.active
-if polling:
-    st.toggle("Live updates", value=True, key=Train.LIVE_UPDATES,
-              help="Turn off to study a chart (zoom, hover) while training goes on in the background.")
-    polling = st.session_state[Train.LIVE_UPDATES]
-live_view(polling)
-if snapshot is not None:
+if r is None:  # the set-up first: a preset, the knobs, then Start
+    top_left, top_right = st.columns([1, 2], gap="large")
+    with top_left:
+        render_preset_picker()
+    with top_right:
+        render_run_controls(Train.RUNNER, snapshot, on_start, hidden=hidden_fields())
+    render_form()
+    params = write_link(current_config(), shared_hidden())
+    render_share(share_url(params))
+    live_view(False)
+else:  # a run: its buttons, status, message and grid first, on the first screen; the set-up under them
+    polling = snapshot.active and st.session_state.get(Train.LIVE_UPDATES, True)
+    live_view(polling, snapshot)
+    if snapshot.active:
+        st.toggle("Live updates", value=True, key=Train.LIVE_UPDATES,
+                  help="Turn off to study a chart (zoom, hover) while training goes on in the background.")
     render_downloads(r, snapshot)
-
+    st.subheader("Set-up")
+    render_preset_picker()
+    render_form()
+    params = write_link(current_config(), shared_hidden())
+    render_share(share_url(params))

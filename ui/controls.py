@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
@@ -17,8 +18,8 @@ LIVE_KNOBS = ("lr_g", "lr_d", "d_steps")
 # Pause and Resume wait this long for the run to say it obeyed, so that the rerun they trigger draws the new buttons
 # (the worker answers within a poll, 0.25 s, or one iteration); the page's status fragment catches a slower one.
 OBEY_WAIT_S = 1.5
-STEP_HELP = ("While paused, see each player move on its own: Step plays one whole iteration, D step trains only the "
-             "discriminator on one batch, G step only the generator.")
+STEP_HELP = ("See each player move on its own (a running game pauses first): Step plays one whole iteration, D step "
+             "trains only the discriminator on one batch, G step only the generator.")
 
 
 def forget_live_knobs(runner_name: str) -> None:
@@ -57,6 +58,7 @@ def render_run_controls(runner_name: str, snap: RunnerSnapshot | None, on_start:
     runner = session_slot().runner
     active = snap is not None and snap.active
     paused = active and snap.status == "paused"
+    steerable = active and snap.status in ("running", "paused")
     # Two rows of three, short labels: at 1280 px a row of six cut "Pause", "Step D only" and "Step G only" short.
     cols = st.columns(3)
     cols[0].button("Start" if not active else "Restart", type="primary", on_click=on_start, width="stretch",
@@ -70,11 +72,13 @@ def render_run_controls(runner_name: str, snap: RunnerSnapshot | None, on_start:
     cols[2].button("Stop", on_click=lambda: runner(runner_name).stop(wait=5.0), disabled=not active,
                    width="stretch", icon=icon("stop"))
     for col, (kind, label) in zip(st.columns(3), (("iteration", "Step"), ("d", "D step"), ("g", "G step"))):
-        col.button(label, on_click=_step, args=(runner_name, kind), disabled=not paused,
+        # Enabled through the whole run, never switched on by Pause: a click that landed while the page redrew them
+        # from disabled to enabled was lost (seen in Chromium, one click in three under load).
+        col.button(label, on_click=_step, args=(runner_name, kind), disabled=not steerable,
                    width="stretch", help=step_help, key=keys.step(runner_name, kind))
     show_refusal(runner_name)
-    if knobs and active and snap.status in ("running", "paused"):
-        _render_live_knobs(runner_name, snap, hidden, per_row=2 if compact else 3)
+    if knobs:
+        render_live_knobs(runner_name, snap, hidden, per_row=2 if compact else 3)
 
 
 def _pause_or_resume(runner_name: str, command: str) -> None:
@@ -90,9 +94,12 @@ def _pause_or_resume(runner_name: str, command: str) -> None:
 
 
 def _step(runner_name: str, kind: str) -> None:
-    """One step, waiting (up to OBEY_WAIT_S) for the run to report it, so that the rerun the click triggers draws the
-    step's message and grid at once (it took the status fragment's next poll, 1.2-1.3 s after the click)."""
+    """One step (a running game is paused first), waiting (up to OBEY_WAIT_S) for the run to report it, so that the
+    rerun the click triggers draws the step's message and grid at once (it took the status fragment's next poll,
+    1.2-1.3 s after the click)."""
     runner = session_slot().runner(runner_name)
+    if runner.snapshot().status == "running":
+        _pause_or_resume(runner_name, "pause")
     records = len(runner.snapshot().records)
     runner.step(kind)
     deadline = time.monotonic() + OBEY_WAIT_S
@@ -108,24 +115,24 @@ def step_headline(step: dict) -> str:
     return _step_numbers(step) + "."
 
 
-def step_summary(step: dict) -> str:
-    """What the last Step moved, in numbers. A D step or G step is measured on its own batch just before and just
-    after the update (comparing with the previous record would compare two different batches)."""
+def step_meaning(step: dict) -> str:
+    """What the last Step's numbers mean, in words (the headline gives the numbers). A D step or G step is measured
+    on its own batch just before and just after the update (comparing with the previous record would compare two
+    different batches)."""
     kind, before, after = step["kind"], step.get("before"), step.get("after")
-    numbers = _step_numbers(step)
     if kind == "iteration":
-        return numbers + ", each on the batch it learned from."
+        return "Each player's loss is on the batch it learned from."
     if before is None:  # a trainer that cannot judge a batch again: the step's own number only
-        return (numbers + f" on the batch it learned from. Only {'the detective' if kind == 'd' else 'the forger'} "
+        return (f"Measured on the batch it learned from. Only {'the detective' if kind == 'd' else 'the forger'} "
                 "moved; a dashed line marks the step on the curves.")
     player, loss = ("D", "d_loss") if kind == "d" else ("G", "g_loss")
     if after[loss] <= before[loss]:
         learned = ("D now tells this batch's real digits from its fakes better. Only the detective learned: G is as "
                    "it was" if kind == "d" else
                    "D is fooled more by the new fakes from the same noise. Only the forger learned: D is as it was")
-        return f"{numbers}. {learned}; a dashed line marks the step on the curves."
-    return (f"{numbers}. On this very batch {player}'s loss rose: Adam's momentum carried the step past the best "
-            "point, the way the last steps were heading. Step again: the next steps usually turn it round.")
+        return f"{learned}; a dashed line marks the step on the curves."
+    return (f"On this very batch {player}'s loss rose: Adam's momentum carried the step past the best point, the way "
+            "the last steps were heading. Step again: the next steps usually turn it round.")
 
 
 def _step_numbers(step: dict) -> str:
@@ -178,9 +185,12 @@ def _scale_lr(key: str, factor: float, on_change: Callable[..., None] | None, ar
         on_change(*args)
 
 
-def _render_live_knobs(runner_name: str, snap: RunnerSnapshot, hidden: frozenset[str], per_row: int = 3) -> None:
-    """Steer the running game; each change is marked on the curves. `per_row`: 2 in a narrow column (three in a row
-    left the ÷2 and ×2 buttons too narrow for their labels)."""
+def render_live_knobs(runner_name: str, snap: RunnerSnapshot | None, hidden: frozenset[str],
+                      per_row: int = 3) -> None:
+    """Steer the running game (nothing when no run is running or paused); each change is marked on the curves.
+    `per_row`: 2 in a narrow column (three in a row left the ÷2 and ×2 buttons too narrow for their labels)."""
+    if snap is None or snap.status not in ("running", "paused"):
+        return
     shown = [name for name in LIVE_KNOBS if name not in hidden]
     if not shown:
         return
@@ -196,6 +206,21 @@ def _render_live_knobs(runner_name: str, snap: RunnerSnapshot, hidden: frozenset
         else:
             with col:
                 lr_input(f"{name} (live)", key, on_change=_on_live_change, args=(runner_name, name), stacked=True)
+
+
+def apply_remedy(runner_name: str, remedy: tuple[tuple[str, Any], ...]) -> None:
+    """An alert's cure, as one click: each change sent to the run and shown in its live knob."""
+    runner = session_slot().runner(runner_name)
+    changes = dict(remedy)
+    if "g_loss" in changes:
+        runner.set_g_loss(changes["g_loss"])
+    if "lr_g" in changes or "lr_d" in changes:
+        runner.set_lr(lr_g=changes.get("lr_g"), lr_d=changes.get("lr_d"))
+    if "d_steps" in changes:
+        runner.set_d_steps(int(changes["d_steps"]))
+    for name in LIVE_KNOBS:
+        if name in changes:
+            st.session_state[keys.live(runner_name, name)] = changes[name]
 
 
 def _on_live_change(runner_name: str, name: str) -> None:

@@ -19,6 +19,7 @@ class Train:
     RUNNER = "train"  # the page's training in the tab's session slot (ui.state.SessionSlot), not a state key
     CONFIG = "train.config"  # the current Config: the single source of truth of the form
     PRESET = "train.preset"
+    RUN_PRESET = "train.run_preset"  # the preset picked when the run started (the picker may have moved on)
     HIDDEN = "train.hidden"  # fields a lesson link hides from this tab
     LINK_READ = "train.link_read"  # the page's link is read once per tab, then the page writes it
     SHARE_HIDE = "train.share_hide"  # what the teacher hides from the students who open the share link
@@ -179,6 +180,11 @@ class Picker:
 def live(page: str, name: str) -> str:
     """The run controls' widget `name` (a live knob) on `page` ("train" or "playground")."""
     return _join(page, "live", name)
+
+
+def remedy(page: str, alert: str) -> str:
+    """The "Apply: ..." button under the alert `alert` (its key, e.g. "d_wins") on `page`."""
+    return _join(page, "remedy", alert)
 
 
 def step(page: str, kind: str) -> str:

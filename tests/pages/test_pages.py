@@ -264,3 +264,30 @@ def test_a_link_opens_the_projector_view_and_keeps_it_in_the_address_bar():
     assert at.query_params.get("view") == "projector" or at.query_params.get("view") == ["projector"]
     at.toggle(key=keys.Train.PROJECTOR).set_value(False).run()
     assert at.title and "view" not in at.query_params
+
+
+def test_an_alerts_cure_is_one_click_and_reaches_the_running_game():
+    # The strong-D lesson: D wins within a few hundred iterations; its alert offers the cure the lesson promises.
+    at = open_page("app_pages/train.py", preset="strong-d")
+    button(at, "Start").click().run()
+    poll(at, lambda at: any(b.label.startswith("Apply:") for b in at.button))
+    cure = next(b for b in at.button if b.label.startswith("Apply:"))
+    assert cure.label == "Apply: lr_d 2e-4 · lr_g 2e-4 · d_steps 1"
+    cure.click().run()
+    assert at.number_input(key=keys.live("train", "lr_d")).value == pytest.approx(2e-4)
+    assert at.number_input(key=keys.live("train", "d_steps")).value == 1
+    poll(at, lambda at: "d_steps 3→1" in json.dumps(json.loads(at.get("plotly_chart")[0].proto.spec)["layout"],
+                                                   ensure_ascii=False))
+    button(at, "Stop").click().run()
+
+
+def test_a_step_while_training_pauses_first_and_the_fast_preset_shows_one_large_grid():
+    at = open_page("app_pages/train.py", preset="fast", iterations="100000")
+    button(at, "Start").click().run()
+    poll(at, lambda at: chart_points(at, 0) >= 2 and len(at.image) >= 1)
+    assert len(at.image) == 1  # the moving average's grid alone: G itself beside it is the EMA lesson's
+    assert not at.title  # during a run the first screen is the run's
+    button(at, "D step").click().run()
+    poll(at, lambda at: any(m.value.startswith("D step at iteration") for m in at.info))
+    assert "Paused" in status_text(at)
+    button(at, "Stop").click().run()
