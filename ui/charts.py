@@ -79,8 +79,6 @@ def _layout(fig: go.Figure, title: str, yaxis: str, *, yrange: Sequence[float] |
         font=dict(size=FONT_SIZE, color=TEXT_COLOR),
         height=336 + top,
         margin=dict(l=10, r=10, t=top, b=10),
-        # Under the chart, never on its title (a long title and a legend at the top right collide at 1280 px).
-        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0, font=dict(size=FONT_SIZE)),
         xaxis_title="iteration",
         yaxis_title=yaxis,
         uirevision=revision,
@@ -90,7 +88,41 @@ def _layout(fig: go.Figure, title: str, yaxis: str, *, yrange: Sequence[float] |
     fig.update_yaxes(tickfont=dict(size=FONT_SIZE - 1, color=TEXT_COLOR), gridcolor=GRID_COLOR)
     if yrange is not None:
         fig.update_yaxes(range=list(yrange))
+    return legend_below(fig, FONT_SIZE)
+
+
+# Under the x axis: ticks and the axis title take this much of the bottom margin, a legend row this much more.
+X_AXIS_PX = 52
+LEGEND_ROW_PX = 24
+NARROWEST_CHART_PX = 360  # half the main column at 1280 px, less the margins: legend rows are counted for this
+
+
+def legend_below(fig: go.Figure, font_size: int, axis_px: int = X_AXIS_PX, per_row: int | None = None) -> go.Figure:
+    """The legend in rows at the figure's bottom edge, under the x axis's ticks and title, with the bottom margin its
+    rows need. Never on the title (a legend at the top right ran into long titles at 1280 px); never on the axis
+    title (placed at y=-0.2 of the plot, it ran into it on charts of another height). `per_row`: exactly this many
+    entries a row (a narrow chart: Plotly stacked four entries in four rows and squashed the plot to 40 px)."""
+    names = [t.name for t in fig.data if t.name and t.showlegend is not False]
+    shown = bool(names) and fig.layout.showlegend is not False
+    rows = (-(-len(names) // per_row) if per_row else _legend_rows(names, font_size)) if shown else 0
+    legend = dict(orientation="h", yref="container", yanchor="bottom", y=0, xref="container", xanchor="left", x=0,
+                  font=dict(size=font_size))
+    if per_row:
+        legend.update(entrywidth=1 / per_row, entrywidthmode="fraction")
+    fig.update_layout(legend=legend, margin=dict(b=axis_px + rows * LEGEND_ROW_PX * font_size // FONT_SIZE))
     return fig
+
+
+def _legend_rows(names: Sequence[str], font_size: int) -> int:
+    """How many rows Plotly wraps a horizontal legend into on the narrowest chart (0.55 em a character, plus the
+    symbol and the gap: ~40 px an entry)."""
+    rows, used = 1, 0.0
+    for name in names:
+        width = 0.55 * font_size * len(name) + 40
+        if used and used + width > NARROWEST_CHART_PX:
+            rows, used = rows + 1, 0.0
+        used += width
+    return rows
 
 
 def _add_events(fig: go.Figure, events: Sequence[dict]) -> None:
@@ -106,9 +138,12 @@ def _add_events(fig: go.Figure, events: Sequence[dict]) -> None:
 def compact(fig: go.Figure, height: int) -> go.Figure:
     """The figure at `height` px, for a view that shows several charts beside a large grid on one screen: the
     x axis unnamed (at this height its title ran into the legend under it)."""
-    fig.update_layout(height=height, legend=dict(font=dict(size=FONT_SIZE - 3), y=-0.3), margin=dict(b=8))
+    fig.update_layout(height=height)
     fig.update_xaxes(title=None)
-    return fig
+    for trace in fig.data:  # "MLP GAN · D loss" under a chart titled "Losses": "MLP GAN · D" fits two to a row
+        if trace.name:
+            trace.name = trace.name.removesuffix(" loss")
+    return legend_below(fig, FONT_SIZE - 4, axis_px=26, per_row=2)
 
 
 def event_labels(events: Sequence[dict]) -> dict[int, list[str]]:

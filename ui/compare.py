@@ -13,7 +13,16 @@ import numpy as np
 import plotly.graph_objects as go
 
 from gan.race import Contender, VerdictRow
-from ui.charts import EVENT_COLOR, FONT_SIZE, LINE_WIDTH, columns, downsample, log_axis, wrapped_title
+from ui.charts import (
+    EVENT_COLOR,
+    FONT_SIZE,
+    LINE_WIDTH,
+    columns,
+    downsample,
+    legend_below,
+    log_axis,
+    wrapped_title,
+)
 
 SIDE_COLORS = ("#00897b", "#f4511e")  # A teal, B deep orange: apart from the Train page's D blue / G pink
 # Points per curve. Fewer than the Train page's: in a race by time the MLP logs ~20x more records than the DCGAN,
@@ -44,7 +53,6 @@ def overlay_figure(sides: Sequence[Side], traces: Sequence[tuple[str, str, str]]
         font=dict(size=FONT_SIZE),
         height=300 + top,
         margin=dict(l=10, r=10, t=top, b=10),
-        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0),
         xaxis_title=X_AXES.get(x, x),
         yaxis_title=yaxis,
         uirevision=revision,
@@ -54,7 +62,7 @@ def overlay_figure(sides: Sequence[Side], traces: Sequence[tuple[str, str, str]]
         log_axis(fig)
     if yrange is not None:
         fig.update_yaxes(range=list(yrange))
-    return fig
+    return legend_below(fig, FONT_SIZE)
 
 
 def loss_overlay(sides: Sequence[Side], x: str = "elapsed") -> go.Figure:
@@ -119,9 +127,8 @@ def histogram_pair(histograms: Sequence[tuple[str, Sequence[float] | None]]) -> 
     fig.add_hline(y=10, line=dict(color=EVENT_COLOR, dash="dot", width=1))  # real MNIST: 10 % each
     fig.update_layout(title=dict(text="Digits in the samples", font=dict(size=FONT_SIZE + 2)),
                       font=dict(size=FONT_SIZE), height=340, margin=dict(l=10, r=10, t=50, b=10), barmode="group",
-                      xaxis_title="digit", yaxis_title="% of samples", uirevision="compare", xaxis_type="category",
-                      legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0))
-    return fig
+                      xaxis_title="digit", yaxis_title="% of samples", uirevision="compare", xaxis_type="category")
+    return legend_below(fig, FONT_SIZE)
 
 
 def verdict_table(rows: Sequence[VerdictRow], labels: Sequence[str]) -> list[dict[str, str]]:

@@ -81,9 +81,9 @@ def _number(name: str, col=st, **kwargs):
 
 
 def render_data_fields() -> None:
-    left, right = st.columns(2)
-    _select("dataset", DATASETS, left, format_func=DATASET_NAMES.get)
-    _slider("noise", 0.0, 0.5, 0.01, right)
+    # The dataset's own row: beside the noise slider, "Ring of 8 Gaussians" read "Ring of 8 (" at 1280 px.
+    _select("dataset", DATASETS, st, format_func=DATASET_NAMES.get)
+    _slider("noise", 0.0, 0.5, 0.01, st)
     left, right = st.columns(2)
     _select("z_dist", Z_DISTS, left)
     _number("z_dim", right, min_value=1, max_value=16, step=1)

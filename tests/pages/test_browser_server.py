@@ -142,6 +142,11 @@ def test_no_page_asks_anything_of_the_internet(browser, env):
         assert not outside, outside
 
 
+def _ours(page, name: str):
+    """The app's own button `name`: Streamlit's header shows a "Stop" of its own while a script runs."""
+    return page.get_by_test_id("stMain").get_by_role("button", name=name, exact=True)
+
+
 def _below_the_fold(page, locators: dict) -> list[str]:
     """The names of the elements that are missing or reach below a 720-px screen (or need scrolling to be seen)."""
     assert page.evaluate("window.scrollY") == 0
@@ -154,7 +159,7 @@ def _below_the_fold(page, locators: dict) -> list[str]:
 
 
 def test_the_projector_view_puts_what_the_class_watches_on_one_screen(browser, env):
-    from benchmarks.layout_check import cut_labels
+    from benchmarks.layout_check import cut_labels, layout_problems
 
     ARTIFACTS.mkdir(exist_ok=True)
     with served_app(env=env) as url:
@@ -168,7 +173,7 @@ def test_the_projector_view_puts_what_the_class_watches_on_one_screen(browser, e
         charts = page.locator(".js-plotly-plot")
         expect(charts).to_have_count(2, timeout=60_000)
         watched = {"grid": grid, "loss chart": charts.nth(0), "D's beliefs chart": charts.nth(1), "status": status,
-                   "Pause": page.get_by_role("button", name="Pause"), "Stop": page.get_by_role("button", name="Stop")}
+                   "Pause": page.get_by_role("button", name="Pause"), "Stop": _ours(page, "Stop")}
         assert _below_the_fold(page, watched) == []
         page.get_by_role("button", name="Pause").click()
         expect(page.get_by_role("button", name="D step")).to_be_enabled(timeout=20_000)
@@ -182,10 +187,22 @@ def test_the_projector_view_puts_what_the_class_watches_on_one_screen(browser, e
         watched.pop("Pause")
         assert _below_the_fold(page, watched) == []
         assert cut_labels(page) == []
+        assert not (found := layout_problems(page)), "\n".join(found)  # chart text cut or overlapping, values cut
+        # The normal view keeps the grid and the newest message on the first screen too (the grid began at y 710).
+        page.get_by_text("Projector view", exact=True).click()
+        page.get_by_test_id("stPlotlyChart").nth(2).wait_for(timeout=30_000)  # every chart: the normal view
+        page.mouse.move(1270, 710)
+        page.screenshot(path=str(ARTIFACTS / "normal_train_paused.png"))
+        normal = {"grid": page.get_by_test_id("stImage").first, "status": page.get_by_test_id("stProgress").first,
+                  "step message": page.get_by_text(re.compile(r"D step at iteration [\d,]+, on one batch")),
+                  "Resume": page.get_by_role("button", name="Resume"),
+                  "D step": page.get_by_role("button", name="D step")}
+        assert _below_the_fold(page, normal) == []
+        assert cut_labels(page) == []
 
 
 def test_the_playgrounds_projector_view_fits_one_screen(browser, env):
-    from benchmarks.layout_check import cut_labels
+    from benchmarks.layout_check import cut_labels, layout_problems
 
     with served_app(env=env) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 720})
@@ -198,7 +215,7 @@ def test_the_playgrounds_projector_view_fits_one_screen(browser, env):
         page.mouse.move(1270, 715)
         page.screenshot(path=str(ARTIFACTS / "projector_playground_view.png"))
         watched = {"status": status, "losses": charts.nth(0), "distances": charts.nth(1), "plane": charts.nth(2),
-                   "Pause": page.get_by_role("button", name="Pause"), "Stop": page.get_by_role("button", name="Stop")}
+                   "Pause": page.get_by_role("button", name="Pause"), "Stop": _ours(page, "Stop")}
         fits = False
         for _ in range(50):  # the plane is redrawn five times a second: measure it between two redraws
             fits = _below_the_fold(page, watched) == []
@@ -207,11 +224,12 @@ def test_the_playgrounds_projector_view_fits_one_screen(browser, env):
             page.wait_for_timeout(100)
         assert fits, _below_the_fold(page, watched)
         assert cut_labels(page) == []
+        assert not (found := layout_problems(page)), "\n".join(found)  # chart text cut or overlapping, values cut
         assert "view=projector" in page.url
 
 
 def test_the_races_projector_view_fits_one_screen(browser, env):
-    from benchmarks.layout_check import cut_labels
+    from benchmarks.layout_check import cut_labels, layout_problems
 
     with served_app(env=env) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 720})
@@ -221,10 +239,13 @@ def test_the_races_projector_view_fits_one_screen(browser, env):
         expect(grids).to_have_count(2, timeout=120_000)  # both sides' samples of the same noise
         charts = page.get_by_test_id("stPlotlyChart")
         expect(charts).to_have_count(2, timeout=60_000)  # the classifier FID and the losses of both
+        # The losses' legend drawn: the layout is judged with the curves in it, not on empty axes.
+        expect(charts.nth(1).locator(".legendtext").first).to_be_visible(timeout=60_000)
         page.mouse.move(1270, 715)
         page.screenshot(path=str(ARTIFACTS / "projector_compare_view.png"))
         watched = {"status": page.get_by_test_id("stProgress").first, "grid A": grids.nth(0), "grid B": grids.nth(1),
-                   "FID": charts.nth(0), "losses": charts.nth(1), "Stop": page.get_by_role("button", name="Stop")}
+                   "FID": charts.nth(0), "losses": charts.nth(1), "Stop": _ours(page, "Stop")}
         assert _below_the_fold(page, watched) == []
         assert cut_labels(page) == []
-        page.get_by_role("button", name="Stop").click()
+        assert not (found := layout_problems(page)), "\n".join(found)  # chart text cut or overlapping, values cut
+        _ours(page, "Stop").click()

@@ -67,8 +67,13 @@ def test_every_legend_sits_under_its_chart_never_on_the_title():
     records = _loss_records(50)
     figures = [charts.loss_figure(records), charts.quality_figure([]), charts.why_log_d_figure([0.1], "minimax"),
                charts.semi_supervised_figure([])]
-    for fig in figures:
-        assert fig.layout.legend.yanchor == "top" and fig.layout.legend.y < 0, fig.layout.title.text
+    for fig in figures:  # at the figure's bottom edge, in a margin with room for the axis and the legend's rows
+        legend = fig.layout.legend
+        assert (legend.yref, legend.yanchor, legend.y) == ("container", "bottom", 0), fig.layout.title.text
+        if any(trace.name for trace in fig.data):
+            assert fig.layout.margin.b >= charts.X_AXIS_PX + charts.LEGEND_ROW_PX, fig.layout.title.text
+    # Long names wrap into more rows, and the margin grows with them.
+    assert charts._legend_rows(["MLP GAN · D right on real"] * 4, charts.FONT_SIZE) >= 3
 
 
 def test_changes_at_one_iteration_share_one_readable_label():
