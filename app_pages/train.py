@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from gan.config import Config, ConfigError
-from gan.diagnose import diagnose
+from gan.diagnose import Alert, diagnose
 from gan.imaging import grid_array, grid_image, png_bytes
 from gan.presets.train import LESSONS
 from arena.runner import RunnerSnapshot
@@ -15,7 +15,7 @@ from arena.worker import WorkerRunner, run_folder
 from gan.train.build import live_grid_columns
 from ui import charts
 from ui.controls import (
-    apply_remedy,
+    apply_cure,
     forget_live_knobs,
     render_live_knobs,
     render_run_controls,
@@ -134,18 +134,22 @@ def shared_hidden() -> tuple[str, ...]:
     return tuple(sorted(hidden_fields() | set(st.session_state.get(Train.SHARE_HIDE, ()))))
 
 
-def live_view(polling: bool, snap: RunnerSnapshot | None = None) -> None:
-    """The live part, on the first screen at 1280x720: the run buttons beside the status (every STATUS_EVERY_S) and
-    its message, then the grid beside the losses (every CHARTS_EVERY_S), the live knobs, every other chart."""
-    if snap is None:
-        st.info("Pick a preset, then press **Start**. The fixed-noise samples will turn from static into digits.",
-                icon=":material/info:")
-        return
+def run_header(snap: RunnerSnapshot | None, polling: bool) -> None:
+    """The run buttons beside the status (every STATUS_EVERY_S) and its newest message: the top of a run's screen."""
     controls, status = st.columns([2, 3], gap="medium")
     with controls:
         render_run_controls(Train.RUNNER, snap, on_start, hidden=hidden_fields(), knobs=False, compact=True)
     with status:
-        st.fragment(live_status, run_every=STATUS_EVERY_S if polling else None)()
+        if snap is None:
+            st.info("Press **Start**: the fixed-noise samples turn from static into digits.", icon=":material/info:")
+        else:
+            st.fragment(live_status, run_every=STATUS_EVERY_S if polling else None)()
+
+
+def live_view(snap: RunnerSnapshot, polling: bool) -> None:
+    """A run, its first screen at 1280x720: the buttons, the status and its message, then the grid beside the losses
+    (every CHARTS_EVERY_S); under them the live knobs and every other chart."""
+    run_header(snap, polling)
     if snap.status in WAITING:  # cheap while waiting: a class of queued pages must not load the server
         return
     st.fragment(live_grid_and_losses, run_every=CHARTS_EVERY_S if polling else None)()
@@ -284,7 +288,7 @@ def budget_parts(snap: RunnerSnapshot, config: Config) -> list[str]:
             f"{_duration(snap.elapsed)} of training"]
 
 
-def current_alerts(snap: RunnerSnapshot) -> list:
+def current_alerts(snap: RunnerSnapshot) -> list[Alert]:
     """The failures the run shows now, each with its cure from the run's live settings."""
     digit_scores = snap.quality if run_config().arch != "cyclegan" else None
     knobs = {"lr_g": snap.lr_g, "lr_d": snap.lr_d, "d_steps": snap.d_steps}
@@ -302,7 +306,7 @@ def render_alerts(snap: RunnerSnapshot, first_only: bool = False) -> None:
         # A lesson's link that hides a knob keeps it for the class to find: no button turns it for them.
         if steerable and alert.remedy and not {name for name, _ in alert.remedy} & hidden_fields():
             if st.button(f"Apply: {alert.remedy_text()}", key=keys.remedy(Train.RUNNER, alert.key),
-                         on_click=apply_remedy, args=(Train.RUNNER, alert.remedy), icon=":material/healing:",
+                         on_click=apply_cure, args=(Train.RUNNER, alert.remedy), icon=":material/healing:",
                          help="Make these changes to the running game now; each is marked on the curves."):
                 st.rerun()  # the whole page: the live knobs show the new values
 
@@ -396,15 +400,8 @@ def projector_view(r: WorkerRunner | None, snap: RunnerSnapshot | None) -> None:
     """What a class watches, on one 1280x720 screen: the run buttons, the status and its message, the grid (large)
     and the two curves every lesson reads (the losses, and what D believes of real and fake); the rest one click
     away under them."""
-    controls, status = st.columns([2, 3], gap="medium")
-    with controls:
-        render_run_controls(Train.RUNNER, snap, on_start, hidden=hidden_fields(), knobs=False, compact=True)
     polling = snap is not None and snap.active
-    with status:
-        if r is None:
-            st.info("Press **Start**: the fixed-noise samples turn from static into digits.", icon=":material/info:")
-        else:
-            st.fragment(live_status, run_every=STATUS_EVERY_S if polling else None)()
+    run_header(snap, polling)
     if r is not None and snap.status not in WAITING:
         st.fragment(projector_charts, run_every=CHARTS_EVERY_S if polling else None)()
     with st.expander("Set-up, live knobs and every chart: switch the projector view off", icon=":material/tune:"):
@@ -456,10 +453,11 @@ if r is None:  # the set-up first: a preset, the knobs, then Start
     render_form()
     params = write_link(current_config(), shared_hidden())
     render_share(share_url(params))
-    live_view(False)
+    st.info("Pick a preset, then press **Start**. The fixed-noise samples will turn from static into digits.",
+            icon=":material/info:")
 else:  # a run: its buttons, status, message and grid first, on the first screen; the set-up under them
     polling = snapshot.active and st.session_state.get(Train.LIVE_UPDATES, True)
-    live_view(polling, snapshot)
+    live_view(snapshot, polling)
     if snapshot.active:
         st.toggle("Live updates", value=True, key=Train.LIVE_UPDATES,
                   help="Turn off to study a chart (zoom, hover) while training goes on in the background.")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from arena.scoring import live_scores, score_every
 from gan.config import Config
-from gan.diagnose import diagnose
+from gan.diagnose import apply_remedy, diagnose
 from gan.presets.train import LESSONS
 from gan.quality import score_generator
 from gan.train.gan import GANTrainer
@@ -77,24 +77,14 @@ def cured_run(slug: str, *, after: int) -> CuredRun:
             continue
         point = {"iteration": record.iteration, **live_scores(trainer)}
         knobs = {"lr_g": trainer.lr_g, "lr_d": trainer.lr_d, "d_steps": trainer.d_steps}
-        quality = [p for p in result.points] + [point]
-        alerts = diagnose(records, quality, g_loss=trainer.config.g_loss, knobs=knobs)
+        alerts = diagnose(records, [*result.points, point], g_loss=trainer.config.g_loss, knobs=knobs)
         result.points.append({**point, "alerts": [a.key for a in alerts]})
         if result.cured_at is None and alerts and alerts[0].remedy:
             result.cure, result.cured_at = alerts[0].remedy, record.iteration
-            apply_cure(trainer, dict(alerts[0].remedy))
+            apply_remedy(trainer, alerts[0].remedy)  # what the alert's Apply button sends the run
         if result.cured_at is not None and record.iteration >= result.cured_at + after:
             break
     return result
-
-
-def apply_cure(trainer: GANTrainer, changes: dict) -> None:
-    """What the alert's Apply button sends the run (ui.controls.apply_remedy), straight to the trainer."""
-    if "g_loss" in changes:
-        trainer.set_g_loss(changes["g_loss"])
-    trainer.set_lr(lr_g=changes.get("lr_g"), lr_d=changes.get("lr_d"))
-    if "d_steps" in changes:
-        trainer.set_d_steps(changes["d_steps"])
 
 
 def print_cures() -> None:

@@ -208,6 +208,18 @@ def _mode_collapse(quality: Sequence[dict]) -> Alert | None:
 # --------------------------------------------------------------------------------------------- the cures
 
 
+def apply_remedy(game: Any, remedy: Sequence[tuple[str, Any]]) -> None:
+    """Make an alert's live changes on `game`: a trainer, or a runner that passes them on to one (both steer with
+    `set_g_loss`, `set_lr` and `set_d_steps`, between iterations)."""
+    changes = dict(remedy)
+    if "g_loss" in changes:
+        game.set_g_loss(changes["g_loss"])
+    if "lr_g" in changes or "lr_d" in changes:
+        game.set_lr(lr_g=changes.get("lr_g"), lr_d=changes.get("lr_d"))
+    if "d_steps" in changes:
+        game.set_d_steps(int(changes["d_steps"]))
+
+
 def _remedy(key: str, knobs: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
     """The live changes that cure `key`'s failure from the run's settings `knobs`, leaving out what it already has.
 
@@ -245,4 +257,4 @@ def _generator_loss_at(d_fake: float, g_loss: str) -> float:
     return math.log(1 - d_fake) if g_loss == "minimax" else -math.log(d_fake)
 
 
-__all__ = ["Alert", "diagnose", "format_rate"]
+__all__ = ["Alert", "apply_remedy", "diagnose", "format_rate"]

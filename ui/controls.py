@@ -10,6 +10,7 @@ from typing import Any
 import streamlit as st
 
 from arena.runner import RunnerSnapshot
+from gan.diagnose import apply_remedy
 from ui import keys
 from ui.session import show_refusal
 from ui.state import session_slot
@@ -208,19 +209,12 @@ def render_live_knobs(runner_name: str, snap: RunnerSnapshot | None, hidden: fro
                 lr_input(f"{name} (live)", key, on_change=_on_live_change, args=(runner_name, name), stacked=True)
 
 
-def apply_remedy(runner_name: str, remedy: tuple[tuple[str, Any], ...]) -> None:
-    """An alert's cure, as one click: each change sent to the run and shown in its live knob."""
-    runner = session_slot().runner(runner_name)
-    changes = dict(remedy)
-    if "g_loss" in changes:
-        runner.set_g_loss(changes["g_loss"])
-    if "lr_g" in changes or "lr_d" in changes:
-        runner.set_lr(lr_g=changes.get("lr_g"), lr_d=changes.get("lr_d"))
-    if "d_steps" in changes:
-        runner.set_d_steps(int(changes["d_steps"]))
-    for name in LIVE_KNOBS:
-        if name in changes:
-            st.session_state[keys.live(runner_name, name)] = changes[name]
+def apply_cure(runner_name: str, remedy: tuple[tuple[str, Any], ...]) -> None:
+    """An alert's cure, as one click: the changes sent to the run, and shown in its live knobs."""
+    apply_remedy(session_slot().runner(runner_name), remedy)
+    for name, value in remedy:
+        if name in LIVE_KNOBS:
+            st.session_state[keys.live(runner_name, name)] = value
 
 
 def _on_live_change(runner_name: str, name: str) -> None:

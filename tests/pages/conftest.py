@@ -20,11 +20,14 @@ def isolated_runs(tmp_path, monkeypatch):
     monkeypatch.setenv("GAN_ARENA_MAX_TRAININGS", "4")
 
 
-def open_page(page: str, **query) -> AppTest:
-    """The app opened with the link `?key=value…` (a list gives a key several times), then switched to `page`."""
+def open_page(page: str, *, state: dict | None = None, **query) -> AppTest:
+    """The app opened with the link `?key=value…` (a list gives a key several times) and the session `state`, then
+    switched to `page`."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     for key, value in query.items():
         at.query_params[key] = value
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
     at.run()
     at.switch_page(page)
     at.run()

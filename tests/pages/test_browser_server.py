@@ -142,6 +142,16 @@ def test_no_page_asks_anything_of_the_internet(browser, env):
         assert not outside, outside
 
 
+def _training_at_1280x720(browser, link: str):
+    """A 1280x720 page opened on `link`, Start pressed, and its status line once it says Training."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(link)
+    page.get_by_role("button", name="Start").click()
+    status = page.get_by_test_id("stProgress").first
+    expect(status).to_contain_text("Training", timeout=120_000)
+    return page, status
+
+
 def _ours(page, name: str):
     """The app's own button `name`: Streamlit's header shows a "Stop" of its own while a script runs."""
     return page.get_by_test_id("stMain").get_by_role("button", name=name, exact=True)
@@ -163,11 +173,7 @@ def test_the_projector_view_puts_what_the_class_watches_on_one_screen(browser, e
 
     ARTIFACTS.mkdir(exist_ok=True)
     with served_app(env=env) as url:
-        page = browser.new_page(viewport={"width": 1280, "height": 720})
-        page.goto(url + "/train?preset=fast&view=projector")
-        page.get_by_role("button", name="Start").click()
-        status = page.get_by_test_id("stProgress").first
-        expect(status).to_contain_text("Training", timeout=120_000)
+        page, status = _training_at_1280x720(browser, url + "/train?preset=fast&view=projector")
         grid = page.get_by_test_id("stImage").first
         expect(grid).to_be_visible(timeout=60_000)
         charts = page.locator(".js-plotly-plot")
@@ -205,11 +211,7 @@ def test_the_playgrounds_projector_view_fits_one_screen(browser, env):
     from benchmarks.layout_check import cut_labels, layout_problems
 
     with served_app(env=env) as url:
-        page = browser.new_page(viewport={"width": 1280, "height": 720})
-        page.goto(url + "/playground?view=projector")
-        page.get_by_role("button", name="Start").click()
-        status = page.get_by_test_id("stProgress").first
-        expect(status).to_contain_text("Training", timeout=120_000)
+        page, status = _training_at_1280x720(browser, url + "/playground?view=projector")
         charts = page.get_by_test_id("stPlotlyChart")
         expect(charts).to_have_count(3, timeout=60_000)  # the losses, the distances, the plane
         page.mouse.move(1270, 715)

@@ -11,26 +11,15 @@ from gan.checkpoint import save_checkpoint
 from gan.train import GANTrainer
 from ui import keys
 from tests.conftest import shown
+from tests.pages.conftest import open_page
 
-APP = "../../app.py"  # AppTest resolves paths against this file
-TIMEOUT = 60
 PAGE = "app_pages/explorer.py"
 
-
-@pytest.fixture(autouse=True)
-def isolated_runs(tmp_path, monkeypatch):
-    monkeypatch.setenv("GAN_ARENA_RUNS_DIR", str(tmp_path / "runs"))
+pytestmark = pytest.mark.usefixtures("isolated_runs")
 
 
 def open_explorer(**state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(PAGE, state=state)
 
 
 def generated(at: AppTest) -> str:
