@@ -9,6 +9,7 @@ import streamlit as st
 from gan.config import Config, ConfigError
 from gan.diagnose import Alert, diagnose
 from gan.imaging import grid_array, grid_image, png_bytes
+from gan.presets.baseline import compares_with_baseline, load_baseline
 from gan.presets.train import LESSONS
 from arena.runner import RunnerSnapshot
 from arena.worker import WorkerRunner, run_folder
@@ -153,6 +154,11 @@ def live_view(snap: RunnerSnapshot, polling: bool) -> None:
     if snap.status in WAITING:  # cheap while waiting: a class of queued pages must not load the server
         return
     st.fragment(live_grid_and_losses, run_every=CHARTS_EVERY_S if polling else None)()
+    if offers_baseline():
+        st.toggle(f"Before and after: the {charts.BASELINE_NAME}'s curves, dotted (the same seed without this "
+                  "lesson's change)", key=Train.BASELINE,
+                  help="Recorded once from the seed preset (seed 0) and cut at this run's iteration: the difference "
+                       "between the lines is what the lesson's change did.")
     render_live_knobs(Train.RUNNER, snap, hidden_fields())  # outside the fragments: a rerun never cuts a typed value
     st.fragment(live_charts, run_every=CHARTS_EVERY_S if polling else None)()
 
@@ -173,7 +179,7 @@ def live_status() -> None:
                 "Meanwhile, the Latent Explorer's bundled generators are ready to play with.",
                 icon=":material/hourglass_top:")
     else:
-        render_alerts(snap, first_only=True)
+        render_first_alert(snap)
 
 
 def explain_status(snap: RunnerSnapshot) -> None:
@@ -182,7 +188,23 @@ def explain_status(snap: RunnerSnapshot) -> None:
         st.caption(step_meaning(snap.last_step))
         return
     for alert in current_alerts(snap):
-        st.caption(f"**{alert.title}:** {alert.explanation}")
+        st.caption(f"**{alert.title}:** {alert.explanation} **Try:** {alert.fix}")
+
+
+def offers_baseline() -> bool:
+    """Whether the run differs from the seed MLP GAN only in its lesson's focus (and budget), and the seed's curves
+    are bundled."""
+    lesson = LESSONS.get(st.session_state.get(Train.RUN_PRESET, ""))
+    return lesson is not None and compares_with_baseline(run_config(), lesson.focus) and load_baseline() is not None
+
+
+def baseline_for(snap: RunnerSnapshot) -> tuple[list[dict], list[dict]]:
+    """The seed run's records and quality points up to this run's iteration, when the overlay is on."""
+    baseline = load_baseline() if st.session_state.get(Train.BASELINE) and offers_baseline() else None
+    if baseline is None:
+        return [], []
+    seen = baseline.until(snap.iteration)
+    return seen.records, seen.quality
 
 
 def live_grid_and_losses() -> None:
@@ -193,7 +215,9 @@ def live_grid_and_losses() -> None:
     with left:
         render_samples(r, snap)
     with right:
-        st.plotly_chart(charts.loss_figure(snap.records, snap.events), key=Train.chart("loss"), width="stretch")
+        before, _ = baseline_for(snap)
+        st.plotly_chart(charts.loss_figure(snap.records, snap.events, baseline=before), key=Train.chart("loss"),
+                        width="stretch")
     explain_status(snap)
 
 
@@ -201,15 +225,18 @@ def live_charts() -> None:
     """Every other chart: what D believes, the quality points, the lesson's own."""
     r = runner()
     snap = r.snapshot()
+    before, quality_before = baseline_for(snap)
     left, right = st.columns(2, gap="medium")
-    left.plotly_chart(charts.accuracy_figure(snap.records, snap.events), key=Train.chart("acc"), width="stretch")
-    right.plotly_chart(charts.d_output_figure(snap.records, snap.events), key=Train.chart("dout"), width="stretch")
+    left.plotly_chart(charts.accuracy_figure(snap.records, snap.events, baseline=before), key=Train.chart("acc"),
+                      width="stretch")
+    right.plotly_chart(charts.d_output_figure(snap.records, snap.events, baseline=before), key=Train.chart("dout"),
+                       width="stretch")
     if run_config().arch == "cyclegan":  # a translator: its score is how well A -> B -> A gives A back
         st.plotly_chart(charts.reconstruction_figure(snap.quality), key=Train.chart("cycle"), width="stretch")
         return
     if run_config().arch == "sgan":
         render_semi_supervised(r)
-    render_quality(snap)
+    render_quality(snap, quality_before)
     render_why_log_d(snap)
 
 
@@ -234,9 +261,10 @@ WASSERSTEIN_CAPTION = ("Unlike the losses of the other objectives, the critic's 
                        "as the samples get better, along with the classifier FID.")
 
 
-def render_quality(snap: RunnerSnapshot) -> None:
+def render_quality(snap: RunnerSnapshot, before: list[dict]) -> None:
     left, right = st.columns(2, gap="medium")
-    left.plotly_chart(charts.quality_figure(snap.quality), key=Train.chart("quality"), width="stretch")
+    left.plotly_chart(charts.quality_figure(snap.quality, baseline=before), key=Train.chart("quality"),
+                      width="stretch")
     latest = snap.quality[-1]["class_histogram"] if snap.quality else None
     right.plotly_chart(charts.histogram_figure(latest), key=Train.chart("hist"), width="stretch")
     if snap.quality and "label_accuracy" in snap.quality[-1]:
@@ -295,20 +323,24 @@ def current_alerts(snap: RunnerSnapshot) -> list[Alert]:
     return diagnose(snap.records, digit_scores, g_loss=snap.g_loss, knobs=knobs)
 
 
-def render_alerts(snap: RunnerSnapshot, first_only: bool = False) -> None:
-    """The failures the run shows (`first_only`: the first), each with what to try and, where a live change cures
-    it, that change as one click."""
+def render_first_alert(snap: RunnerSnapshot) -> None:
+    """The first failure the run shows (errors come first) and, where a live change cures it, that change as one
+    click; why, and what else to try, come under the grid (explain_status)."""
     alerts = current_alerts(snap)
-    steerable = snap.status in ("running", "paused")
-    for alert in alerts[:1] if first_only else alerts:
-        show = st.error if alert.severity == "error" else st.warning
-        show(f"**{alert.title}.** **Try:** {alert.fix}", icon=":material/school:")
-        # A lesson's link that hides a knob keeps it for the class to find: no button turns it for them.
-        if steerable and alert.remedy and not {name for name, _ in alert.remedy} & hidden_fields():
-            if st.button(f"Apply: {alert.remedy_text()}", key=keys.remedy(Train.RUNNER, alert.key),
-                         on_click=apply_cure, args=(Train.RUNNER, alert.remedy), icon=":material/healing:",
-                         help="Make these changes to the running game now; each is marked on the curves."):
-                st.rerun()  # the whole page: the live knobs show the new values
+    if not alerts:
+        return
+    alert = alerts[0]
+    show = st.error if alert.severity == "error" else st.warning
+    # A lesson's link that hides a knob keeps it for the class to find: no button turns it for them.
+    offered = (snap.status in ("running", "paused") and alert.remedy
+               and not {name for name, _ in alert.remedy} & hidden_fields())
+    # With the cure as a button, the title and the button fit the first screen (with the advice too, the grid was
+    # pushed below the fold).
+    show(f"**{alert.title}.**" if offered else f"**{alert.title}.** **Try:** {alert.fix}", icon=":material/school:")
+    if offered and st.button(f"Apply: {alert.remedy_text()}", key=keys.remedy(Train.RUNNER, alert.key),
+                             on_click=apply_cure, args=(Train.RUNNER, alert.remedy), icon=":material/healing:",
+                             help="Make these changes to the running game now; each is marked on the curves."):
+        st.rerun()  # the whole page: the live knobs show the new values
 
 
 def render_samples(r: WorkerRunner, snap: RunnerSnapshot) -> None:

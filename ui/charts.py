@@ -174,24 +174,36 @@ def _fmt(value) -> str:
     return f"{value:g}" if isinstance(value, (int, float)) else str(value)
 
 
+BASELINE_NAME = "seed MLP GAN"  # a lesson's baseline in the legends: the seed run without the lesson's change
+BASELINE_LINE = dict(width=LINE_WIDTH - 0.5, dash="dot")
+
+
+def _with_baseline(run: Sequence[dict], baseline: Sequence[dict]) -> tuple[tuple[Sequence[dict], dict, str], ...]:
+    """The run's rows and the baseline's, each with its line style and legend suffix."""
+    return (run, dict(width=LINE_WIDTH), ""), (baseline, BASELINE_LINE, f" · {BASELINE_NAME}")
+
+
 def series_figure(records: Sequence[dict[str, float]], traces: Sequence[tuple[str, str, str]], *, title: str,
                   yaxis: str, events: Sequence[dict] = (), yrange: Sequence[float] | None = None,
-                  revision: str = "live") -> go.Figure:
-    """Lines of `records[key]` against iteration; `traces` holds (key, legend name, color) triples."""
+                  revision: str = "live", baseline: Sequence[dict[str, float]] = ()) -> go.Figure:
+    """Lines of `records[key]` against iteration; `traces` holds (key, legend name, color) triples. `baseline`:
+    the seed run's records, drawn dotted in the same colours ("before" beside the run's "after")."""
     fig = go.Figure()
-    if records:
-        data = columns(records, "iteration", *(key for key, _, _ in traces))
+    for rows, line, suffix in _with_baseline(records, baseline):
+        if not rows:
+            continue
+        data = columns(rows, "iteration", *(key for key, _, _ in traces))
         for key, name, color in traces:
             x, y = downsample(data["iteration"], data[key])
-            fig.add_trace(go.Scatter(x=x, y=y, name=name, mode="lines", line=dict(color=color, width=LINE_WIDTH)))
+            fig.add_trace(go.Scatter(x=x, y=y, name=name + suffix, mode="lines", line=dict(color=color, **line)))
     _add_events(fig, events)
     return _layout(fig, title, yaxis, yrange=yrange, revision=revision)
 
 
-def loss_figure(records, events=(), revision: str = "live") -> go.Figure:
+def loss_figure(records, events=(), revision: str = "live", baseline: Sequence[dict] = ()) -> go.Figure:
     """D's and G's losses; a spike is drawn off the scale (see robust_range) so the rest stays readable."""
     fig = series_figure(records, [("d_loss", "D loss", COLORS["D"]), ("g_loss", "G loss", COLORS["G"])],
-                        title="Losses", yaxis="loss", events=events, revision=revision)
+                        title="Losses", yaxis="loss", events=events, revision=revision, baseline=baseline)
     if records:
         data = columns(records, "d_loss", "g_loss")
         yrange = robust_range(np.concatenate([data["d_loss"], data["g_loss"]]))
@@ -203,31 +215,34 @@ def loss_figure(records, events=(), revision: str = "live") -> go.Figure:
     return fig
 
 
-def accuracy_figure(records, events=(), revision: str = "live") -> go.Figure:
+def accuracy_figure(records, events=(), revision: str = "live", baseline: Sequence[dict] = ()) -> go.Figure:
     fig = series_figure(records, [("d_acc_real", "D right on real", COLORS["real"]),
                                   ("d_acc_fake", "D right on fakes", COLORS["fake"])],
                         title="Discriminator accuracy", yaxis="accuracy", events=events, yrange=(-0.02, 1.02),
-                        revision=revision)
+                        revision=revision, baseline=baseline)
     fig.add_hline(y=0.5, line=dict(color=EVENT_COLOR, dash="dot", width=1))  # a coin flip: the game's equilibrium
     return fig
 
 
-def d_output_figure(records, events=(), revision: str = "live") -> go.Figure:
+def d_output_figure(records, events=(), revision: str = "live", baseline: Sequence[dict] = ()) -> go.Figure:
     return series_figure(records, [("d_real", "mean D(x), real", COLORS["real"]),
                                    ("d_fake", "mean D(G(z)), fake", COLORS["fake"])],
                          title="What D believes", yaxis="probability 'real'", events=events, yrange=(-0.02, 1.02),
-                         revision=revision)
+                         revision=revision, baseline=baseline)
 
 
-def quality_figure(quality: Sequence[dict], revision: str = "live") -> go.Figure:
-    """Classifier FID (lower is better) and the share of confidently recognised samples, on two axes."""
+def quality_figure(quality: Sequence[dict], revision: str = "live", baseline: Sequence[dict] = ()) -> go.Figure:
+    """Classifier FID (lower is better) and the share of confidently recognised samples, on two axes; `baseline`:
+    the seed run's points, dotted."""
     fig = go.Figure()
-    if quality:
-        data = columns(quality, "iteration", "fid", "recognisable")
-        fig.add_trace(go.Scatter(x=data["iteration"], y=data["fid"], name="classifier FID (lower is better)",
-                                 mode="lines+markers", line=dict(color=COLORS["quality"], width=LINE_WIDTH)))
-        fig.add_trace(go.Scatter(x=data["iteration"], y=data["recognisable"] * 100, name="% recognisable",
-                                 mode="lines+markers", yaxis="y2", line=dict(color=COLORS["real"], width=LINE_WIDTH)))
+    for points, line, suffix in _with_baseline(quality, baseline):
+        if not points:
+            continue
+        data = columns(points, "iteration", "fid", "recognisable")
+        fig.add_trace(go.Scatter(x=data["iteration"], y=data["fid"], name="classifier FID (lower is better)" + suffix,
+                                 mode="lines+markers", line=dict(color=COLORS["quality"], **line)))
+        fig.add_trace(go.Scatter(x=data["iteration"], y=data["recognisable"] * 100, name="% recognisable" + suffix,
+                                 mode="lines+markers", yaxis="y2", line=dict(color=COLORS["real"], **line)))
     fig.update_layout(yaxis2=dict(overlaying="y", side="right", range=[0, 100], title="% recognisable",
                                   showgrid=False, tickmode="linear", tick0=0, dtick=20))
     return _layout(fig, "Sample quality (bundled digit classifier)", "classifier FID", revision=revision)

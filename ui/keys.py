@@ -29,6 +29,7 @@ class Train:
     TIMELINE_AT = "train.timeline_at"  # the snapshot the user chose while not following (plain state)
     FOLLOW_TURNS = "train.follow_turns"  # how often FOLLOW changed: it names the widgets drawn from the two above
     LIVE_UPDATES = "train.live_updates"
+    BASELINE = "train.baseline"  # overlay the seed MLP GAN's bundled curves on the run's
     PROJECTOR = "train.projector"  # the projector view: what the class watches on one 1280x720 screen
 
     @staticmethod

@@ -251,3 +251,24 @@ def test_the_races_projector_view_fits_one_screen(browser, env):
         assert cut_labels(page) == []
         assert not (found := layout_problems(page)), "\n".join(found)  # chart text cut or overlapping, values cut
         _ours(page, "Stop").click()
+
+
+def test_an_alert_its_cure_and_the_grid_share_the_first_screen_and_the_seeds_curves_overlay(browser, env):
+    from benchmarks.layout_check import layout_problems
+
+    with served_app(env=env) as url:
+        page, status = _training_at_1280x720(browser, url + "/train?preset=strong-d")
+        cure = page.get_by_role("button", name=re.compile(r"^Apply: lr_d 2e-4"))
+        expect(cure).to_be_visible(timeout=120_000)  # D wins within a few hundred iterations
+        page.mouse.move(1270, 710)
+        page.screenshot(path=str(ARTIFACTS / "normal_train_alert.png"))
+        watched = {"grid": page.get_by_test_id("stImage").first, "status": status, "Apply": cure,
+                   "alert": page.get_by_text("The discriminator is winning.", exact=True)}
+        assert _below_the_fold(page, watched) == []  # the advice in full pushed the grid down to y 440-770
+        page.get_by_text("Before and after", exact=False).click()
+        legend = page.get_by_test_id("stPlotlyChart").first.locator(".legendtext", has_text="seed MLP GAN")
+        expect(legend.first).to_be_visible(timeout=30_000)
+        cure.click()
+        expect(page.get_by_text(re.compile(r"d_steps 3→1")).first).to_be_visible(timeout=30_000)  # on the curves
+        assert not (found := layout_problems(page)), "\n".join(found)
+        _ours(page, "Stop").click()

@@ -266,11 +266,15 @@ def test_a_link_opens_the_projector_view_and_keeps_it_in_the_address_bar():
     assert at.title and "view" not in at.query_params
 
 
-def test_an_alerts_cure_is_one_click_and_reaches_the_running_game():
+def test_an_alerts_cure_is_one_click_and_the_seeds_curves_show_beside_the_lessons():
     # The strong-D lesson: D wins within a few hundred iterations; its alert offers the cure the lesson promises.
     at = open_page("app_pages/train.py", preset="strong-d")
     button(at, "Start").click().run()
     poll(at, lambda at: any(b.label.startswith("Apply:") for b in at.button))
+    # Before and after: the seed MLP GAN's curves, dotted, beside the lesson's (the lesson changes only lr and d_steps).
+    at.toggle(key=keys.Train.BASELINE).set_value(True).run()
+    poll(at, lambda at: any("seed MLP GAN" in trace["name"]
+                            for trace in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]))
     cure = next(b for b in at.button if b.label.startswith("Apply:"))
     assert cure.label == "Apply: lr_d 2e-4 · lr_g 2e-4 · d_steps 1"
     cure.click().run()
