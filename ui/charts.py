@@ -127,10 +127,12 @@ def _legend_rows(names: Sequence[str], font_size: int) -> int:
 
 def _add_events(fig: go.Figure, events: Sequence[dict]) -> None:
     """Dashed vertical lines where a knob was changed live (labelled with the change) or one player stepped alone;
-    one line and one label per iteration (D steps do not advance the count: several labels piled up there)."""
+    one line and one label per iteration (D steps do not advance the count: several labels piled up there). Each
+    change on a line of its own, side by side: a cure's three changes in one vertical line ran down into the ticks of
+    a 250-px chart."""
     for iteration, labels in event_labels(events).items():
         fig.add_vline(x=iteration, line=dict(color=EVENT_COLOR, dash="dash", width=1.5),
-                      annotation=dict(text=", ".join(labels), textangle=-90,
+                      annotation=dict(text="<br>".join(labels), textangle=-90,
                                       font=dict(size=FONT_SIZE - 3, color=EVENT_COLOR)),
                       annotation_position="top left")
 

@@ -83,7 +83,7 @@ def test_changes_at_one_iteration_share_one_readable_label():
         {"iteration": 90, "name": "G step"}]
     fig = charts.loss_figure([{"iteration": i, "d_loss": 1.0, "g_loss": 1.0} for i in range(1, 100)], events)
     texts = sorted(a.text for a in fig.layout.annotations)
-    assert texts == ["D step ×3, lr_d 2e-4→5e-5", "G step"]
+    assert texts == ["D step ×3<br>lr_d 2e-4→5e-5", "G step"]
 
 
 def test_axes_label_what_a_reader_expects():
