@@ -1,5 +1,6 @@
 # GAN Arena. `make run` sets up .venv and starts the app; `make test` sets up and runs the whole suite.
-# Both install exactly the lock files (requirements.lock, requirements-dev.lock) with uv; `make lock` refreshes them.
+# Both install exactly the lock files (requirements.txt, requirements-dev.lock) with uv; `make lock` refreshes them.
+# The runtime lock is requirements.txt: what `pip install -r requirements.txt` and hosted Streamlit platforms read.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -25,8 +26,8 @@ $(UV):
 # to import from source on every start of a worker.
 UV_INSTALL := $(UV) pip install --python $(PY) --quiet --compile-bytecode
 
-$(VENV)/.installed: requirements.lock | $(UV)
-	$(UV_INSTALL) -r requirements.lock
+$(VENV)/.installed: requirements.txt | $(UV)
+	$(UV_INSTALL) -r requirements.txt
 	touch $@
 
 $(VENV)/.installed-dev: requirements-dev.lock | $(UV)
@@ -52,7 +53,7 @@ browser:
 	@bash scripts/ensure_chromium.sh
 
 lock: | $(UV)
-	$(UV) pip compile $(LOCK_FLAGS) pyproject.toml -o requirements.lock
+	$(UV) pip compile $(LOCK_FLAGS) pyproject.toml -o requirements.txt
 	$(UV) pip compile $(LOCK_FLAGS) --extra dev pyproject.toml -o requirements-dev.lock
 	$(UV) pip compile $(LOCK_FLAGS) --extra dev --extra cluster -c requirements-dev.lock pyproject.toml \
 		-o requirements-cluster.lock  # the dev lock plus Ray: the same versions everywhere else

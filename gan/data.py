@@ -1,4 +1,4 @@
-"""Training images: the embedded MNIST digits, torchvision datasets, and user uploads.
+"""Training images: the embedded MNIST digits and torchvision datasets.
 
 Every loader returns plain numpy arrays, images uint8 (N, 28, 28) in 0..255 and labels int64 (N,).
 Training keeps the whole set on the device as one tensor (`to_training_tensor`) and draws batches
@@ -8,8 +8,6 @@ Nothing is downloaded unless the caller asks (``download=True``, the CLI's ``--d
 """
 
 import functools
-import io
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +16,6 @@ import torch
 DATASETS = ("mnist-embedded", "mnist", "fashion-mnist")
 
 EMBEDDED_PATH = Path(__file__).resolve().parent.parent / "assets" / "mnist_5k.npz"
-IMAGE_SIZE = 28
-NPY_MAGIC = b"\x93NUMPY"
-NPZ_MAGIC = b"PK"  # an .npz is a zip archive of .npy files
 
 
 class DatasetUnavailable(RuntimeError):
@@ -173,53 +168,3 @@ class IndexSampler:
         permutation = state["permutation"]
         self._permutation = None if permutation is None else permutation.to(self.device)
         self.generator.set_state(state["generator_state"].cpu())  # map_location may have moved it
-
-
-def load_upload(file_bytes: bytes) -> np.ndarray:
-    """Read an uploaded .npy or .npz of images and return uint8 (N, 28, 28).
-
-    Accepted: shape (N, 28, 28) or (N, 1, 28, 28); dtype uint8 (or another integer type) in 0..255,
-    or float in 0..1. A .npz must hold a single array or one named "images". Pickled data is
-    never loaded. Anything else raises ValueError with the reason.
-    """
-    array = _read_array(file_bytes)
-    if array.ndim == 4 and array.shape[1] == 1:
-        array = array[:, 0]  # (N, 1, 28, 28) -> (N, 28, 28)
-    if array.ndim != 3 or array.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE) or len(array) == 0:
-        raise ValueError(f"expected images of shape (N, 28, 28) or (N, 1, 28, 28) with N >= 1, got {array.shape}")
-    return _to_uint8(array)
-
-
-def _read_array(file_bytes: bytes) -> np.ndarray:
-    # Check the magic bytes first so pickles and other files get a plain answer, not numpy's advice.
-    if not file_bytes.startswith((NPY_MAGIC, NPZ_MAGIC)):
-        raise ValueError("not a .npy or .npz file (pickles and image files are not accepted)")
-    try:
-        loaded = np.load(io.BytesIO(file_bytes), allow_pickle=False)
-        if not isinstance(loaded, np.lib.npyio.NpzFile):
-            return loaded
-        with loaded:
-            return _pick_npz_array(loaded)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
-        # numpy refuses object arrays with a ValueError; corrupt files fail in several ways.
-        raise ValueError(f"could not read the upload as a .npy/.npz image array: {err}") from err
-
-
-def _pick_npz_array(npz: np.lib.npyio.NpzFile) -> np.ndarray:
-    if "images" in npz.files:
-        return npz["images"]
-    if len(npz.files) == 1:
-        return npz[npz.files[0]]
-    raise ValueError(f".npz holds arrays {npz.files}; name the images array 'images' or upload a single array")
-
-
-def _to_uint8(array: np.ndarray) -> np.ndarray:
-    if np.issubdtype(array.dtype, np.integer) and array.dtype != np.bool_:
-        if array.min() < 0 or array.max() > 255:
-            raise ValueError(f"integer pixels must lie in 0..255, got {array.min()}..{array.max()}")
-        return array.astype(np.uint8)
-    if np.issubdtype(array.dtype, np.floating):
-        if not np.isfinite(array).all() or array.min() < 0.0 or array.max() > 1.0:
-            raise ValueError("float pixels must be finite and lie in 0..1")
-        return np.rint(array * 255.0).astype(np.uint8)
-    raise ValueError(f"expected uint8 pixels in 0..255 or float pixels in 0..1, got dtype {array.dtype}")

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import io
 import math
-import os
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
-
-from gan.fileio import atomic_path
 
 
 def to_uint8(images: torch.Tensor) -> torch.Tensor:
@@ -90,8 +87,3 @@ def _palette_frame(frame: Image.Image) -> Image.Image:
         if (rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all():
             return frame.convert("L")
     return frame.convert("P", palette=Image.Palette.ADAPTIVE)
-
-
-def save_image_atomic(image: Image.Image, path: str | os.PathLike) -> None:
-    with atomic_path(path) as tmp:
-        image.save(tmp, format=os.path.splitext(str(path))[1].lstrip(".").upper().replace("JPG", "JPEG"))

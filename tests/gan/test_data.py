@@ -1,7 +1,6 @@
-"""Tests for gan/data.py: embedded digits, training tensors, the index sampler, uploads. No network."""
+"""Tests for gan/data.py: embedded digits, training tensors, the index sampler. No network."""
 
 import io
-import pickle
 
 import numpy as np
 import pytest
@@ -12,7 +11,6 @@ from gan.data import (
     DatasetUnavailable,
     IndexSampler,
     load_images,
-    load_upload,
     to_training_tensor,
 )
 
@@ -124,48 +122,3 @@ def test_sampler_rejects_bad_sizes():
     with pytest.raises(ValueError, match="batch_size"):
         _sampler(0, n=10, batch_size=4).load_state_dict(_sampler(0, n=10, batch_size=3).state_dict())
 
-
-# ---------------------------------------------------------------------------------------------
-# load_upload
-
-
-def _npy_bytes(array):
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=True)
-    return buffer.getvalue()
-
-
-def _npz_bytes(**arrays):
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
-    return buffer.getvalue()
-
-
-def test_upload_accepts_uint8_and_float_arrays():
-    images, _ = load_images("mnist-embedded")
-    digits = images[:4]
-    assert np.array_equal(load_upload(_npy_bytes(digits)), digits)
-    assert np.array_equal(load_upload(_npy_bytes(digits[:, None] / 255.0)), digits)  # (N, 1, 28, 28) float
-    assert np.array_equal(load_upload(_npz_bytes(images=digits, labels=np.arange(4))), digits)
-    result = load_upload(_npz_bytes(x=digits.astype(np.float32) / 255))
-    assert result.dtype == np.uint8 and result.shape == (4, 28, 28)
-
-
-@pytest.mark.parametrize(
-    "file_bytes",
-    [
-        _npy_bytes(np.array([{"evil": 1}, None], dtype=object)),  # pickled object array
-        pickle.dumps(np.zeros((2, 28, 28), dtype=np.uint8)),  # a plain pickle
-        _npy_bytes(np.zeros((2, 28, 27), dtype=np.uint8)),  # wrong shape
-        _npy_bytes(np.zeros((28, 28), dtype=np.uint8)),  # one image without the batch axis
-        _npy_bytes(np.full((2, 28, 28), 2.0)),  # float outside 0..1
-        _npy_bytes(np.zeros((2, 28, 28), dtype=np.complex64)),  # unsupported dtype
-        _npz_bytes(a=np.zeros((2, 28, 28)), b=np.zeros((2, 28, 28))),  # which array?
-        _npz_bytes(images=np.zeros((2, 28, 28)))[:50],  # truncated archive
-        b"\x89PNG\r\n\x1a\n not really an image",  # garbage
-        b"",
-    ],
-)
-def test_upload_rejects_bad_files_with_value_error(file_bytes):
-    with pytest.raises(ValueError):
-        load_upload(file_bytes)
