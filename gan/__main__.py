@@ -88,7 +88,7 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
     for f in fields(Config):
         flags = FLAG_ALIASES.get(f.name, ("--" + f.name.replace("_", "-"),))
         kind = _base_type(f.name)
-        help_text = docs.get(f.name, "")
+        help_text = docs[f.name]  # every field declares its help (tests/gan/test_settings.py)
         if kind is bool:
             parser.add_argument(*flags, dest=f.name, action="store_true", default=None, help=help_text)
         else:

@@ -1,21 +1,19 @@
 """Every hyperparameter of a GAN run in one frozen dataclass, with validation.
 
-The defaults reproduce the source tutorials (see ../shared/seeds): `preset("mlp")` is the Keras MLP GAN of
+The defaults reproduce the source tutorials (see docs/SOURCES.md): `preset("mlp")` is the Keras MLP GAN of
 seed 001, `preset("dcgan")` the DCGAN of "GANs in Action" (seed 003). A config is saved with `asdict` and
 rebuilt with `Config(**d)`; `validate()` names the offending field and its allowed range.
 """
 
 from __future__ import annotations
 
-import ast
-import functools
-import inspect
 import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from gan.data import DATASETS
 from gan.losses import OBJECTIVES
+from gan.settings import ConfigError, setting, settings_help, validate_settings
 
 ARCHS = ("mlp", "dcgan", "cgan", "sgan", "cyclegan")
 CONDITIONAL_ARCHS = ("cgan",)  # the players are told which digit: the data needs labels
@@ -28,113 +26,92 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "bf16")
 
 
-class ConfigError(ValueError):
-    """A hyperparameter outside its allowed range; the message names the field."""
-
-
-def check_number(name: str, value, low: float, high: float, *, integer: bool = False, optional: bool = False) -> None:
-    """Raise ConfigError unless `value` is a finite number (an integer where asked) in [low, high]; None passes
-    where optional. For the small configs (the 2-D playground, the Dirac-GAN) that list their ranges."""
-    if value is None and optional:
-        return
-    kind = "an integer" if integer else "a number"
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
-        raise ConfigError(f"{name} must be {kind} (got {value!r})")
-    if not (math.isfinite(value) and low <= value <= high):
-        raise ConfigError(f"{name} must be in [{low:g}, {high:g}] (got {value!r})")
-
-
 @dataclass(frozen=True)
 class Config:
-    """One GAN run. Field docstrings double as the help text of the CLI and the Train page."""
+    """One GAN run. Each field's setting() holds its help text (the CLI's --help, the Train page's tooltips) and
+    its allowed values (`validate()`)."""
 
-    arch: str = "mlp"
-    """Architecture: 'mlp' (seed 001), 'dcgan' (GANs in Action, ch. 4), 'cgan' (conditional, ch. 8), 'sgan'
-    (semi-supervised, ch. 7) or 'cyclegan' (plain <-> thick digits, ch. 9)."""
-    dataset: str = "mnist-embedded"
-    """Training images: the 5,000 embedded MNIST digits (offline), full MNIST or Fashion-MNIST."""
-    data_dir: str = "data"
-    """Folder holding (or receiving) torchvision datasets."""
-    download: bool = False
-    """Allow downloading full MNIST / Fashion-MNIST; nothing is downloaded otherwise."""
+    arch: str = setting("mlp", "Architecture: 'mlp' (seed 001), 'dcgan' (GANs in Action, ch. 4), 'cgan' "
+                        "(conditional, ch. 8), 'sgan' (semi-supervised, ch. 7) or 'cyclegan' (plain <-> thick digits, "
+                        "ch. 9).", choices=ARCHS)
+    dataset: str = setting("mnist-embedded", "Training images: the 5,000 embedded MNIST digits (offline), full MNIST "
+                           "or Fashion-MNIST.", choices=DATASETS)
+    data_dir: str = setting("data", "Folder holding (or receiving) torchvision datasets.")  # free: any folder
+    download: bool = setting(False, "Allow downloading full MNIST / Fashion-MNIST; nothing is downloaded otherwise.")
 
-    latent_dim: int = 100
-    """Length of the noise vector z fed to the generator."""
-    g_width: int = 256
-    """Generator width: MLP first hidden layer (256, then x2, x4); DCGAN channels of the 7x7 map (256, then /2, /4)."""
-    d_width: int = 512
-    """Discriminator width: MLP first hidden layer (512, then /2); DCGAN first conv's filters (32, then x2, x4)."""
-    leaky_slope: float = 0.2
-    """Negative slope of the LeakyReLU activations (seed 001: 0.2; GANs in Action DCGAN: 0.01)."""
-    bn_momentum: float = 0.2
-    """PyTorch BatchNorm momentum of the generator (Keras momentum 0.8 ≈ PyTorch 0.2)."""
+    latent_dim: int = setting(100, "Length of the noise vector z fed to the generator.", low=1, high=4096,
+                              integer=True)
+    g_width: int = setting(256, "Generator width: MLP first hidden layer (256, then x2, x4); DCGAN channels of the "
+                           "7x7 map (256, then /2, /4).", low=8, high=4096, integer=True)
+    d_width: int = setting(512, "Discriminator width: MLP first hidden layer (512, then /2); DCGAN first conv's "
+                           "filters (32, then x2, x4).", low=4, high=4096, integer=True)
+    leaky_slope: float = setting(0.2, "Negative slope of the LeakyReLU activations (seed 001: 0.2; GANs in Action "
+                                 "DCGAN: 0.01).", low=0, high=1, high_open=True)
+    bn_momentum: float = setting(0.2, "PyTorch BatchNorm momentum of the generator (Keras momentum 0.8 ≈ PyTorch "
+                                 "0.2).", low=0, high=1, low_open=True)
 
-    batch_size: int = 64
-    """Real images per discriminator update (and fakes per generator update)."""
-    lr_g: float = 2e-4
-    """Adam learning rate of the generator."""
-    lr_d: float = 2e-4
-    """Adam learning rate of the discriminator."""
-    beta1: float = 0.5
-    """Adam beta1 (momentum). 0.5 is the GAN classic; 0.9 is Adam's default."""
-    beta2: float = 0.999
-    """Adam beta2."""
-    d_steps: int = 1
-    """k: discriminator updates per generator update (seed 000)."""
-    g_loss: str = "non-saturating"
-    """Generator loss: 'non-saturating' (-log D(G(z))) or 'minimax' (log(1 - D(G(z))), saturates early)."""
-    label_smoothing: float = 0.0
-    """One-sided label smoothing: real targets become 1 - s (seed 004 uses s = 0.1, i.e. targets of 0.9)."""
-    d_pretrain_steps: int = 0
-    """Discriminator updates on real digits vs uniform noise before the game starts (seed 002)."""
-    objective: str = "bce"
-    """The game: 'bce' (the seeds' cross-entropy, with g_loss for G), 'hinge' (SN-GAN, BigGAN), 'wasserstein' (the
-    critic estimates the Wasserstein distance; give it gp) or 'relativistic' (D compares each real with a fake;
-    R3GAN with r1 and r2)."""
-    spectral_norm: bool = False
-    """Spectral normalisation of every D layer (Miyato et al., ICLR 2018): each weight matrix is divided by its
-    largest singular value, so D cannot change its verdict faster than its input changes (1-Lipschitz layers)."""
-    r1: float = 0.0
-    """R1 penalty weight gamma (Mescheder et al., ICML 2018): gamma/2 x the squared norm of D's gradient at real
-    images. 0 = off; R3GAN on MNIST-sized nets uses ~0.1-1."""
-    r2: float = 0.0
-    """R2 penalty weight: the same penalty at the fakes (R3GAN uses r2 = r1)."""
-    gp: float = 0.0
-    """WGAN-GP weight lambda (Gulrajani et al. 2017): keeps D's gradient norm near 1 between real and fake images;
-    10 in the paper. For the 'wasserstein' objective."""
-    diffaugment: str = "off"
-    """DiffAugment (Zhao et al., NeurIPS 2020): random differentiable transforms ('color', 'translation', 'cutout',
-    comma-separated) applied to every image D sees, real and fake, so a D trained on few images cannot memorise them."""
-    data_fraction: float = 1.0
-    """Train on this fraction of the dataset (the same share of each digit, chosen by the seed); the rest is held out
-    and shows whether D memorises its training digits (its accuracy on held-out real digits)."""
-    g_ema: float = 0.0
-    """Decay of an exponential moving average of G's weights, which draws the samples shown and is the generator
-    saved (Yazıcı et al., ICLR 2019); 0 = off, as in the seeds. 0.999 suits long runs, 0.99 a run of minutes."""
+    batch_size: int = setting(64, "Real images per discriminator update (and fakes per generator update).", low=1,
+                              high=4096, integer=True)
+    lr_g: float = setting(2e-4, "Adam learning rate of the generator.", low=0, high=1, low_open=True)
+    lr_d: float = setting(2e-4, "Adam learning rate of the discriminator.", low=0, high=1, low_open=True)
+    beta1: float = setting(0.5, "Adam beta1 (momentum). 0.5 is the GAN classic; 0.9 is Adam's default.", low=0,
+                           high=1, high_open=True)
+    beta2: float = setting(0.999, "Adam beta2.", low=0, high=1, high_open=True)
+    d_steps: int = setting(1, "k: discriminator updates per generator update (seed 000).", low=1, high=100,
+                           integer=True)
+    g_loss: str = setting("non-saturating", "Generator loss: 'non-saturating' (-log D(G(z))) or 'minimax' "
+                          "(log(1 - D(G(z))), saturates early).", choices=G_LOSSES)
+    label_smoothing: float = setting(0.0, "One-sided label smoothing: real targets become 1 - s (seed 004 uses s = "
+                                     "0.1, i.e. targets of 0.9).", low=0, high=0.5, high_open=True)
+    d_pretrain_steps: int = setting(0, "Discriminator updates on real digits vs uniform noise before the game starts "
+                                    "(seed 002).", low=0, high=100_000, integer=True)
+    objective: str = setting("bce", "The game: 'bce' (the seeds' cross-entropy, with g_loss for G), 'hinge' (SN-GAN, "
+                             "BigGAN), 'wasserstein' (the critic estimates the Wasserstein distance; give it gp) or "
+                             "'relativistic' (D compares each real with a fake; R3GAN with r1 and r2).",
+                             choices=OBJECTIVES)
+    spectral_norm: bool = setting(False, "Spectral normalisation of every D layer (Miyato et al., ICLR 2018): each "
+                                  "weight matrix is divided by its largest singular value, so D cannot change its "
+                                  "verdict faster than its input changes (1-Lipschitz layers).")
+    r1: float = setting(0.0, "R1 penalty weight gamma (Mescheder et al., ICML 2018): gamma/2 x the squared norm of "
+                        "D's gradient at real images. 0 = off; R3GAN on MNIST-sized nets uses ~0.1-1.", low=0,
+                        high=1000)
+    r2: float = setting(0.0, "R2 penalty weight: the same penalty at the fakes (R3GAN uses r2 = r1).", low=0,
+                        high=1000)
+    gp: float = setting(0.0, "WGAN-GP weight lambda (Gulrajani et al. 2017): keeps D's gradient norm near 1 between "
+                        "real and fake images; 10 in the paper. For the 'wasserstein' objective.", low=0, high=1000)
+    diffaugment: str = setting("off", "DiffAugment (Zhao et al., NeurIPS 2020): random differentiable transforms "
+                               "('color', 'translation', 'cutout', comma-separated) applied to every image D sees, "
+                               "real and fake, so a D trained on few images cannot memorise them.",
+                               choices=DIFFAUGMENT)
+    data_fraction: float = setting(1.0, "Train on this fraction of the dataset (the same share of each digit, chosen "
+                                   "by the seed); the rest is held out and shows whether D memorises its training "
+                                   "digits (its accuracy on held-out real digits).", low=0, high=1, low_open=True)
+    g_ema: float = setting(0.0, "Decay of an exponential moving average of G's weights, which draws the samples "
+                           "shown and is the generator saved (Yazıcı et al., ICLR 2019); 0 = off, as in the seeds. "
+                           "0.999 suits long runs, 0.99 a run of minutes.", low=0, high=1, high_open=True)
 
-    iterations: int | None = 30_000
-    """Stop after this many iterations (one iteration = k D updates + one G update)."""
-    epochs: float | None = None
-    """Stop after this many passes over the data: iterations = floor(N / batch) x epochs (seed 000)."""
-    seconds: float | None = None
-    """Stop after this much training time, in seconds (a lesson thinks in minutes)."""
+    iterations: int | None = setting(30_000, "Stop after this many iterations (one iteration = k D updates + one G "
+                                     "update).", low=1, high=10_000_000, integer=True, optional=True)
+    epochs: float | None = setting(None, "Stop after this many passes over the data: iterations = floor(N / batch) x "
+                                   "epochs (seed 000).", low=0, high=100_000, low_open=True, optional=True)
+    seconds: float | None = setting(None, "Stop after this much training time, in seconds (a lesson thinks in "
+                                    "minutes).", low=0, high=7 * 24 * 3600, low_open=True, optional=True)
 
-    seed: int = 0
-    """Seed of weights, noise and data order: the same seed gives the same run on the CPU."""
-    device: str = "auto"
-    """'auto' picks CUDA, then MPS, then CPU."""
-    precision: str = "auto"
-    """'auto' runs the forward passes in bfloat16 autocast where the hardware does bf16 natively (most GPUs, CPUs
-    with AVX-512 BF16 or AMX) and in fp32 elsewhere; 'fp32' or 'bf16' force one (emulated bf16 is ~100x slower)."""
+    seed: int = setting(0, "Seed of weights, noise and data order: the same seed gives the same run on the CPU.",
+                        low=0, high=2**63 - 1, integer=True)
+    device: str = setting("auto", "'auto' picks CUDA, then MPS, then CPU.", choices=DEVICES)
+    precision: str = setting("auto", "'auto' runs the forward passes in bfloat16 autocast where the hardware does "
+                             "bf16 natively (most GPUs, CPUs with AVX-512 BF16 or AMX) and in fp32 elsewhere; 'fp32' "
+                             "or 'bf16' force one (emulated bf16 is ~100x slower).", choices=PRECISIONS)
 
-    sample_every: int = 200
-    """Draw the fixed-noise sample grid every this many iterations."""
-    n_samples: int = 64
-    """Size of the fixed noise batch drawn at each sample interval."""
-    log_every: int = 0
-    """Read the metrics back every this many iterations; 0 = auto (1 on CPU, 25 on accelerators)."""
-    checkpoint_every: int = 0
-    """Write a checkpoint every this many iterations (0: only at the end)."""
+    sample_every: int = setting(200, "Draw the fixed-noise sample grid every this many iterations.", low=1,
+                                high=10_000_000, integer=True)
+    n_samples: int = setting(64, "Size of the fixed noise batch drawn at each sample interval.", low=1, high=1024,
+                             integer=True)
+    log_every: int = setting(0, "Read the metrics back every this many iterations; 0 = auto (1 on CPU, 25 on "
+                             "accelerators).", low=0, high=100_000, integer=True)
+    checkpoint_every: int = setting(0, "Write a checkpoint every this many iterations (0: only at the end).", low=0,
+                                    high=10_000_000, integer=True)
 
     # ------------------------------------------------------------------ derived values
     def iterations_for(self, n_images: int) -> int | None:
@@ -164,42 +141,11 @@ class Config:
     # ------------------------------------------------------------------ validation
     def validate(self) -> Config:
         """Raise ConfigError naming the first impossible value; return self when all is well."""
-        for check in _CHECKS:
+        validate_settings(self)
+        # The checks across fields come after every field passed its own, so they read sane values.
+        for check in (_bce_only_knobs, _modern_techniques_need_a_plain_gan, _some_budget):
             check(self)
         return self
-
-
-def _choice(name: str, allowed: tuple[str, ...]):
-    def check(cfg: Config) -> None:
-        value = getattr(cfg, name)
-        if value not in allowed:
-            raise ConfigError(f"{name} must be one of {', '.join(allowed)} (got {value!r})")
-
-    return check
-
-
-def _number(name: str, low: float, high: float, *, integer: bool = False, low_open: bool = False,
-            high_open: bool = False, optional: bool = False):
-    def check(cfg: Config) -> None:
-        value = getattr(cfg, name)
-        if value is None and optional:
-            return
-        kind = "an integer" if integer else "a number"
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
-            raise ConfigError(f"{name} must be {kind} (got {value!r})")
-        if not math.isfinite(value):
-            raise ConfigError(f"{name} must be finite (got {value!r})")
-        too_low = value <= low if low_open else value < low
-        too_high = value >= high if high_open else value > high
-        if too_low or too_high:
-            left, right = ("(" if low_open else "["), (")" if high_open else "]")
-            raise ConfigError(f"{name} must be in {left}{_fmt(low)}, {_fmt(high)}{right} (got {value!r})")
-
-    return check
-
-
-def _fmt(x: float) -> str:
-    return "∞" if x == math.inf else f"{x:g}"
 
 
 def _some_budget(cfg: Config) -> None:
@@ -232,46 +178,6 @@ def _modern_techniques_need_a_plain_gan(cfg: Config) -> None:
                           f"for the {', '.join(MODERN_ARCHS)} GANs")
 
 
-_CHECKS = (
-    _choice("arch", ARCHS),
-    _choice("dataset", DATASETS),
-    _choice("g_loss", G_LOSSES),
-    _choice("device", DEVICES),
-    _choice("precision", PRECISIONS),
-    _number("latent_dim", 1, 4096, integer=True),
-    _number("g_width", 8, 4096, integer=True),
-    _number("d_width", 4, 4096, integer=True),
-    _number("leaky_slope", 0, 1, high_open=True),
-    _number("bn_momentum", 0, 1, low_open=True),
-    _number("batch_size", 1, 4096, integer=True),
-    _number("lr_g", 0, 1, low_open=True),
-    _number("lr_d", 0, 1, low_open=True),
-    _number("beta1", 0, 1, high_open=True),
-    _number("beta2", 0, 1, high_open=True),
-    _number("d_steps", 1, 100, integer=True),
-    _number("label_smoothing", 0, 0.5, high_open=True),
-    _number("d_pretrain_steps", 0, 100_000, integer=True),
-    _number("g_ema", 0, 1, high_open=True),
-    _choice("objective", OBJECTIVES),
-    _number("r1", 0, 1000),
-    _number("r2", 0, 1000),
-    _number("gp", 0, 1000),
-    _choice("diffaugment", DIFFAUGMENT),
-    _number("data_fraction", 0, 1, low_open=True),
-    _bce_only_knobs,
-    _modern_techniques_need_a_plain_gan,
-    _number("iterations", 1, 10_000_000, integer=True, optional=True),
-    _number("epochs", 0, 100_000, low_open=True, optional=True),
-    _number("seconds", 0, 7 * 24 * 3600, low_open=True, optional=True),
-    _some_budget,
-    _number("seed", 0, 2**63 - 1, integer=True),
-    _number("sample_every", 1, 10_000_000, integer=True),
-    _number("n_samples", 1, 1024, integer=True),
-    _number("log_every", 0, 100_000, integer=True),
-    _number("checkpoint_every", 0, 10_000_000, integer=True),
-)
-
-
 # The seeds' settings. Keras' Adam() defaults to lr 1e-3, beta1 0.9, which GANs in Action keeps for its DCGAN.
 _PRESETS: dict[str, dict[str, Any]] = {
     "mlp": dict(arch="mlp", latent_dim=100, g_width=256, d_width=512, leaky_slope=0.2, bn_momentum=0.2,
@@ -295,17 +201,9 @@ _PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
-@functools.cache
 def field_help() -> dict[str, str]:
-    """Each Config field's docstring (the string under it), for the CLI's --help and the Train page's tooltips."""
-    tree = ast.parse(inspect.getsource(Config))
-    body = tree.body[0].body
-    docs = {}
-    for node, following in zip(body, body[1:]):
-        if (isinstance(node, ast.AnnAssign) and isinstance(following, ast.Expr)
-                and isinstance(following.value, ast.Constant) and isinstance(following.value.value, str)):
-            docs[node.target.id] = following.value.value
-    return docs
+    """Each Config field's help text (its setting's), for the CLI's --help and the Train page's tooltips."""
+    return settings_help(Config)
 
 
 def preset(arch: str, **overrides: Any) -> Config:

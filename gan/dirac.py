@@ -20,8 +20,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from gan.config import ConfigError, check_number
 from gan.losses import d_objective, g_objective, gradient_penalty
+from gan.settings import setting, validate_settings
 
 OBJECTIVES = ("bce", "wasserstein", "hinge")  # the relativistic loss of one real and one fake point is the bce's
 UPDATES = ("simultaneous", "alternating")
@@ -32,32 +32,23 @@ REAL_POINT = 0.0
 class DiracConfig:
     """One Dirac-GAN run."""
 
-    objective: str = "bce"
-    """The game (see gan.losses.d_objective); G plays the non-saturating loss under 'bce'."""
-    r1: float = 0.0
-    """gamma of the R1 penalty gamma/2 * |dD/dx(0)|^2 = gamma/2 * psi^2; 0 = off."""
-    lr: float = 0.1
-    """Step size of plain gradient descent (G) and ascent (D)."""
-    steps: int = 600
-    """Updates of each player."""
-    updates: str = "simultaneous"
-    """'simultaneous': both players move from the same point; 'alternating': D moves, then G answers it."""
-    theta: float = 1.0
-    """G's starting point (the equilibrium is 0)."""
-    psi: float = 1.0
-    """D's starting slope (the equilibrium is 0)."""
+    objective: str = setting("bce", "The game (see gan.losses.d_objective); G plays the non-saturating loss under "
+                             "'bce'.", choices=OBJECTIVES)
+    r1: float = setting(0.0, "gamma of the R1 penalty gamma/2 * |dD/dx(0)|^2 = gamma/2 * psi^2; 0 = off.", low=0.0,
+                        high=100.0)
+    lr: float = setting(0.1, "Step size of plain gradient descent (G) and ascent (D).", low=1e-4, high=2.0)
+    steps: int = setting(600, "Updates of each player.", low=1, high=20_000, integer=True)
+    updates: str = setting("simultaneous", "'simultaneous': both players move from the same point; 'alternating': D "
+                           "moves, then G answers it.", choices=UPDATES)
+    theta: float = setting(1.0, "G's starting point (the equilibrium is 0).", low=-3.0, high=3.0)
+    psi: float = setting(1.0, "D's starting slope (the equilibrium is 0).", low=-3.0, high=3.0)
 
     def replace(self, **changes) -> DiracConfig:
         return replace(self, **changes)
 
     def validate(self) -> DiracConfig:
-        if self.objective not in OBJECTIVES:
-            raise ConfigError(f"objective must be one of {', '.join(OBJECTIVES)} (got {self.objective!r})")
-        if self.updates not in UPDATES:
-            raise ConfigError(f"updates must be one of {', '.join(UPDATES)} (got {self.updates!r})")
-        for name, low, high in (("r1", 0.0, 100.0), ("lr", 1e-4, 2.0), ("theta", -3.0, 3.0), ("psi", -3.0, 3.0)):
-            check_number(name, getattr(self, name), low, high)
-        check_number("steps", self.steps, 1, 20_000, integer=True)
+        """Raise ConfigError naming the first impossible value; return self when all is well."""
+        validate_settings(self, finite_message=False)  # nan reads "lr must be in [0.0001, 2] (got nan)"
         return self
 
 

@@ -17,9 +17,6 @@ lessons are `gan.presets.playground`.
 
 from __future__ import annotations
 
-import ast
-import functools
-import inspect
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
@@ -27,7 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from gan.config import ConfigError, check_number
+from gan.settings import ConfigError, setting, settings_help, validate_settings
 
 DATASETS = ("ring", "grid", "moons", "spiral", "line", "gaussian", "custom")
 Z_DISTS = ("uniform", "gaussian")
@@ -50,64 +47,56 @@ CELL = 0.75  # side of the cells that stand in for modes on datasets without dis
 # ---------------------------------------------------------------------------------------------- the config
 @dataclass(frozen=True)
 class ToyConfig:
-    """One 2-D run. Field docstrings double as the playground's help text."""
+    """One 2-D run. Each field's setting() holds its help text (the playground's tooltips) and allowed values."""
 
-    dataset: str = "ring"
-    """Real distribution: ring (8 Gaussians), grid (5x5 Gaussians), moons, spiral, line, gaussian, or custom."""
-    noise: float = 0.1
-    """Standard deviation of the Gaussian noise added to every real point (the width of each mode)."""
-    points: tuple[tuple[float, float], ...] = ()
-    """The custom dataset's points (x, y), drawn by the user; each real point is one of them plus noise."""
-    n_real: int = 2048
-    """Size of the real sample the game is played on (drawn once, like a training set)."""
+    dataset: str = setting("ring", "Real distribution: ring (8 Gaussians), grid (5x5 Gaussians), moons, spiral, line, "
+                           "gaussian, or custom.", choices=DATASETS)
+    noise: float = setting(0.1, "Standard deviation of the Gaussian noise added to every real point (the width of "
+                           "each mode).", low=0.0, high=1.0)
+    # Free here: validate() checks the points where they count, for the custom dataset.
+    points: tuple[tuple[float, float], ...] = setting((), "The custom dataset's points (x, y), drawn by the user; "
+                                                      "each real point is one of them plus noise.")
+    n_real: int = setting(2048, "Size of the real sample the game is played on (drawn once, like a training set).",
+                          low=16, high=100_000, integer=True)
 
-    z_dim: int = 2
-    """Length of the noise vector z fed to the generator."""
-    z_dist: str = "uniform"
-    """Noise prior: 'uniform' on [-1, 1] per coordinate, or standard 'gaussian'."""
-    g_layers: int = 2
-    """Hidden layers of the generator (0: G is an affine map of z)."""
-    g_width: int = 64
-    """Units per hidden layer of the generator."""
-    g_activation: str = "relu"
-    """Activation of the generator's hidden layers."""
-    d_layers: int = 2
-    """Hidden layers of the discriminator (0: D is a straight line through the plane)."""
-    d_width: int = 64
-    """Units per hidden layer of the discriminator."""
-    d_activation: str = "relu"
-    """Activation of the discriminator's hidden layers."""
+    z_dim: int = setting(2, "Length of the noise vector z fed to the generator.", low=1, high=64, integer=True)
+    z_dist: str = setting("uniform", "Noise prior: 'uniform' on [-1, 1] per coordinate, or standard 'gaussian'.",
+                          choices=Z_DISTS)
+    g_layers: int = setting(2, "Hidden layers of the generator (0: G is an affine map of z).", low=0, high=5,
+                            integer=True)
+    g_width: int = setting(64, "Units per hidden layer of the generator.", low=1, high=512, integer=True)
+    g_activation: str = setting("relu", "Activation of the generator's hidden layers.", choices=ACTIVATIONS)
+    d_layers: int = setting(2, "Hidden layers of the discriminator (0: D is a straight line through the plane).",
+                            low=0, high=5, integer=True)
+    d_width: int = setting(64, "Units per hidden layer of the discriminator.", low=1, high=512, integer=True)
+    d_activation: str = setting("relu", "Activation of the discriminator's hidden layers.", choices=ACTIVATIONS)
 
-    optimizer: str = "adam"
-    """Optimiser of both networks: 'adam' (beta1 below, beta2 0.999) or plain 'sgd'."""
-    lr_g: float = 1e-3
-    """Learning rate of the generator."""
-    lr_d: float = 1e-3
-    """Learning rate of the discriminator."""
-    beta1: float = 0.5
-    """Adam's beta1 (momentum); unused by SGD."""
-    batch_size: int = 256
-    """Real points per discriminator update (and fakes per generator update)."""
-    d_steps: int = 1
-    """k: discriminator updates per generator update."""
-    g_loss: str = "non-saturating"
-    """'non-saturating' (-log D(G(z))), 'minimax' (log(1 - D(G(z)))) or 'least-squares' (LSGAN, for D too)."""
+    optimizer: str = setting("adam", "Optimiser of both networks: 'adam' (beta1 below, beta2 0.999) or plain 'sgd'.",
+                             choices=OPTIMIZERS)
+    lr_g: float = setting(1e-3, "Learning rate of the generator.", low=1e-6, high=1.0)
+    lr_d: float = setting(1e-3, "Learning rate of the discriminator.", low=1e-6, high=1.0)
+    beta1: float = setting(0.5, "Adam's beta1 (momentum); unused by SGD.", low=0.0, high=0.999)
+    batch_size: int = setting(256, "Real points per discriminator update (and fakes per generator update).", low=1,
+                              high=4096, integer=True)
+    d_steps: int = setting(1, "k: discriminator updates per generator update.", low=1, high=100, integer=True)
+    g_loss: str = setting("non-saturating", "'non-saturating' (-log D(G(z))), 'minimax' (log(1 - D(G(z)))) or "
+                          "'least-squares' (LSGAN, for D too).", choices=G_LOSSES)
 
-    r1: float = 0.0
-    """R1 penalty weight gamma: gamma/2 x the squared slope of D at the real points (Mescheder et al. 2018); 0 = off."""
-    spectral_norm: bool = False
-    """Spectral normalisation of D's layers (Miyato et al. 2018): D's map of the plane cannot turn steep."""
+    r1: float = setting(0.0, "R1 penalty weight gamma: gamma/2 x the squared slope of D at the real points "
+                        "(Mescheder et al. 2018); 0 = off.", low=0.0, high=100.0)
+    spectral_norm: bool = setting(False, "Spectral normalisation of D's layers (Miyato et al. 2018): D's map of the "
+                                  "plane cannot turn steep.")
 
-    iterations: int | None = 20_000
-    """Stop after this many iterations (one iteration = k D updates + one G update)."""
-    seconds: float | None = None
-    """Stop after this much training time, in seconds."""
-    seed: int = 0
-    """Seed of the data, the weights and the noise: the same seed gives the same run."""
-    log_every: int = 10
-    """Report the mean losses every this many iterations (when there is no live picture)."""
-    view_every_s: float = 0.2
-    """Seconds of training between two live pictures (`latest_view`), each with a record; 0 turns them off."""
+    iterations: int | None = setting(20_000, "Stop after this many iterations (one iteration = k D updates + one G "
+                                     "update).", low=1, high=10_000_000, integer=True, optional=True)
+    seconds: float | None = setting(None, "Stop after this much training time, in seconds.", low=0.1, high=24 * 3600,
+                                    optional=True)
+    seed: int = setting(0, "Seed of the data, the weights and the noise: the same seed gives the same run.", low=0,
+                        high=2**63 - 1, integer=True)
+    log_every: int = setting(10, "Report the mean losses every this many iterations (when there is no live "
+                             "picture).", low=1, high=100_000, integer=True)
+    view_every_s: float = setting(0.2, "Seconds of training between two live pictures (`latest_view`), each with a "
+                                  "record; 0 turns them off.", low=0.0, high=60.0)
 
     def replace(self, **changes: Any) -> ToyConfig:
         return replace(self, **changes)
@@ -131,11 +120,7 @@ class ToyConfig:
 
     def validate(self) -> ToyConfig:
         """Raise ConfigError naming the first impossible value; return self when all is well."""
-        for name, allowed in _CHOICES.items():
-            if getattr(self, name) not in allowed:
-                raise ConfigError(f"{name} must be one of {', '.join(allowed)} (got {getattr(self, name)!r})")
-        for name, (low, high, integer, optional) in _RANGES.items():
-            check_number(name, getattr(self, name), low, high, integer=integer, optional=optional)
+        validate_settings(self, finite_message=False)  # nan reads "lr_g must be in [1e-06, 1] (got nan)"
         if self.iterations is None and self.seconds is None:
             raise ConfigError("iterations or seconds: set at least one budget for the run")
         if self.batch_size > self.n_real:
@@ -150,28 +135,9 @@ class ToyConfig:
         return self
 
 
-@functools.cache
 def field_help() -> dict[str, str]:
-    """Each ToyConfig field's docstring (the string under it): the playground's tooltips."""
-    body = ast.parse(inspect.getsource(ToyConfig)).body[0].body
-    return {node.target.id: following.value.value for node, following in zip(body, body[1:])
-            if isinstance(node, ast.AnnAssign) and isinstance(following, ast.Expr)
-            and isinstance(following.value, ast.Constant) and isinstance(following.value.value, str)}
-
-
-_CHOICES = {"dataset": DATASETS, "z_dist": Z_DISTS, "g_activation": ACTIVATIONS, "d_activation": ACTIVATIONS,
-            "optimizer": OPTIMIZERS, "g_loss": G_LOSSES}
-_RANGES = {  # name: (low, high, integer, optional); both ends allowed
-    "noise": (0.0, 1.0, False, False), "n_real": (16, 100_000, True, False),
-    "z_dim": (1, 64, True, False), "g_layers": (0, 5, True, False), "g_width": (1, 512, True, False),
-    "d_layers": (0, 5, True, False), "d_width": (1, 512, True, False),
-    "lr_g": (1e-6, 1.0, False, False), "lr_d": (1e-6, 1.0, False, False), "beta1": (0.0, 0.999, False, False),
-    "r1": (0.0, 100.0, False, False),
-    "batch_size": (1, 4096, True, False), "d_steps": (1, 100, True, False),
-    "iterations": (1, 10_000_000, True, True), "seconds": (0.1, 24 * 3600, False, True),
-    "seed": (0, 2**63 - 1, True, False), "log_every": (1, 100_000, True, False),
-    "view_every_s": (0.0, 60.0, False, False),
-}
+    """Each ToyConfig field's help text (its setting's): the playground's tooltips."""
+    return settings_help(ToyConfig)
 
 
 # ---------------------------------------------------------------------------------------------- the data

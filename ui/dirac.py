@@ -13,6 +13,7 @@ import streamlit as st
 
 from gan.config import ConfigError
 from gan.dirac import OBJECTIVES, UPDATES, DiracConfig, distance_to_equilibrium, simulate, vector_field
+from gan.settings import settings_help
 from ui.charts import COLORS, FONT_SIZE, LINE_WIDTH
 from ui.keys import Playground
 from ui.text import link_problems, single_values
@@ -117,8 +118,9 @@ def _form() -> DiracConfig:
     cols[2].radio("Updates", UPDATES, key=key("updates"), horizontal=True,
                   help="Simultaneous: both move from the same point. Alternating: D moves, then G answers.")
     cols = st.columns(3)
-    cols[0].slider("Learning rate", 0.01, 1.0, step=0.01, key=key("lr"))
-    cols[1].slider("Steps", 50, 5000, step=50, key=key("steps"))
+    core_help = settings_help(DiracConfig)  # the knobs this page does not explain in its own words
+    cols[0].slider("Learning rate", 0.01, 1.0, step=0.01, key=key("lr"), help=core_help["lr"])
+    cols[1].slider("Steps", 50, 5000, step=50, key=key("steps"), help=core_help["steps"])
     cols[2].slider("Start θ = ψ", -2.0, 2.0, step=0.1, key=key("theta"),
                    help="Where both players start; the equilibrium is at 0.")
     state = st.session_state

@@ -22,6 +22,8 @@ def test_presets_are_the_seed_defaults_and_valid():
     ("g_loss", "hinge", "g_loss must be one of non-saturating, minimax"),
     ("latent_dim", -4, "latent_dim must be in"),
     ("seconds", -1.0, r"seconds must be in \(0,"),
+    ("epochs", float("inf"), "epochs must be finite"),
+    ("iterations", 2.0, "iterations must be an integer"),
     ("device", "tpu", "device must be one of"),
 ])
 def test_validation_names_the_field_and_its_range(field, value, message):

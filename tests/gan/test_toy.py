@@ -71,6 +71,7 @@ def test_a_drawn_dataset_is_its_points_plus_noise():
     (dict(g_layers=6), "g_layers must be in [0, 5]"),
     (dict(d_width=0), "d_width must be in [1, 512]"),
     (dict(lr_d=0.0), "lr_d must be in"),
+    (dict(lr_g=float("nan")), "lr_g must be in [1e-06, 1] (got nan)"),
     (dict(z_dim=2.5), "z_dim must be an integer"),
     (dict(dataset="swiss-roll"), "dataset must be one of ring, grid"),
     (dict(g_loss="hinge"), "g_loss must be one of non-saturating, minimax, least-squares"),
