@@ -2,8 +2,7 @@
 
 The thread (arena.background's lifecycle) is plain Python: it never touches any UI. The UI polls `snapshot()`, a consistent copy taken under a
 lock, and sends commands (pause, step, new learning rates) that the thread applies between iterations. Works for
-any trainer with the GANTrainer interface (`run`, `iteration_step`, `d_step`, `g_step`, `flush`, `set_lr`,
-`set_d_steps`, `take_snapshot`, `state_dict`, `good_state`).
+any trainer that keeps the contract of gan.train.protocol.Trainer.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ import torch
 
 from arena.background import BackgroundRun
 from gan.fileio import DiskFull
-from gan.train import GANTrainer, Record, TrainingDiverged
+from gan.train import Record, Trainer, TrainingDiverged
 
 STATUSES = ("queued", "starting", "running", "paused", "finished", "stopped", "diverged", "failed")
 STEP_KINDS = ("iteration", "d", "g")
@@ -83,8 +82,8 @@ class TrainingRunner(BackgroundRun):
     config: optional, kept as `self.config` for the UI (which settings this run has).
     """
 
-    def __init__(self, make_trainer: Callable[[], GANTrainer], *, gate=None,
-                 scorer: Callable[[GANTrainer], dict[str, Any]] | None = None, score_every: int = 500,
+    def __init__(self, make_trainer: Callable[[], Trainer], *, gate=None,
+                 scorer: Callable[[Trainer], dict[str, Any]] | None = None, score_every: int = 500,
                  idle_timeout: float = 120.0, start_paused: bool = False,
                  on_end: Callable[[dict], str] | None = None, config: Any = None,
                  autosave: Callable[[dict], str] | None = None, autosave_s: float = 30.0):
@@ -104,7 +103,7 @@ class TrainingRunner(BackgroundRun):
             self._resume.set()
         self._last_scored = 0
         self._rate_points: deque[tuple[float, int]] = deque()
-        self.trainer: GANTrainer | None = None
+        self.trainer: Trainer | None = None
         self._snap = RunnerSnapshot(status="queued" if gate else "starting")
 
     thread_name = "gan-arena-trainer"

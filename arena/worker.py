@@ -345,15 +345,18 @@ class RunFeed:
         return news
 
     def _extras(self) -> dict[str, Any]:
+        """The optional capabilities of the trainer's contract (gan.train.protocol) that it offers and that changed."""
         trainer = self.runner.trainer
         extras: dict[str, Any] = {}
-        if hasattr(trainer, "classifier_history"):  # the SGAN's classifier against its baseline
+        if trainer is None:
+            return extras
+        if trainer.classifier_history is not None:  # the SGAN's classifier against its baseline
             extras["classifier_history"] = list(trainer.classifier_history)
-        live = getattr(trainer, "live_samples", None)  # the live G's grid beside its moving average's
+        live = trainer.live_samples  # the live G's grid beside its moving average's
         if live is not None and live is not self.live_sent:
             extras["live_samples"] = live
             self.live_sent = live
-        view = getattr(trainer, "latest_view", None)  # the Playground's picture
+        view = trainer.latest_view  # the Playground's picture
         if view is not None and view is not self.view_sent:  # a new picture (a D-only step keeps the iteration)
             extras["latest_view"] = view
             self.view_sent = view

@@ -217,7 +217,7 @@ def generator_from_checkpoint(state: dict, device: str | torch.device = "cpu") -
     G = build_generator(cfg)
     weights = {k: v.float() if v.is_floating_point() else v for k, v in shown_weights(state).items()}
     _check_finite(weights)
-    load_weights(G, weights, cfg, "generator")
+    load_weights(G, weights, "generator", f"{cfg.arch}, latent {cfg.latent_dim}")
     return G.to(device).eval()
 
 
@@ -238,14 +238,16 @@ def shown_weights(state: dict) -> dict:
     return state["generator"]
 
 
-def load_weights(net: nn.Module, weights: dict, cfg: Config, which: str) -> None:
-    """load_state_dict with a message a user understands when the shapes belong to another architecture."""
+def load_weights(net: nn.Module, weights: dict, which: str, architecture: str) -> None:
+    """load_state_dict with a message a user understands when the shapes belong to another architecture.
+
+    which: the network, in words ("generator"); architecture: the config's, in words ("dcgan, latent 100")."""
     try:
         net.load_state_dict(weights)
     except RuntimeError as err:
         raise CheckpointError(
             f"the {which} weights do not fit the architecture in the checkpoint's config "
-            f"({cfg.arch}, latent {cfg.latent_dim}): {_first_line(err)}") from None
+            f"({architecture}): {_first_line(err)}") from None
 
 
 def _first_line(err: BaseException) -> str:

@@ -20,15 +20,12 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-import torch
-
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from gan.checkpoint import FORMAT, VERSION  # noqa: E402
+from gan.checkpoint import save_checkpoint  # noqa: E402
 from gan.config import CONDITIONAL_ARCHS, Config, preset  # noqa: E402
-from gan.fileio import atomic_path  # noqa: E402
 from gan.quality import QualityScore, conditional_accuracy, score_generator  # noqa: E402
 from gan.train import GANTrainer  # noqa: E402
 
@@ -93,17 +90,13 @@ def write_pretrained(path: Path, config: Config, generator: dict, history: dict,
     `accuracy` (conditional generators): the share of samples the classifier reads as the digit asked for.
     """
     weights = {k: v.half() if v.is_floating_point() else v for k, v in generator.items()}
-    state = {
-        "format": FORMAT,
-        "version": VERSION,
+    save_checkpoint({
         "config": config.replace(device="auto").to_dict(),
         "generator": weights,
         "history": history,
         "iteration": iteration,
         "quality": asdict(score) | ({} if accuracy is None else {"conditional_accuracy": accuracy}),
-    }
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+    }, path)
     path.chmod(0o644)  # mkstemp creates 0600
 
 

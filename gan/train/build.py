@@ -1,18 +1,18 @@
 """One door to every trainer: `build_trainer(config)` picks the class the architecture needs.
 
 GANTrainer serves the GANs that draw from noise (MLP, DCGAN, conditional); SGANTrainer adds a digit classifier
-trained on 100 labels; CycleGANTrainer translates between two domains of digits. All offer the interface
-arena.runner.TrainingRunner drives, so the pages and the CLI need not
-know which one runs.
+trained on 100 labels; CycleGANTrainer translates between two domains of digits. All keep the
+contract of gan.train.protocol.Trainer, so the runner, the pages and the CLI need not know which one runs.
 """
 
 from __future__ import annotations
 
 from gan.config import Config
 from gan.train.gan import GANTrainer
+from gan.train.protocol import Trainer
 
 
-def build_trainer(config: Config, **kwargs):
+def build_trainer(config: Config, **kwargs) -> Trainer:
     """A fresh trainer for `config` (`kwargs`: images, labels, device)."""
     if config.arch == "cyclegan":
         from gan.train.cyclegan import CycleGANTrainer
@@ -26,7 +26,7 @@ def build_trainer(config: Config, **kwargs):
     return GANTrainer(config, **kwargs)
 
 
-def trainer_from_checkpoint(state: dict, **kwargs):
+def trainer_from_checkpoint(state: dict, **kwargs) -> Trainer:
     """Resume a checkpoint's run with the trainer that wrote it (`kwargs`: images, device, budget fields)."""
     if "cyclegan" in state:
         from gan.train.cyclegan import CycleGANTrainer

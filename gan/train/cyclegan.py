@@ -67,6 +67,7 @@ class CycleGANTrainer(TrainingLoop):
     """
 
     conditional = False
+    player_names = ("generator A->B", "discriminator B")
 
     def __init__(self, config: Config, images: np.ndarray | None = None, labels: np.ndarray | None = None,
                  device: torch.device | str | None = None, lambda_cycle: float = 10.0, lambda_id: float = 1.0,
@@ -223,61 +224,34 @@ class CycleGANTrainer(TrainingLoop):
             self.reconstruction_history.append({"iteration": self.iteration, **self.cycle_errors()})
 
     # ------------------------------------------------------------------ checkpoint state
-    def state_dict(self) -> dict:
-        """Everything needed to resume this run; tensors and plain containers only (weights_only-safe).
-
-        'generator' and 'discriminator' hold G_AB and D_B, under GANTrainer's keys; 'cyclegan' holds the
-        constructor's hyperparameters, which `from_checkpoint` passes back.
-        """
+    def _own_state(self) -> dict:
+        """'generator' and 'discriminator' (TrainingLoop's) hold G_AB and D_B; here the other two networks, and
+        'cyclegan': the constructor's hyperparameters, which `from_checkpoint` passes back."""
         return {
-            "config": self.config.to_dict(),
             "cyclegan": dict(self.hparams),
-            "generator": self.G_AB.state_dict(),
             "generator_ba": self.G_BA.state_dict(),
-            "discriminator": self.D_B.state_dict(),
             "discriminator_a": self.D_A.state_dict(),
-            "opt_g": self.opt_g.state_dict(),
-            "opt_d": self.opt_d.state_dict(),
-            "iteration": self.iteration,
-            "elapsed": self.elapsed,
-            "d_steps": self.d_steps,
             "pretrained": True,
             "sampler_a": self.sampler_a.state_dict(),
             "sampler_b": self.sampler_b.state_dict(),
             "fixed_a": self.fixed_a.cpu(),
             "held_a": self.held_a.cpu(),
             "held_b": self.held_b.cpu(),
-            "history": self.history,
             "reconstruction_history": self.reconstruction_history,
-            "events": self.events,
-            "snapshot_iterations": self.snapshot_iterations,
-            "snapshots": torch.stack(self.snapshots) if self.snapshots else torch.empty(0, dtype=torch.uint8),
         }
 
-    def load_state_dict(self, state: dict) -> None:
-        """Continue a saved run: same weights, optimiser moments, data order, fixed batches and history."""
-        for net, key, which in ((self.G_AB, "generator", "generator A->B"), (self.G_BA, "generator_ba",
-                                "generator B->A"), (self.D_B, "discriminator", "discriminator B"),
+    def _load_own_state(self, state: dict) -> None:
+        """The same B -> A translator and A's judge, data order, fixed batches and reconstruction curve."""
+        for net, key, which in ((self.G_BA, "generator_ba", "generator B->A"),
                                 (self.D_A, "discriminator_a", "discriminator A")):
-            load_weights(net, state[key], self.config, which)
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
-        self.iteration = int(state["iteration"])
-        self.elapsed = float(state["elapsed"])
-        self.d_steps = int(state["d_steps"])
+            load_weights(net, state[key], which, self._architecture())
         self.sampler_a.load_state_dict(state["sampler_a"])
         self.sampler_b.load_state_dict(state["sampler_b"])
         self.fixed_a = state["fixed_a"].to(self.device)
         self.held_a = state["held_a"].to(self.device)
         self.held_b = state["held_b"].to(self.device)
-        self.history = {k: list(v) for k, v in state["history"].items()}
         self.reconstruction_history = [dict(r) for r in state["reconstruction_history"]]
-        self.events = [dict(e) for e in state["events"]]
-        self.snapshot_iterations = list(state["snapshot_iterations"])
-        self.snapshots = list(state["snapshots"].unbind(0)) if len(state["snapshots"]) else []
         self._pending = None
-        self._reset_window()
-        self._remember_good_state()
 
 
 def cycle_scores(trainer: CycleGANTrainer) -> dict[str, float]:

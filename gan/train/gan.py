@@ -24,7 +24,7 @@ seeds' game, number for number.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 import numpy as np
 import torch
@@ -57,34 +57,17 @@ class GANTrainer(TrainingLoop):
                  labels: np.ndarray | None = None):
         self.config = config.validate()
         self.device = torch.device(device) if device is not None else resolve_device(config.device)
+        self.precision = choose_precision(config.precision, self.device)  # 'auto' -> what this hardware runs natively
         self.conditional = config.arch in CONDITIONAL_ARCHS
         if images is None:
             images, labels = load_images(config.dataset, config.data_dir, download=config.download)
-        if self.conditional and labels is None:
-            raise ValueError(f"the {config.arch} GAN is told which digit to draw: it needs the images' labels")
-        train_index, held_out_index = split_fraction(labels, len(images), config.data_fraction, config.seed)
-        # Real digits D never trains on (data_fraction < 1): its accuracy on them shows whether it memorises.
-        held_out_index = _evenly_spaced(held_out_index, HELD_OUT_SCORED)  # every class, if the data is in class order
-        self.unseen_real = to_training_tensor(np.asarray(images)[held_out_index], self.device) \
-            if len(held_out_index) else None
-        self.unseen_labels = torch.tensor(np.asarray(labels)[held_out_index], dtype=torch.long,
-                                            device=self.device) if self.conditional and len(held_out_index) else None
-        images = np.asarray(images)[train_index]
-        labels = None if labels is None else np.asarray(labels)[train_index]
-        self.real = to_training_tensor(images, self.device)  # (N, 1, 28, 28) in [-1, 1], on the device
-        # (N,) int64 on the device; only conditional GANs use them
-        self.real_labels = torch.tensor(np.asarray(labels), dtype=torch.long, device=self.device) \
-            if self.conditional else None
+        self._set_up_data(np.asarray(images), None if labels is None else np.asarray(labels))
         if len(self.real) < config.batch_size:
-            raise ValueError(f"batch_size {config.batch_size} is larger than the dataset ({len(self.real)} images)")
+            raise ValueError(f"batch_size {config.batch_size} is larger than the {self.game_data} "
+                             f"({len(self.real)} images)")
 
         torch.manual_seed(config.seed)  # the weights' initialisation
-        self.G = build_generator(config).to(self.device)
-        self.D = build_discriminator(config).to(self.device)
-        self._use_fast_layout()
-        self.opt_g = self._adam(self.G, config.lr_g)
-        self.opt_d = self._adam(self.D, config.lr_d)
-        self.G_ema = self._average(self.G, config.g_ema)
+        self._build_players()
         self.rng = torch.Generator(device=self.device).manual_seed(config.seed)  # noise
         # The data order has a generator of its own: two runs with the same seed see the same batches in the same
         # order whatever their architecture draws from `rng` (the Compare page's races rely on it).
@@ -98,17 +81,50 @@ class GANTrainer(TrainingLoop):
         self.elapsed = 0.0
         self.d_steps = config.d_steps
         self.pretrained = config.d_pretrain_steps == 0
-        self.history: dict[str, list[float]] = {k: [] for k in ("iteration", "epoch", *METRICS, "its_per_sec")}
-        self.events: list[dict] = []  # live changes of hyperparameters, marked on the curves
-        self.snapshot_iterations: list[int] = []
-        self.snapshots: list[torch.Tensor] = []  # uint8 (n, 1, 28, 28) each
+        self.history = {k: [] for k in ("iteration", "epoch", *METRICS, "its_per_sec")}
+        self.events = []  # live changes of hyperparameters, marked on the curves
+        self.snapshot_iterations = []
+        self.snapshots = []  # uint8 (n, 1, 28, 28) each
         self.last_fake_logits = torch.empty(0)  # D's logits on the last G step's fakes ("Why -log D?" panel)
         self.log_every = config.log_every or (1 if self.device.type == "cpu" else 25)
-        self.precision = choose_precision(config.precision, self.device)  # 'auto' -> what this hardware runs natively
-        self._autocast = autocast(self.precision, self.device)
-        self._pending_fake: torch.Tensor | None = None
-        self.live_samples: torch.Tensor | None = None  # the live G's grid when a moving average is shown
+        self._pending_fake: tuple | None = None
         self._start_loop()
+
+    game_data = "dataset"  # what the GAN game trains on, as the batch-size error names it
+
+    @property
+    def _autocast(self) -> AbstractContextManager:
+        """The forward passes' precision context, a fresh one each time: one torch.autocast entered twice (nested, as
+        a measured step judges inside its own context) restores "enabled" on the way out, and the thread then ran
+        everything after it, the playground's nets included, in bf16."""
+        return autocast(self.precision, self.device)
+
+    def _set_up_data(self, images: np.ndarray, labels: np.ndarray | None) -> None:
+        """The real digits of the game on the device (`real`, with `real_labels` for a conditional GAN), and the
+        held-out digits of `data_fraction` (`unseen_real`, `unseen_labels`)."""
+        config = self.config
+        if self.conditional and labels is None:
+            raise ValueError(f"the {config.arch} GAN is told which digit to draw: it needs the images' labels")
+        train_index, held_out_index = split_fraction(labels, len(images), config.data_fraction, config.seed)
+        # Real digits D never trains on (data_fraction < 1): its accuracy on them shows whether it memorises.
+        held_out_index = _evenly_spaced(held_out_index, HELD_OUT_SCORED)  # every class, if the data is in class order
+        self.unseen_real = to_training_tensor(images[held_out_index], self.device) if len(held_out_index) else None
+        self.unseen_labels = torch.tensor(np.asarray(labels)[held_out_index], dtype=torch.long, device=self.device) \
+            if self.conditional and len(held_out_index) else None
+        self.real = to_training_tensor(images[train_index], self.device)  # (N, 1, 28, 28) in [-1, 1], on the device
+        # (N,) int64 on the device; only conditional GANs use them
+        self.real_labels = torch.tensor(np.asarray(labels)[train_index], dtype=torch.long, device=self.device) \
+            if self.conditional else None
+
+    def _build_players(self) -> None:
+        """G and D (in the fast layout), their optimisers, and G's moving average where `g_ema` asks for one."""
+        config = self.config
+        self.G = build_generator(config).to(self.device)
+        self.D = build_discriminator(config).to(self.device)
+        self._use_fast_layout()
+        self.opt_g = self._adam(self.G, config.lr_g)
+        self.opt_d = self._adam(self.D, config.lr_d)
+        self.G_ema = self._average(self.G, config.g_ema)
 
     @classmethod
     def from_checkpoint(cls, state: dict, images: np.ndarray | None = None,
@@ -250,53 +266,27 @@ class GANTrainer(TrainingLoop):
             G.train(was_training)
 
     # ------------------------------------------------------------------ checkpoint state
-    def state_dict(self) -> dict:
-        """Everything needed to resume this exact run; plain containers and tensors only (weights_only-safe)."""
+    def _own_state(self) -> dict:
         return {
-            "config": self.config.to_dict(),
-            "generator": self.G.state_dict(),
             **({} if self.G_ema is None else {"generator_ema": self.G_ema.state_dict()}),
-            "discriminator": self.D.state_dict(),
-            "opt_g": self.opt_g.state_dict(),
-            "opt_d": self.opt_d.state_dict(),
-            "iteration": self.iteration,
-            "elapsed": self.elapsed,
-            "d_steps": self.d_steps,
             "pretrained": self.pretrained,
             "sampler": self.sampler.state_dict(),  # holds data_rng's state
             "rng": self.rng.get_state(),
             "augment_rng": self.augment_rng.get_state(),
             "fixed_inputs": list(self.fixed_inputs),
-            "history": self.history,
-            "events": self.events,
-            "snapshot_iterations": self.snapshot_iterations,
-            "snapshots": torch.stack(self.snapshots) if self.snapshots else torch.empty(0, dtype=torch.uint8),
         }
 
-    def load_state_dict(self, state: dict) -> None:
-        """Continue a saved run: same weights, optimiser moments, data order, noise stream and history."""
-        load_weights(self.G, state["generator"], self.config, "generator")
-        load_weights(self.D, state["discriminator"], self.config, "discriminator")
+    def _load_own_state(self, state: dict) -> None:
+        """The same moving average, data order, noise stream and fixed noise."""
         if self.G_ema is not None:
-            load_weights(self.G_ema, state["generator_ema"], self.config, "averaged generator")
+            load_weights(self.G_ema, state["generator_ema"], "averaged generator", self._architecture())
             self.G_ema.multi_avg_fn.resume(self.G_ema)
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
-        self.iteration = int(state["iteration"])
-        self.elapsed = float(state["elapsed"])
-        self.d_steps = int(state["d_steps"])
         self.pretrained = bool(state["pretrained"])
         self.sampler.load_state_dict(state["sampler"])  # restores data_rng (older checkpoints: a copy of rng)
         self.rng.set_state(state["rng"].cpu())
         if "augment_rng" in state:  # checkpoints from before DiffAugment have none (and needed none)
             self.augment_rng.set_state(state["augment_rng"].cpu())
         self.fixed_inputs = tuple(t.to(self.device) for t in state["fixed_inputs"])
-        self.history = {k: list(v) for k, v in state["history"].items()}
-        self.events = [dict(e) for e in state["events"]]
-        self.snapshot_iterations = list(state["snapshot_iterations"])
-        self.snapshots = list(state["snapshots"].unbind(0)) if len(state["snapshots"]) else []
-        self._reset_window()
-        self._remember_good_state()
 
     # ------------------------------------------------------------------ internals
     def _judge(self, real: torch.Tensor, fake: torch.Tensor, real_condition: tuple, fake_condition: tuple

@@ -9,10 +9,12 @@ import math
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
 
+from gan.checkpoint import load_weights
 from gan.config import Config
 from gan.imaging import to_uint8
 
@@ -65,10 +67,44 @@ class Record:
 
 class TrainingLoop:
     """What every trainer shares: the budgeted run, the metric window and history, live knobs, the snapshot
-    timeline and the last good state. A subclass sets up config, device, opt_g, opt_d, d_steps, log_every,
-    iteration, elapsed, history, events, snapshots, snapshot_iterations, good_state_every_s and
-    _good_state_taken, and provides iteration_step, sample_fixed, state_dict and the hooks below.
+    timeline, the last good state, and the one writer and reader of a run's state (`state_dict`,
+    `load_state_dict`). A subclass's constructor sets up config, device, G, D, opt_g, opt_d, d_steps, log_every,
+    iteration, elapsed, history, events, snapshots, snapshot_iterations and last_fake_logits, ends with
+    `_start_loop()`, and provides d_step, g_step, sample_fixed and the hooks below. Every trainer keeps the
+    contract of gan.train.protocol.Trainer.
     """
+
+    # Capabilities only some trainers have (gan.train.protocol): None here, set by the trainers that have them.
+    live_samples: torch.Tensor | None = None
+    classifier_history: list[dict] | None = None
+    latest_view: Any | None = None
+    # What the load_weights error calls the two players (the CycleGAN's are its A -> B translator and B's judge).
+    player_names = ("generator", "discriminator")
+
+    config: Any
+    device: torch.device
+    G: torch.nn.Module
+    D: torch.nn.Module
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    iteration: int
+    elapsed: float
+    d_steps: int
+    log_every: int
+    history: dict[str, list[float]]
+    events: list[dict]
+    snapshots: list[torch.Tensor]
+    snapshot_iterations: list[int]
+    last_fake_logits: torch.Tensor
+
+    def d_step(self, keep_fake_for_g: bool = False) -> None:
+        raise NotImplementedError
+
+    def g_step(self) -> None:
+        raise NotImplementedError
+
+    def sample_fixed(self) -> torch.Tensor:
+        raise NotImplementedError
 
     def _dataset_size(self) -> int:
         raise NotImplementedError
@@ -241,6 +277,56 @@ class TrainingLoop:
         if time.perf_counter() - self._good_state_taken >= self.good_state_every_s:
             self._remember_good_state()
         return samples
+
+    # ------------------------------------------------------------------ the run's state: one writer, one reader
+    def state_dict(self) -> dict:
+        """Everything needed to resume this exact run; plain containers and tensors only (weights_only-safe): what
+        every trainer has, written here, and the trainer's own parts (`_own_state`)."""
+        return {
+            "config": self.config.to_dict(),
+            "generator": self.G.state_dict(),
+            "discriminator": self.D.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "iteration": self.iteration,
+            "elapsed": self.elapsed,
+            "d_steps": self.d_steps,
+            "history": self.history,
+            "events": self.events,
+            "snapshot_iterations": self.snapshot_iterations,
+            "snapshots": torch.stack(self.snapshots) if self.snapshots else torch.empty(0, dtype=torch.uint8),
+            **self._own_state(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Continue a saved run: the trainer's own parts first (`_load_own_state`, which may refuse the state before
+        anything changed), then the weights, optimiser moments, counters and history every trainer has."""
+        self._load_own_state(state)
+        for net, key, which in ((self.G, "generator", self.player_names[0]),
+                                (self.D, "discriminator", self.player_names[1])):
+            load_weights(net, state[key], which, self._architecture())
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.iteration = int(state["iteration"])
+        self.elapsed = float(state["elapsed"])
+        self.d_steps = int(state["d_steps"])
+        self.history = {k: list(v) for k, v in state["history"].items()}
+        self.events = [dict(e) for e in state["events"]]
+        self.snapshot_iterations = list(state["snapshot_iterations"])
+        self.snapshots = list(state["snapshots"].unbind(0)) if len(state["snapshots"]) else []
+        self._reset_window()
+        self._remember_good_state()
+
+    def _own_state(self) -> dict:
+        """The trainer's own parts of its state (samplers, random streams, extra networks)."""
+        return {}
+
+    def _load_own_state(self, state: dict) -> None:
+        """Read back what `_own_state` wrote."""
+
+    def _architecture(self) -> str:
+        """The networks, as a weights-do-not-fit message names them."""
+        return f"{self.config.arch}, latent {self.config.latent_dim}"
 
     def good_state(self) -> dict:
         """The last state known to have finite metrics (what a diverged run keeps), with its snapshots."""

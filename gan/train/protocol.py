@@ -1,43 +1,72 @@
-"""The contract every trainer keeps, so that the runner, the worker, the CLI and the pages never ask which one runs.
+"""The contract every trainer keeps, so that the runner, the worker, the race, the CLI and the pages never ask which
+one runs.
 
-GANTrainer (MLP, DCGAN, conditional), SGANTrainer, CycleGANTrainer and the playground's ToyTrainer all satisfy it;
-`tests/gan/test_train.py` checks each against it (`isinstance(trainer, Trainer)`).
+GANTrainer (MLP, DCGAN, conditional), SGANTrainer, CycleGANTrainer and the playground's ToyTrainer keep it; the type
+checker (`make typecheck`, part of `make test`) holds each to these signatures wherever a `Trainer` is expected, and
+`tests/gan/test_train.py` builds every one through `build_trainer` and drives it only through this interface.
+
+Capabilities that only some trainers have are part of the contract too, as attributes that are None where a trainer
+lacks them (TrainingLoop's defaults), never discovered with `hasattr`:
+- `live_samples`: the live G's grid of the fixed noise, when the samples shown come from a moving average of G;
+- `classifier_history`: the SGAN's held-out accuracy of its classifier and of its supervised baseline;
+- `latest_view`: the 2-D playground's picture of the game.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 import torch
 
 from gan.train.loop import Record
 
 
-@runtime_checkable
 class Trainer(Protocol):
-    config: Any
+    """One run: two players, their optimisers, the data, the budget and the run's history."""
+
+    config: Any  # gan.config.Config, or the playground's gan.toy.ToyConfig
+    device: torch.device
     iteration: int
     elapsed: float  # seconds of training so far
+    d_steps: int
     history: dict[str, list[float]]  # metric name -> one value per logged iteration
     events: list[dict]  # live knob changes: {iteration, name, old, new}
-    snapshots: list[torch.Tensor]  # uint8 fixed-noise grids, oldest first (thinned when long)
+    snapshots: list[torch.Tensor]  # the fixed noise's samples, oldest first (thinned when long)
     snapshot_iterations: list[int]
-    lr_g: float
-    lr_d: float
-    d_steps: int
     last_fake_logits: torch.Tensor  # D's logits on the last G step's fakes
+    G: torch.nn.Module  # the generator (the CycleGAN's A -> B translator)
+    D: torch.nn.Module  # the discriminator (the CycleGAN's judge of B)
 
+    # optional capabilities: None where the trainer has none
+    live_samples: torch.Tensor | None
+    classifier_history: list[dict] | None
+    latest_view: Any | None
+
+    @property
+    def lr_g(self) -> float: ...
+    @property
+    def lr_d(self) -> float: ...
+
+    # the run
     def run(self) -> Iterator[Record]: ...
     def iteration_step(self) -> None: ...
-    def d_step(self) -> None: ...
+    def d_step(self, keep_fake_for_g: bool = False) -> None: ...
     def g_step(self) -> None: ...
+    def measured_step(self, kind: str) -> dict[str, dict[str, float]] | None: ...
     def flush(self) -> Record | None: ...
-    def set_lr(self, lr_g: float | None = None, lr_d: float | None = None) -> None: ...
-    def set_d_steps(self, d_steps: int) -> None: ...
-    def take_snapshot(self) -> torch.Tensor: ...
-    def sample_fixed(self) -> torch.Tensor: ...
+    def iteration_budget(self) -> int | None: ...
     def progress(self) -> float: ...
     def finished(self) -> bool: ...
+
+    # live knobs
+    def set_lr(self, lr_g: float | None = None, lr_d: float | None = None) -> None: ...
+    def set_d_steps(self, d_steps: int) -> None: ...
+    def set_g_loss(self, g_loss: str) -> None: ...
+
+    # samples and state
+    def take_snapshot(self) -> torch.Tensor: ...
+    def sample_fixed(self) -> torch.Tensor: ...
     def state_dict(self) -> dict: ...
+    def load_state_dict(self, state: dict) -> None: ...
     def good_state(self) -> dict: ...

@@ -18,6 +18,7 @@ memorises them; the unlabelled digits and the fakes teach the SGAN features that
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 
 import numpy as np
@@ -25,14 +26,12 @@ import torch
 import torch.nn.functional as F
 
 from gan.checkpoint import load_weights
-from gan.config import Config
+from gan.config import Config, ConfigError
 from gan.data import IndexSampler, load_images, to_training_tensor
-from gan.device import autocast, choose_precision, resolve_device
-from gan.models.dcgan import DCGANGenerator
 from gan.models.sgan import N_CLASSES, SGANDiscriminator
 from gan.quality import held_out_mask
 from gan.train.gan import GANTrainer
-from gan.train.loop import METRICS, Record
+from gan.train.loop import Record
 
 N_LABELLED = 100  # the book's num_labeled
 EVAL_EVERY = 100  # iterations between held-out accuracy points
@@ -67,80 +66,61 @@ class SGANTrainer(GANTrainer):
     accuracies in `classifier_history`.
     """
 
+    game_data = "unlabelled set"
+
     def __init__(self, config: Config, images: np.ndarray | None = None, labels: np.ndarray | None = None,
                  device: torch.device | str | None = None, n_labelled: int = N_LABELLED,
                  eval_every: int = EVAL_EVERY):
-        # Deliberately not GANTrainer.__init__: that one builds the networks config.arch names and trains on all
-        # images. Every attribute its methods use is set here.
-        self.config = cfg = config.validate()
-        self.device = torch.device(device) if device is not None else resolve_device(cfg.device)
-        self.conditional = False  # G draws any digit; only D learns the labels
-        if images is None:
-            images, labels = load_images(cfg.dataset, cfg.data_dir, download=cfg.download)
-        if labels is None:
-            raise ValueError("the SGAN learns to classify digits: it needs the images' labels")
+        if config.arch != "sgan":  # the saved config names the trainer that resumes it
+            raise ConfigError(f"SGANTrainer trains the 'sgan' architecture (got {config.arch!r})")
         if not (isinstance(eval_every, int) and eval_every >= 1):
             raise ValueError(f"eval_every must be an integer >= 1 (got {eval_every!r})")
-        images, labels = np.asarray(images), np.asarray(labels).astype(np.int64)
+        self.n_labelled = n_labelled
+        self.eval_every = eval_every
+        self.classifier_history = []  # {iteration, sgan_accuracy, baseline_accuracy}
+        if images is None:
+            images, labels = load_images(config.dataset, config.data_dir, download=config.download)
+        if labels is None:
+            raise ValueError("the SGAN learns to classify digits: it needs the images' labels")
+        super().__init__(config, images=images, device=device, labels=labels)
+
+    def _set_up_data(self, images: np.ndarray, labels: np.ndarray | None) -> None:
+        """Three disjoint sets on the device, (N, 1, 28, 28) in [-1, 1] with int64 labels (N,): the unlabelled digits
+        of the GAN game (`real`, labels unused), the labelled few, and the held-out digits both classifiers are
+        scored on."""
+        assert labels is not None  # __init__ refused a set without labels
+        labels = labels.astype(np.int64)
         held_out = held_out_mask(labels)
-        self.labelled_index = choose_labelled(labels, n_labelled, cfg.seed)  # into `images`
+        self.labelled_index = choose_labelled(labels, self.n_labelled, self.config.seed)  # into `images`
         unlabelled = ~held_out
         unlabelled[self.labelled_index] = False
-
-        # Three disjoint sets on the device, (N, 1, 28, 28) in [-1, 1] with int64 labels (N,)
-        self.real = to_training_tensor(images[unlabelled], self.device)  # what the GAN game sees; labels unused
+        self.real = to_training_tensor(images[unlabelled], self.device)
         self.real_labels = None
         self.labelled = to_training_tensor(images[self.labelled_index], self.device)
         self.labelled_y = torch.tensor(labels[self.labelled_index], device=self.device)
         self.held_out = to_training_tensor(images[held_out], self.device)
         self.held_out_y = torch.tensor(labels[held_out], device=self.device)
         self.unseen_real = self.unseen_labels = None  # GANTrainer's data_fraction hold-out (the config keeps 1)
-        if len(self.real) < cfg.batch_size:
-            raise ValueError(f"batch_size {cfg.batch_size} is larger than the unlabelled set ({len(self.real)} images)")
+        self.labelled_sampler = IndexSampler(  # the baseline sees exactly these batches too
+            len(self.labelled), min(self.config.batch_size, len(self.labelled)),
+            torch.Generator(device=self.device).manual_seed(self.config.seed + 1), self.device)
 
-        torch.manual_seed(cfg.seed)  # the weights' initialisation
-        self.G = DCGANGenerator(cfg.latent_dim, cfg.g_width, cfg.leaky_slope, cfg.bn_momentum).to(self.device)
-        self.D = SGANDiscriminator(cfg.d_width, cfg.leaky_slope, cfg.bn_momentum).to(self.device)
-        # The control: the same architecture from the same initial weights; only the GAN game is missing.
-        self.baseline = SGANDiscriminator(cfg.d_width, cfg.leaky_slope, cfg.bn_momentum).to(self.device)
-        self.baseline.load_state_dict(self.D.state_dict())
-        self.opt_g = self._adam(self.G, cfg.lr_g)
-        self.opt_d = self._adam(self.D, cfg.lr_d)  # the unsupervised step's
-        self.G_ema = self._average(self.G, cfg.g_ema)
+    def _build_players(self) -> None:
+        """GANTrainer's G and D (D with the 10-class head: the config's arch is 'sgan'), and the control: the same
+        classifier from the same initial weights, which never plays the GAN game."""
+        super()._build_players()
+        cfg = self.config
+        self.baseline = copy.deepcopy(self.D)  # the same weights, in the same memory layout
         # The book compiles the supervised and the unsupervised D models with an Adam each (shared weights,
         # separate moments); the baseline gets the same optimiser as the SGAN's supervised step.
         self.opt_d_supervised = self._adam(self.D, cfg.lr_d)
         self.opt_baseline = self._adam(self.baseline, cfg.lr_d)
-
-        self.rng = torch.Generator(device=self.device).manual_seed(cfg.seed)  # noise
-        self.data_rng = torch.Generator(device=self.device).manual_seed(cfg.seed)  # unlabelled batches
-        self.sampler = IndexSampler(len(self.real), cfg.batch_size, self.data_rng, self.device)
-        self._set_up_augmentation()  # off: the config refuses DiffAugment for the SGAN
-        self.labelled_sampler = IndexSampler(  # the baseline sees exactly these batches too
-            len(self.labelled), min(cfg.batch_size, len(self.labelled)),
-            torch.Generator(device=self.device).manual_seed(cfg.seed + 1), self.device)
         self.D.dropout.generator = torch.Generator(device=self.device).manual_seed(cfg.seed + 2)
         self.baseline.dropout.generator = torch.Generator(device=self.device).manual_seed(cfg.seed + 3)
-        cpu_rng = torch.Generator().manual_seed(cfg.seed)  # fixed noise: the same on every device
-        self.fixed_inputs = tuple(t.to(self.device) for t in self.G.sample_inputs(cfg.n_samples, cpu_rng))
 
-        self.iteration = 0
-        self.elapsed = 0.0
-        self.d_steps = cfg.d_steps
-        self.pretrained = cfg.d_pretrain_steps == 0
-        self.history: dict[str, list[float]] = {k: [] for k in ("iteration", "epoch", *METRICS, "its_per_sec")}
-        self.events: list[dict] = []
-        self.snapshot_iterations: list[int] = []
-        self.snapshots: list[torch.Tensor] = []
-        self.last_fake_logits = torch.empty(0)
-        self.log_every = cfg.log_every or (1 if self.device.type == "cpu" else 25)
-        self.precision = choose_precision(cfg.precision, self.device)  # 'auto' -> what this hardware runs natively
-        self._autocast = autocast(self.precision, self.device)
-        self._pending_fake = None
-        self.eval_every = eval_every
-        self.classifier_history: list[dict] = []  # {iteration, sgan_accuracy, baseline_accuracy}
+    def _start_loop(self) -> None:
         self.evaluate()  # both start from the same weights: the same chance-level accuracy
-        self._start_loop()
+        super()._start_loop()
 
     @classmethod
     def from_checkpoint(cls, state: dict, images: np.ndarray | None = None, labels: np.ndarray | None = None,
@@ -214,10 +194,10 @@ class SGANTrainer(GANTrainer):
                 group["lr"] = self.lr_d
 
     # ------------------------------------------------------------------ checkpoint state
-    def state_dict(self) -> dict:
-        """GANTrainer's state plus the classifier side; plain containers and tensors only (weights_only-safe)."""
+    def _own_state(self) -> dict:
+        """GANTrainer's own state plus the classifier side."""
         return {
-            **super().state_dict(),
+            **super()._own_state(),
             "baseline": self.baseline.state_dict(),
             "opt_d_supervised": self.opt_d_supervised.state_dict(),
             "opt_baseline": self.opt_baseline.state_dict(),
@@ -229,11 +209,11 @@ class SGANTrainer(GANTrainer):
             "classifier_history": [dict(point) for point in self.classifier_history],
         }
 
-    def load_state_dict(self, state: dict) -> None:
-        """Continue a saved run; its labelled digits must be the ones this trainer chose (same data, same seed)."""
+    def _load_own_state(self, state: dict) -> None:
+        """Its labelled digits must be the ones this trainer chose (same data, same seed): checked first."""
         if not np.array_equal(torch.as_tensor(state["labelled_index"]).cpu().numpy(), self.labelled_index):
             raise ValueError("the checkpoint was trained with other labelled digits (another dataset or seed)")
-        load_weights(self.baseline, state["baseline"], self.config, "baseline")
+        load_weights(self.baseline, state["baseline"], "baseline", self._architecture())
         self.opt_d_supervised.load_state_dict(state["opt_d_supervised"])
         self.opt_baseline.load_state_dict(state["opt_baseline"])
         self.labelled_sampler.load_state_dict(state["labelled_sampler"])
@@ -241,7 +221,7 @@ class SGANTrainer(GANTrainer):
         self.baseline.dropout.generator.set_state(state["baseline_dropout_rng"].cpu())
         self.eval_every = int(state["eval_every"])
         self.classifier_history = [dict(point) for point in state["classifier_history"]]
-        super().load_state_dict(state)  # last: it remembers the loaded state as the good one
+        super()._load_own_state(state)
 
     # ------------------------------------------------------------------ internals
     def _classifier_step(self, net: SGANDiscriminator, opt: torch.optim.Optimizer, x: torch.Tensor,

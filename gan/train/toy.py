@@ -72,7 +72,7 @@ class ToyTrainer(TrainingLoop):
         self.snapshot_iterations: list[int] = []
         self.snapshots: list[torch.Tensor] = []  # (VIEW_FAKES, 2) float32 fakes of the fixed z each
         self.last_fake_logits = torch.empty(0)
-        self.latest_view: ToyView | None = None
+        self.latest_view = None  # a ToyView once the first picture is drawn
         self._view_taken = -math.inf
         self._pending_fake: torch.Tensor | None = None
         self._start_loop()
@@ -199,40 +199,17 @@ class ToyTrainer(TrainingLoop):
         return (-grad).numpy().astype(np.float32)
 
     # ------------------------------------------------------------------ checkpoint state
-    def state_dict(self) -> dict:
-        """Everything needed to resume this run; plain containers and tensors only (weights_only-safe)."""
-        return {
-            "kind": "toy",
-            "config": self.config.to_dict(),
-            "generator": self.G.state_dict(),
-            "discriminator": self.D.state_dict(),
-            "opt_g": self.opt_g.state_dict(),
-            "opt_d": self.opt_d.state_dict(),
-            "iteration": self.iteration,
-            "elapsed": self.elapsed,
-            "d_steps": self.d_steps,
-            "sampler": self.sampler.state_dict(),
-            "rng": self.rng.get_state(),
-            "history": self.history,
-            "metric_history": self.metric_history,
-            "events": self.events,
-        }
+    def _own_state(self) -> dict:
+        return {"sampler": self.sampler.state_dict(), "rng": self.rng.get_state(),
+                "metric_history": self.metric_history}
 
-    def load_state_dict(self, state: dict) -> None:
-        self.G.load_state_dict(state["generator"])
-        self.D.load_state_dict(state["discriminator"])
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
-        self.iteration = int(state["iteration"])
-        self.elapsed = float(state["elapsed"])
-        self.d_steps = int(state["d_steps"])
+    def _load_own_state(self, state: dict) -> None:
         self.sampler.load_state_dict(state["sampler"])
         self.rng.set_state(state["rng"])
-        self.history = {k: list(v) for k, v in state["history"].items()}
         self.metric_history = [dict(m) for m in state["metric_history"]]
-        self.events = [dict(e) for e in state["events"]]
-        self._reset_window()
-        self._remember_good_state()
+
+    def _architecture(self) -> str:
+        return f"the 2-D game's nets, z of {self.config.z_dim}"
 
     # ------------------------------------------------------------------ internals
     def _optimizer(self, net: nn.Module, lr: float) -> torch.optim.Optimizer:
