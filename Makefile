@@ -15,7 +15,7 @@ ifdef UPGRADE
 LOCK_FLAGS += --upgrade
 endif
 
-.PHONY: run test test-cluster lock browser bench pretrained classifier clean
+.PHONY: run test typecheck test-cluster lock browser bench pretrained classifier clean
 
 $(UV):
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,8 +41,12 @@ $(VENV)/.installed-cluster: requirements-cluster.lock | $(UV)
 run: $(VENV)/.installed
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
-test: $(VENV)/.installed-dev browser
+test: $(VENV)/.installed-dev browser typecheck
 	$(PY) -m pytest
+
+# mypy over the core and the app services (pyproject.toml's [tool.mypy]): every trainer keeps gan/train/protocol.py.
+typecheck: $(VENV)/.installed-dev
+	$(PY) -m mypy
 
 # The optional Ray backend against a Ray started on this machine (about a minute).
 test-cluster: $(VENV)/.installed-cluster

@@ -54,7 +54,7 @@ class TrainingGate:
     def position(self, ident: int | None) -> int | None:
         """1 for the next in line, 2 for the one after, ...; None when not waiting."""
         with self._cond:
-            return self._waiting.index(ident) + 1 if ident in self._waiting else None
+            return self._waiting.index(ident) + 1 if ident is not None and ident in self._waiting else None
 
     def report_remaining(self, seconds: float | None) -> None:
         """A holder's own estimate of how long it still needs its slot (None: it cannot tell)."""

@@ -21,11 +21,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import torch
-from torch import nn
 
 from arena.background import BackgroundRun
 from arena.runner import save_failure
-from gan.models import count_parameters
+from gan.models import NoiseGenerator, count_parameters
 from gan.quality import QualityScore, score_generator
 from gan.race import Contender, Race, VerdictRow, verdict
 from gan.train import Record
@@ -91,9 +90,9 @@ class RaceRunner(BackgroundRun):
     """
 
     def __init__(self, make_race: Callable[[], Race], *, gate=None,
-                 scorer: Callable[[nn.Module], QualityScore] | None = score_generator, quality_points: int = 10,
+                 scorer: Callable[[NoiseGenerator], QualityScore] | None = score_generator, quality_points: int = 10,
                  sample_interval: float = 1.0, idle_timeout: float = 120.0,
-                 on_end: Callable[[str, dict], str] | None = None):
+                 on_end: Callable[[int, dict], str] | None = None):
         super().__init__(gate=gate, idle_timeout=idle_timeout)
         self._make_race = make_race
         self._scorer = scorer
@@ -138,9 +137,15 @@ class RaceRunner(BackgroundRun):
     def _wind_up(self, end: dict[str, Any]) -> dict[str, Any]:
         return {"wall_elapsed": time.monotonic() - self._started if self._started else 0.0}
 
+    @property
+    def _built(self) -> Race:
+        """The race, in the methods the thread runs once it has built it."""
+        assert self.race is not None, "the thread builds the race first"
+        return self.race
+
     def _run(self) -> str:
         """Race until the end or a stop; return how it ended: 'finished' or 'stopped'."""
-        race = self.race
+        race = self._built
         next_score = 1
         last_sample = time.monotonic()
         while not race.finished():
@@ -159,7 +164,7 @@ class RaceRunner(BackgroundRun):
 
     def _end(self) -> None:
         """Final grids, a final score if the last one is stale, the verdict, and the saved runs."""
-        race = self.race
+        race = self._built
         self._publish_samples()
         if self._scored_at != self._iterations():
             self._score()
@@ -171,8 +176,9 @@ class RaceRunner(BackgroundRun):
             if trainer.iteration == 0:
                 continue
             state = trainer.state_dict()
-            if self._last_scores[side] is not None:
-                state["quality"] = asdict(self._last_scores[side])  # what the Latent Explorer shows about a run
+            score = self._last_scores[side]
+            if score is not None:
+                state["quality"] = asdict(score)  # what the Latent Explorer shows about a run
             try:
                 saved = str(self._on_end(side, state))
             except Exception as err:  # a full disk must not hide the race's own outcome
@@ -182,14 +188,15 @@ class RaceRunner(BackgroundRun):
                 self._snap.saved_to.append(saved)
 
     def _iterations(self) -> tuple[int, int]:
-        return tuple(t.iteration for t in self.race.trainers)
+        a, b = (t.iteration for t in self._built.trainers)
+        return a, b
 
     def _score(self) -> None:
         if self._scorer is None:
             return
-        race = self.race
+        race = self._built
         scores = [self._scorer(t.G) for t in race.trainers]
-        self._last_scores = scores
+        self._last_scores = [score for score in scores]
         self._scored_at = self._iterations()
         with self._lock:
             for side, score in enumerate(scores):
@@ -198,14 +205,14 @@ class RaceRunner(BackgroundRun):
                     {"iteration": trainer.iteration, "elapsed": trainer.elapsed, **asdict(score)})
 
     def _publish_headers(self) -> None:
-        race = self.race
+        race = self._built
         sides = [SideSnapshot(label=race.labels[s], arch=t.config.arch, params_g=count_parameters(t.G),
                               params_d=count_parameters(t.D))
                  for s, t in enumerate(race.trainers)]
         self._set(sides=sides, budget=race.budget.describe())
 
     def _publish(self, side: int, record: Record | None) -> None:
-        race = self.race
+        race = self._built
         trainer = race.trainers[side]
         progress = race.progress()
         with self._lock:
@@ -220,7 +227,7 @@ class RaceRunner(BackgroundRun):
             self._snap.progress = progress
 
     def _publish_samples(self) -> None:
-        samples = self.race.samples()  # both at the same moment of the race
+        samples = self._built.samples()  # both at the same moment of the race
         with self._lock:
             for side, images in enumerate(samples):
                 self._snap.sides[side].samples = images

@@ -164,10 +164,16 @@ class TrainingRunner(BackgroundRun):
         return iterations[:n], grids[:n]
 
     # ------------------------------------------------------------------ the thread
+    @property
+    def _built(self) -> Trainer:
+        """The trainer, in the methods the thread runs once it has built it."""
+        assert self.trainer is not None, "the thread builds the trainer first"
+        return self.trainer
+
     def _work(self) -> dict[str, Any]:
         self._set(status="starting")
-        self.trainer = self._make_trainer()
-        self._publish_samples(self.trainer.sample_fixed(), self.trainer.iteration)
+        self.trainer = trainer = self._make_trainer()
+        self._publish_samples(trainer.sample_fixed(), trainer.iteration)
         return self._train()
 
     def _failed(self, err: Exception) -> dict[str, Any]:
@@ -184,13 +190,15 @@ class TrainingRunner(BackgroundRun):
         if self.trainer is None or self.trainer.iteration == 0:
             return {}
         try:
-            return {"saved_to": str(self._on_end(self.checkpoint_state(status)))}
+            state = self.checkpoint_state(status)
+            assert state is not None  # the trainer exists: checked above
+            return {"saved_to": str(self._on_end(state))}
         except Exception as err:  # a full disk must not hide the run's own outcome
             return {"error": f"The run could not be saved: {save_failure(err)}"}
 
     def _train(self) -> dict[str, Any]:
         """Train until the budget is spent or the run is stopped; return the end state to publish."""
-        trainer = self.trainer
+        trainer = self._built
         records = trainer.run()
         while True:
             if not self._checkpoint_between_iterations():
@@ -203,7 +211,7 @@ class TrainingRunner(BackgroundRun):
             self._autosave_if_due()
 
     def _autosave_if_due(self) -> None:
-        trainer = self.trainer
+        trainer = self._built
         if self._autosave is None or trainer.elapsed - self._autosaved_at < self._autosave_s:
             return
         self._autosaved_at = trainer.elapsed
@@ -228,7 +236,7 @@ class TrainingRunner(BackgroundRun):
         return True
 
     def _apply_commands(self) -> None:
-        trainer = self.trainer
+        trainer = self._built
         while True:
             try:
                 name, arg = self._commands.get_nowait()
@@ -246,7 +254,7 @@ class TrainingRunner(BackgroundRun):
                       events=list(trainer.events))
 
     def _single_step(self, kind: str) -> None:
-        trainer = self.trainer
+        trainer = self._built
         measured = None
         if kind == "iteration":
             trainer.iteration_step()
@@ -263,7 +271,7 @@ class TrainingRunner(BackgroundRun):
                              **(measured or {})})
 
     def _publish(self, record: Record) -> None:
-        trainer = self.trainer
+        trainer = self._built
         metrics = record.metrics()
         quality = None
         if self._scorer and (record.iteration // self._score_every > self._last_scored // self._score_every
@@ -299,7 +307,7 @@ class TrainingRunner(BackgroundRun):
         return (i1 - i0) / (t1 - t0) if t1 > t0 else record.its_per_sec
 
     def _publish_samples(self, samples: torch.Tensor, iteration: int) -> None:
-        trainer = self.trainer
+        trainer = self._built
         self._set(samples=samples, sample_iteration=iteration, snapshot_count=len(trainer.snapshots),
                   lr_g=trainer.lr_g, lr_d=trainer.lr_d, d_steps=trainer.d_steps, g_loss=trainer.config.g_loss,
                   iteration=trainer.iteration,

@@ -59,7 +59,11 @@ PRELOAD = ["torch", "torch._dynamo", "gan.train", "gan.train.build", "gan.qualit
 
 
 # ---------------------------------------------------------------------------------------------- the process
-def worker_context(preload: list[str] | None = None) -> multiprocessing.context.BaseContext:
+# The start methods a worker may use (typeshed knows Process only on the concrete contexts).
+WorkerContext = multiprocessing.context.ForkServerContext | multiprocessing.context.SpawnContext
+
+
+def worker_context(preload: list[str] | None = None) -> WorkerContext:
     """The start method for workers: forkserver (PyTorch imported once, then forked) where it exists, else spawn.
 
     Never plain fork: the server has threads (and maybe CUDA) that a forked child would inherit half-locked.
@@ -71,11 +75,11 @@ def worker_context(preload: list[str] | None = None) -> multiprocessing.context.
     return multiprocessing.get_context("spawn")
 
 
-_CONTEXT: multiprocessing.context.BaseContext | None = None
+_CONTEXT: WorkerContext | None = None
 _CONTEXT_LOCK = threading.Lock()
 
 
-def context() -> multiprocessing.context.BaseContext:
+def context() -> WorkerContext:
     global _CONTEXT
     with _CONTEXT_LOCK:
         if _CONTEXT is None:
@@ -195,6 +199,8 @@ class LocalWorker:
 class Job:
     """What a worker runs: `build()` (in the child) returns a runner; `feed` and `mirror` carry its state across."""
 
+    runs_dir: str  # where a job that saves reserves its run folders (the subclasses that save declare it)
+
     _folders: tuple[Path, ...] | list[Path] = ()  # run folders reserved by reserve()
 
     def build(self):
@@ -213,7 +219,7 @@ class Job:
             self._folders = [new_run_dir(self.runs_dir, label) for label in self.run_labels()]
         return list(self._folders)
 
-    def feed(self, runner) -> RunFeed:
+    def feed(self, runner) -> RunFeed | RaceFeed:
         return RunFeed(runner)
 
     def check(self, limits: ServerLimits) -> Cost | None:
@@ -318,7 +324,7 @@ class RaceJob(Job):
 class RunFeed:
     """Child side of a TrainingRunner: what changed since the last poll."""
 
-    def __init__(self, runner):
+    def __init__(self, runner) -> None:
         self.runner = runner
         self.records_sent = 0
         self.sample_iteration = None
@@ -375,6 +381,18 @@ class Mirror:
         with self.lock:
             for key, value in changes.items():
                 setattr(self.snap, key, value)
+
+    def merge(self, news: dict[str, Any]) -> None:
+        """Take in the worker's news (what its feed sent)."""
+        raise NotImplementedError
+
+    def snapshot(self, since: int = 0) -> Any:
+        """A consistent copy of the run, records from index `since` on."""
+        raise NotImplementedError
+
+    def timeline(self) -> tuple[list[int], list[Any]]:
+        """(iterations, grids) of the fixed-noise snapshots, oldest first."""
+        raise NotImplementedError
 
 
 def thin_records(records: list, limit: int = MAX_KEPT_RECORDS, newest: int = NEWEST_KEPT) -> None:
@@ -508,7 +526,7 @@ class WorkerRunner(BackgroundRun):
         self._commands = _Commands()
         self._stop_reason: str | None = None
         self._backend = backend or LocalWorker
-        self.worker = None  # a LocalWorker (or a cluster backend's worker) once the slot is granted
+        self.worker: Any = None  # a LocalWorker (or a cluster backend's worker) once the slot is granted
         self._slot_since = math.inf  # when the slot was granted
         self._lost: str | None = None  # set when the worker vanished or hung: how
 

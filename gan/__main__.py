@@ -38,7 +38,7 @@ from gan.fileio import DiskFull, write_bytes_atomic
 from gan.imaging import grid_image, png_bytes
 from gan.presets.train import LESSONS, lesson
 from gan.runs import save_run
-from gan.train import GANTrainer, Record, TrainingDiverged
+from gan.train import Record, Trainer, TrainingDiverged
 from gan.train.build import build_trainer, live_grid_columns, trainer_from_checkpoint
 
 CHOICES = {"arch": ARCHS, "dataset": DATASETS, "g_loss": G_LOSSES, "device": DEVICES, "precision": PRECISIONS}
@@ -157,13 +157,13 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _new_trainer(args: argparse.Namespace, out: Path) -> GANTrainer:
+def _new_trainer(args: argparse.Namespace, out: Path) -> Trainer:
     config = config_from_args(args)
     _prepare_out(out)
     return build_trainer(config)
 
 
-def _resumed_trainer(args: argparse.Namespace, out: Path) -> GANTrainer:
+def _resumed_trainer(args: argparse.Namespace, out: Path) -> Trainer:
     """The trainer of the run saved in --resume, with a new budget; any other changed setting is refused."""
     state = load_checkpoint(args.resume)
     saved: Config = state["config"]
@@ -197,7 +197,7 @@ def _prepare_out(out: Path) -> None:
         raise UsageError(f"--out {out}: {err.strerror or err}") from None
 
 
-def _progress_bar(trainer: GANTrainer, disabled: bool):
+def _progress_bar(trainer: Trainer, disabled: bool):
     from tqdm import tqdm
 
     budget = trainer.iteration_budget()
@@ -205,7 +205,7 @@ def _progress_bar(trainer: GANTrainer, disabled: bool):
     return tqdm(total=total, initial=trainer.iteration, unit="it", disable=disabled, dynamic_ncols=True)
 
 
-def _report(bar, trainer: GANTrainer, record: Record) -> None:
+def _report(bar, trainer: Trainer, record: Record) -> None:
     bar.update(record.iteration - bar.n)
     bar.set_postfix_str(f"D {record.d_loss:.3f} G {record.g_loss:.3f} acc real {record.d_acc_real:.0%} "
                         f"fake {record.d_acc_fake:.0%}", refresh=False)

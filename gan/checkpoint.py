@@ -19,7 +19,7 @@ from torch import nn
 
 from gan.config import NOISE_ARCHS, Config, ConfigError
 from gan.fileio import write_bytes_atomic
-from gan.models import build_generator
+from gan.models import NoiseGenerator, build_generator
 
 FORMAT = "gan-arena-checkpoint"
 VERSION = 1
@@ -208,7 +208,7 @@ def _shown(value) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------- the generator
-def generator_from_checkpoint(state: dict, device: str | torch.device = "cpu") -> nn.Module:
+def generator_from_checkpoint(state: dict, device: str | torch.device = "cpu") -> NoiseGenerator:
     """Rebuild the checkpoint's generator in eval mode, in float32 (bundled ones may be stored in half)."""
     cfg: Config = state["config"]
     if cfg.arch not in NOISE_ARCHS:

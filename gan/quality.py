@@ -34,6 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gan.data import load_images, to_training_tensor
+from gan.models.common import NoiseGenerator
 
 CLASSIFIER_PATH = Path(__file__).resolve().parent.parent / "assets" / "digit_classifier.pt"
 NUM_CLASSES = 10
@@ -252,7 +253,7 @@ SCORE_SAMPLES = 500  # samples scored per live quality point: enough for a stabl
 
 
 @torch.inference_mode()
-def score_generator(G: nn.Module, n: int = SCORE_SAMPLES, seed: int = 0) -> QualityScore:
+def score_generator(G: NoiseGenerator, n: int = SCORE_SAMPLES, seed: int = 0) -> QualityScore:
     """Score `n` eval-mode samples of G from a fixed noise batch (the same `seed` gives comparable points)."""
     device = next(G.parameters()).device
     inputs = [t.to(device) for t in G.sample_inputs(n, torch.Generator().manual_seed(seed))]
@@ -265,7 +266,7 @@ def score_generator(G: nn.Module, n: int = SCORE_SAMPLES, seed: int = 0) -> Qual
 
 
 @torch.inference_mode()
-def conditional_accuracy(G: nn.Module, n: int = SCORE_SAMPLES, seed: int = 0) -> float:
+def conditional_accuracy(G: NoiseGenerator, n: int = SCORE_SAMPLES, seed: int = 0) -> float:
     """For a conditional G: the fraction of `n` samples the classifier reads as the digit G was asked for."""
     device = next(G.parameters()).device
     z, labels = (t.to(device) for t in G.sample_inputs(n, torch.Generator().manual_seed(seed)))

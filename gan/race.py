@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from gan.config import Config, ConfigError
-from gan.models import build_discriminator, build_generator, count_parameters
+from gan.models import NoiseGenerator, build_discriminator, build_generator, count_parameters
 from gan.quality import QualityScore
 from gan.train import GANTrainer, Record, TrainingDiverged
 
@@ -171,7 +171,7 @@ class Race:
 
 
 @torch.inference_mode()
-def same_noise_samples(G: torch.nn.Module, n: int = 64, seed: int = 0) -> torch.Tensor:
+def same_noise_samples(G: NoiseGenerator, n: int = 64, seed: int = 0) -> torch.Tensor:
     """n eval-mode samples of G from the noise `seed` names: two generators of one latent size get the same z.
 
     Returns (n, 1, 28, 28) float32 in [-1, 1] on the CPU.
@@ -242,7 +242,8 @@ class VerdictRow:
         return int(b < a) if self.better == "lower" else int(b > a)
 
     def formatted(self) -> tuple[str, str]:
-        return tuple("—" if v is None else self.fmt.format(v) for v in self.values)
+        a, b = ("—" if v is None else self.fmt.format(v) for v in self.values)
+        return a, b
 
 
 def verdict(a: Contender, b: Contender) -> list[VerdictRow]:

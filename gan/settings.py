@@ -61,6 +61,7 @@ class Setting:
 
     def describe_range(self) -> str:
         left, right = ("(" if self.low_open else "["), (")" if self.high_open else "]")
+        assert self.low is not None and self.high is not None  # a range: setting() asks for both bounds
         return f"{left}{_fmt(self.low)}, {_fmt(self.high)}{right}"
 
 

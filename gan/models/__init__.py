@@ -8,13 +8,13 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 from gan.config import Config
 from gan.models.cgan import CGANDiscriminator, CGANGenerator
-from gan.models.common import IMAGE_SHAPE, count_parameters
+from gan.models.common import IMAGE_SHAPE, NoiseGenerator, count_parameters
 from gan.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from gan.models.mlp import MLPDiscriminator, MLPGenerator
 from gan.models.sgan import SGANDiscriminator
 
 
-def build_generator(cfg: Config) -> nn.Module:
+def build_generator(cfg: Config) -> NoiseGenerator:
     if cfg.arch == "mlp":
         return MLPGenerator(cfg.latent_dim, cfg.g_width, cfg.leaky_slope, cfg.bn_momentum)
     if cfg.arch in ("dcgan", "sgan"):  # the semi-supervised GAN keeps the ch. 4 generator
@@ -51,6 +51,6 @@ def with_spectral_norm(D: nn.Module) -> nn.Module:
     return D
 
 
-__all__ = ["IMAGE_SHAPE", "build_generator", "build_discriminator", "count_parameters", "with_spectral_norm",
+__all__ = ["IMAGE_SHAPE", "NoiseGenerator", "build_generator", "build_discriminator", "count_parameters", "with_spectral_norm",
            "MLPGenerator", "MLPDiscriminator", "DCGANGenerator", "DCGANDiscriminator",
            "CGANGenerator", "CGANDiscriminator", "SGANDiscriminator"]

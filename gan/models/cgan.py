@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gan.models.common import IMAGE_SHAPE, N_PIXELS, keras_init
+from gan.models.common import IMAGE_SHAPE, N_PIXELS, NoiseGenerator, keras_init
 from gan.models.dcgan import DCGANGenerator
 
 N_CLASSES = 10
@@ -21,7 +21,7 @@ def _keras_embedding_init(embedding: nn.Embedding) -> None:
     nn.init.uniform_(embedding.weight, -0.05, 0.05)  # Keras' Embedding default
 
 
-class CGANGenerator(nn.Module):
+class CGANGenerator(NoiseGenerator):
     """(z (B, latent_dim), labels (B,) int64) -> image (B, 1, 28, 28) in [-1, 1]."""
 
     def __init__(self, latent_dim: int = 100, width: int = 256, slope: float = 0.01, bn_momentum: float = 0.1):

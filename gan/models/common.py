@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 IMAGE_SHAPE = (1, 28, 28)
 N_PIXELS = 28 * 28
+
+
+class NoiseGenerator(nn.Module):
+    """What the trainers, the explorer and sampling call on every generator that draws from noise: its inputs."""
+
+    latent_dim: int
+
+    def sample_inputs(self, n: int, generator: torch.Generator | None = None,
+                      device: torch.device | str = "cpu") -> tuple[torch.Tensor, ...]:
+        """The generator's inputs for n samples: (z,) or, for a conditional G, (z, labels)."""
+        raise NotImplementedError
 
 
 def keras_init(module: nn.Module) -> None:

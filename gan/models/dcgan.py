@@ -9,10 +9,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gan.models.common import IMAGE_SHAPE, keras_init
+from gan.models.common import IMAGE_SHAPE, NoiseGenerator, keras_init
 
 
-class DCGANGenerator(nn.Module):
+class DCGANGenerator(NoiseGenerator):
     """z (B, latent_dim) -> image (B, 1, 28, 28) in [-1, 1].
 
     Dense -> 7x7x256 -> ConvT 128 s2 (14x14) -> BN -> LReLU -> ConvT 64 s1 (14x14) -> BN -> LReLU

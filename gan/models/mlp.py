@@ -5,10 +5,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gan.models.common import IMAGE_SHAPE, N_PIXELS, keras_init
+from gan.models.common import IMAGE_SHAPE, N_PIXELS, NoiseGenerator, keras_init
 
 
-class MLPGenerator(nn.Module):
+class MLPGenerator(NoiseGenerator):
     """z (B, latent_dim) -> image (B, 1, 28, 28) in [-1, 1].
 
     Seed 001: Dense 256 -> LeakyReLU(0.2) -> BatchNorm(momentum 0.8), then 512 and 1024 alike, then Dense 784 + tanh.

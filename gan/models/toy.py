@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 from torch import nn
@@ -11,8 +13,12 @@ from gan.toy import ToyConfig
 MESH_SIZE = 15  # z grid lines per axis for the manifold (a 1-D z: MESH_SIZE * 8 points along the curve)
 
 
+ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2),
+                                                  "tanh": nn.Tanh, "elu": nn.ELU}
+
+
 def _activation(name: str) -> nn.Module:
-    return {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2), "tanh": nn.Tanh, "elu": nn.ELU}[name]()
+    return ACTIVATIONS[name]()
 
 
 def mlp(in_dim: int, out_dim: int, layers: int, width: int, activation: str) -> nn.Sequential:

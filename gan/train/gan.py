@@ -37,7 +37,8 @@ from gan.data import IndexSampler, load_images, split_fraction, to_training_tens
 from gan.device import autocast, choose_precision, resolve_device
 from gan.losses import (d_objective, discriminator_accuracy, g_objective, gradient_penalty,
                         wgan_gradient_penalty)
-from gan.models import build_discriminator, build_generator
+from gan.models import NoiseGenerator, build_discriminator, build_generator
+from gan.models.cgan import CGANGenerator
 
 from gan.train.loop import METRICS, Record, TrainingLoop
 
@@ -52,6 +53,10 @@ Batch = tuple[torch.Tensor, tuple[torch.Tensor, ...]]  # (index of the real digi
 
 class GANTrainer(TrainingLoop):
     """Owns one run: the two networks, their optimisers, the data on the device, and the run's history."""
+
+    G: NoiseGenerator
+    G_ema: AveragedModel | None
+    real_labels: torch.Tensor | None
 
     def __init__(self, config: Config, images: np.ndarray | None = None, device: torch.device | str | None = None,
                  labels: np.ndarray | None = None):
@@ -124,7 +129,9 @@ class GANTrainer(TrainingLoop):
         self._use_fast_layout()
         self.opt_g = self._adam(self.G, config.lr_g)
         self.opt_d = self._adam(self.D, config.lr_d)
-        self.G_ema = self._average(self.G, config.g_ema)
+        # The moving average of G's weights and BatchNorm statistics, None when g_ema is 0
+        self._ema_update = WarmingUpEMA(config.g_ema)
+        self.G_ema = AveragedModel(self.G, multi_avg_fn=self._ema_update, use_buffers=True) if config.g_ema else None
 
     @classmethod
     def from_checkpoint(cls, state: dict, images: np.ndarray | None = None,
@@ -165,7 +172,9 @@ class GANTrainer(TrainingLoop):
         if pending is None or batch is not None:
             index, z = batch or (None, self.G.sample_inputs(cfg.batch_size, self.rng, self.device))
             with self._autocast:
-                pending = (self.G(*z), z[1:]) + ((self.real[index], self._condition(index)) if batch else (None, ()))
+                fake = self.G(*z)
+            pending = (fake, z[1:], self.real[index], self._condition(index)) if index is not None \
+                else (fake, z[1:], None, ())
         fake, fake_condition, x, real_condition = pending
         self.D.requires_grad_(False)
         try:
@@ -185,7 +194,7 @@ class GANTrainer(TrainingLoop):
         finally:
             self.D.requires_grad_(True)
         if self.G_ema is not None:
-            self.G_ema.multi_avg_fn.update(self.G_ema, self.G)
+            self._ema_update.update(self.G_ema, self.G)
         self.last_fake_logits = d_fake.detach()
         self._g_sum += loss.detach()
         self._g_count += 1
@@ -280,7 +289,7 @@ class GANTrainer(TrainingLoop):
         """The same moving average, data order, noise stream and fixed noise."""
         if self.G_ema is not None:
             load_weights(self.G_ema, state["generator_ema"], "averaged generator", self._architecture())
-            self.G_ema.multi_avg_fn.resume(self.G_ema)
+            self._ema_update.resume(self.G_ema)
         self.pretrained = bool(state["pretrained"])
         self.sampler.load_state_dict(state["sampler"])  # restores data_rng (older checkpoints: a copy of rng)
         self.rng.set_state(state["rng"].cpu())
@@ -318,20 +327,13 @@ class GANTrainer(TrainingLoop):
         fused = self.device.type in ("cpu", "cuda")
         return torch.optim.Adam(net.parameters(), lr=lr, betas=(cfg.beta1, cfg.beta2), fused=fused)
 
-    @staticmethod
-    def _average(G: torch.nn.Module, decay: float) -> AveragedModel | None:
-        """An exponential moving average of G's weights and BatchNorm statistics, or None when `decay` is 0."""
-        if not decay:
-            return None
-        return AveragedModel(G, multi_avg_fn=WarmingUpEMA(decay), use_buffers=True)
-
     def _condition(self, index: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """What D is told besides the image: the real digits' labels for a conditional GAN, nothing otherwise."""
-        return (self.real_labels[index],) if self.conditional else ()
+        return (self.real_labels[index],) if self.real_labels is not None else ()
 
     def _fixed_inputs(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, ...]:
         """The fixed noise batch; a conditional G gets one row per digit, so the live grid reads 0 to 9."""
-        if self.conditional:
+        if isinstance(self.G, CGANGenerator):
             return self.G.grid_inputs(max(1, n // 10), generator)
         return self.G.sample_inputs(n, generator)
 
@@ -438,7 +440,8 @@ class WarmingUpEMA:
         return min(decay, (1 + update) / (10 + update))
 
     @torch.no_grad()
-    def __call__(self, averaged: list[torch.Tensor], current: list[torch.Tensor], _n_averaged: torch.Tensor) -> None:
+    def __call__(self, averaged: tuple[torch.Tensor, ...] | list[torch.Tensor],
+                 current: tuple[torch.Tensor, ...] | list[torch.Tensor], _n_averaged: torch.Tensor | int) -> None:
         weight = 1 - self.decay_at(self.updates - 1, self.decay)  # the first call was a copy
         for mean, value in zip(averaged, current):
             if mean.is_floating_point():

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 import torch
 
+from gan.device import PrecisionChoice
 from gan.train.loop import Record
 
 
@@ -35,14 +36,20 @@ class Trainer(Protocol):
     snapshots: list[torch.Tensor]  # the fixed noise's samples, oldest first (thinned when long)
     snapshot_iterations: list[int]
     last_fake_logits: torch.Tensor  # D's logits on the last G step's fakes
-    G: torch.nn.Module  # the generator (the CycleGAN's A -> B translator)
-    D: torch.nn.Module  # the discriminator (the CycleGAN's judge of B)
+    precision: PrecisionChoice  # what the forward passes run in, and why
 
     # optional capabilities: None where the trainer has none
-    live_samples: torch.Tensor | None
-    classifier_history: list[dict] | None
-    latest_view: Any | None
+    @property
+    def live_samples(self) -> torch.Tensor | None: ...
+    @property
+    def classifier_history(self) -> list[dict] | None: ...
+    @property
+    def latest_view(self) -> Any | None: ...
 
+    @property
+    def G(self) -> torch.nn.Module: ...  # the generator (the CycleGAN's A -> B translator)
+    @property
+    def D(self) -> torch.nn.Module: ...  # the discriminator (the CycleGAN's judge of B)
     @property
     def lr_g(self) -> float: ...
     @property

@@ -67,6 +67,9 @@ class SGANTrainer(GANTrainer):
     """
 
     game_data = "unlabelled set"
+    D: SGANDiscriminator
+    baseline: SGANDiscriminator
+    classifier_history: list[dict]
 
     def __init__(self, config: Config, images: np.ndarray | None = None, labels: np.ndarray | None = None,
                  device: torch.device | str | None = None, n_labelled: int = N_LABELLED,
@@ -115,16 +118,17 @@ class SGANTrainer(GANTrainer):
         # separate moments); the baseline gets the same optimiser as the SGAN's supervised step.
         self.opt_d_supervised = self._adam(self.D, cfg.lr_d)
         self.opt_baseline = self._adam(self.baseline, cfg.lr_d)
-        self.D.dropout.generator = torch.Generator(device=self.device).manual_seed(cfg.seed + 2)
-        self.baseline.dropout.generator = torch.Generator(device=self.device).manual_seed(cfg.seed + 3)
+        self.dropout_rng = torch.Generator(device=self.device).manual_seed(cfg.seed + 2)
+        self.baseline_dropout_rng = torch.Generator(device=self.device).manual_seed(cfg.seed + 3)
+        self.D.dropout.generator, self.baseline.dropout.generator = self.dropout_rng, self.baseline_dropout_rng
 
     def _start_loop(self) -> None:
         self.evaluate()  # both start from the same weights: the same chance-level accuracy
         super()._start_loop()
 
     @classmethod
-    def from_checkpoint(cls, state: dict, images: np.ndarray | None = None, labels: np.ndarray | None = None,
-                        device: torch.device | str | None = None, **budget) -> SGANTrainer:
+    def from_checkpoint(cls, state: dict, images: np.ndarray | None = None, device: torch.device | str | None = None,
+                        *, labels: np.ndarray | None = None, **budget) -> SGANTrainer:
         """Resume a checkpoint's run; `budget` may change only how long it runs and how often it reports."""
         config = cls._resumed_config(state, budget)
         trainer = cls(config, images=images, labels=labels, device=device, n_labelled=len(state["labelled_index"]),
@@ -203,8 +207,8 @@ class SGANTrainer(GANTrainer):
             "opt_baseline": self.opt_baseline.state_dict(),
             "labelled_index": torch.from_numpy(self.labelled_index.copy()),
             "labelled_sampler": self.labelled_sampler.state_dict(),
-            "dropout_rng": self.D.dropout.generator.get_state(),
-            "baseline_dropout_rng": self.baseline.dropout.generator.get_state(),
+            "dropout_rng": self.dropout_rng.get_state(),
+            "baseline_dropout_rng": self.baseline_dropout_rng.get_state(),
             "eval_every": self.eval_every,
             "classifier_history": [dict(point) for point in self.classifier_history],
         }
@@ -217,8 +221,8 @@ class SGANTrainer(GANTrainer):
         self.opt_d_supervised.load_state_dict(state["opt_d_supervised"])
         self.opt_baseline.load_state_dict(state["opt_baseline"])
         self.labelled_sampler.load_state_dict(state["labelled_sampler"])
-        self.D.dropout.generator.set_state(state["dropout_rng"].cpu())
-        self.baseline.dropout.generator.set_state(state["baseline_dropout_rng"].cpu())
+        self.dropout_rng.set_state(state["dropout_rng"].cpu())
+        self.baseline_dropout_rng.set_state(state["baseline_dropout_rng"].cpu())
         self.eval_every = int(state["eval_every"])
         self.classifier_history = [dict(point) for point in state["classifier_history"]]
         super()._load_own_state(state)

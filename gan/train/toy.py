@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from gan.data import IndexSampler
+from gan.device import PrecisionChoice
 from gan.losses import (discriminator_accuracy, discriminator_loss, generator_loss, gradient_penalty,
                         least_squares_discriminator_loss)
 from gan.models import with_spectral_norm
@@ -33,9 +34,12 @@ class ToyTrainer(TrainingLoop):
     images) and draws the live picture.
     """
 
+    G: ToyGenerator
+
     def __init__(self, config: ToyConfig):
         self.config = config.validate()
         self.device = torch.device("cpu")  # nets of a few thousand weights: a GPU would only add launch latency
+        self.precision = PrecisionChoice("fp32", "fp32: the 2-D game's nets are too small for bf16 to pay")
         data_rng = torch.Generator().manual_seed(config.seed)
         self.real = toy_points(config.dataset, config.n_real, config.noise, data_rng, config.points)
         reference = toy_points(config.dataset, REFERENCE_POINTS, config.noise, data_rng, config.points).numpy()
