@@ -1,7 +1,8 @@
 """GAN Arena: `streamlit run app.py`. Navigation, the shared sidebar, and the tab's heartbeat.
 
 Only light modules are imported here: Home draws at once on a fresh server, while ui.engine imports PyTorch and
-the core in the background; a page that trains waits for that under a spinner.
+the core in the background; a page that trains waits for that under a spinner. The Latent Explorer trains nothing:
+it draws its bundled preview at once and imports what it needs itself.
 """
 
 import logging
@@ -21,16 +22,19 @@ def main() -> None:
     # A bundled favicon: a Material icon as page_icon is drawn from a font server on the internet (offline classrooms).
     st.set_page_config(page_title="GAN Arena", page_icon=FAVICON, layout="wide")
     home = st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True)
+    explorer = st.Page("app_pages/explorer.py", title="Latent Explorer", icon=":material/explore:",
+                       url_path="explorer")
     pages = [
         home,
         st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
-        st.Page("app_pages/explorer.py", title="Latent Explorer", icon=":material/explore:", url_path="explorer"),
+        explorer,
         st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:", url_path="compare"),
         st.Page("app_pages/playground.py", title="2-D Playground", icon=":material/scatter_plot:",
                 url_path="playground"),
     ]
     page = st.navigation(pages)
-    if page.url_path != home.url_path and not ENGINE.ready():
+    trains = page.url_path not in (home.url_path, explorer.url_path)  # the others train: they need the engine
+    if trains and not ENGINE.ready():
         # Before the sidebar: once warm, it draws the device badge directly, and no polling fragment can rerun the
         # page while its widgets are first drawn (that rerun reset the Train page's number inputs to 0).
         with st.spinner("Starting the training engine (PyTorch, the models, the digit classifier)…"):
@@ -44,7 +48,7 @@ def main() -> None:
         st.error("Something went wrong on this page. Reload it to carry on; the details are in the server's log "
                  "for the teacher.", icon=":material/error:")
     finally:
-        ENGINE.start()  # after Home has drawn: warming up never delays the first paint
+        ENGINE.start()  # after Home (or the Explorer) has drawn: warming up never delays the first paint
 
 
 @st.fragment(run_every=HEARTBEAT_S)

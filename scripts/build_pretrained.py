@@ -10,11 +10,15 @@ line also gives G's own FID beside its average's.
 
 On a 2-core CPU the whole build takes about twenty minutes (assets/README.md has each file's figures). The same seed
 on the same kind of CPU gives the same files.
+
+Then it writes the Latent Explorer's previews of every bundled generator (`ui.explorer.write_previews`: the picture a
+new tab opens on, drawn before PyTorch has loaded); `--previews-only` writes just those, from the files there are.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from dataclasses import asdict
@@ -106,9 +110,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--device", default="cpu", help="torch device to train on (default cpu)")
     parser.add_argument("--iterations", type=int, help="override the iteration budget (for a quick try)")
     parser.add_argument("--seconds", type=float, help="override the time budget, in seconds")
+    parser.add_argument("--previews-only", action="store_true",
+                        help="train nothing: write the Latent Explorer's previews of the bundled generators there are")
     args = parser.parse_args(argv)
-    for arch in args.arch or tuple(PLANS):
-        build(arch, args.device, args.iterations, args.seconds)
+    if not args.previews_only:
+        for arch in args.arch or tuple(PLANS):
+            build(arch, args.device, args.iterations, args.seconds)
+    write_previews_of(OUT_DIR)
+
+
+def write_previews_of(directory: Path) -> None:
+    """The previews of every bundled generator (a rebuilt one's old preview would no longer match its checkpoint)."""
+    from ui.explorer import write_previews  # Streamlit's caches; its runtime is not needed
+
+    manifest = write_previews(directory)
+    for name, entry in json.loads(manifest.read_text(encoding="utf-8")).items():
+        print(f"{name}: {entry['image']} and {entry['strip']} ({entry['strip_caption']})", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,19 +1,27 @@
-"""The Latent Explorer's widgets and caches: endpoints, direction sliders, the walk's GIF (the generator comes from
-ui.generator_picker).
+"""The Latent Explorer's widgets and caches: endpoints, direction sliders, the walk's picture and GIF (the generator
+comes from ui.generator_picker), and the bundled previews of the picture a new tab opens on.
 
 Every function here draws widgets and returns plain values (or a loaded generator); the maths is in gan/latent.py.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
 import streamlit as st
 import torch
 from torch import nn
 
-from gan.imaging import gif_bytes, grid_array, grid_image
-from gan.latent import (LatentDirections, generate, interpolate, interpolate_latents, label_embeddings, latent,
+from gan.fileio import write_bytes_atomic
+from gan.imaging import gif_bytes, grid_array, grid_image, png_bytes
+from gan.latent import (MODES, PRETRAINED_DIR, Frame, LatentDirections, bundled_generators, explore, generate,
+                        interpolate, interpolate_latents, is_conditional, label_embeddings, latent, load_generator,
                         principal_directions)
 from gan.quality import RECOGNISABLE_CONFIDENCE, classify
+from ui.explorer_preview import PREVIEWS
 from ui.generator_picker import LoadedGenerator
 from ui.keys import Explorer
 
@@ -24,7 +32,14 @@ GRID_COLUMNS = 4
 SLIDER_RANGE = 3.0  # direction sliders span +-3 standard deviations
 DIRECTION_SAMPLES = 5000  # random z behind the PCA
 DIGITS = tuple(range(10))
+# What a new tab opens on (the widgets' defaults, and the bundled previews drawn before PyTorch has loaded)
 DEFAULT_DIGITS = (3, 8)  # a conditional G's first morph
+DEFAULT_SEEDS = (1, 2)  # A and B: a conditional G's, and an unconditional one's where first_walk finds no morph
+DEFAULT_T = 0.5
+DEFAULT_MODE = MODES[0]  # slerp
+DEFAULT_FRAMES = 10
+IMAGE_SCALE = 8  # 28 px -> 224 px, nearest neighbour
+STRIP_SCALE = 3
 # The walk's end points and position live in the address bar too (Streamlit keeps it in step): copying it shares
 # the walk on screen.
 LINKED = "query-params"
@@ -123,10 +138,10 @@ def first_walk(key: str, _G: nn.Module, candidates: int = 32) -> tuple[int, int]
         walk, walk_confidence = classify(generate(_G, torch.stack([quarter, three_quarters])))
         if walk.tolist() == [labels[0], labels[b]] and bool((walk_confidence >= RECOGNISABLE_CONFIDENCE).all()):
             return 1, seeds[b]
-    return 1, 2
+    return DEFAULT_SEEDS
 
 
-def endpoint_inputs(first: tuple[int, int] = (1, 2)) -> tuple[int, int]:
+def endpoint_inputs(first: tuple[int, int] = DEFAULT_SEEDS) -> tuple[int, int]:
     """Seeds of A and B (z ~ N(0, I) drawn from each seed); `first`: where a new tab's walk starts."""
     _default(Explorer.SEED_A, first[0])
     _default(Explorer.SEED_B, first[1])
@@ -141,8 +156,8 @@ def conditional_endpoint_inputs() -> tuple[int, int, tuple[int, int]]:
     _default(Explorer.DIGIT_A, DEFAULT_DIGITS[0])
     _default(Explorer.DIGIT_B, DEFAULT_DIGITS[1])
     _default(Explorer.SAME_Z, True)
-    _default(Explorer.SEED_A, 1)
-    _default(Explorer.SEED_B, 2)
+    _default(Explorer.SEED_A, DEFAULT_SEEDS[0])
+    _default(Explorer.SEED_B, DEFAULT_SEEDS[1])
     left, right = st.columns(2)
     digit_a = left.selectbox("A: digit", DIGITS, key=Explorer.DIGIT_A, bind=LINKED)
     digit_b = right.selectbox("B: digit", DIGITS, key=Explorer.DIGIT_B, bind=LINKED)
@@ -210,3 +225,76 @@ def walk_gif(G: nn.Module, seed_a: int, seed_b: int, mode: str, offset: torch.Te
     """The walk A -> B as a looping GIF (built only when the download button is pressed)."""
     images = interpolate(G, latent(G, seed_a), latent(G, seed_b), frames, mode, offset, digits)
     return gif_bytes([grid_image(image.unsqueeze(0), scale=6) for image in images], duration_ms=80)
+
+
+# ------------------------------------------------------------------------------------------ the picture
+@dataclass(frozen=True)
+class Picture:
+    """What the page shows of a walk: G(z) at t and the strip, as PNG bytes (which st.image serves unchanged, so a
+    bundled preview of the same picture has the same URL and pixels), with their captions."""
+
+    frame: Frame
+    image: bytes
+    image_caption: str
+    strip: bytes
+    strip_caption: str
+
+
+def walk_picture(G: nn.Module, seed_a: int, seed_b: int, t: float, frames: int, mode: str,
+                 offset: torch.Tensor | None = None, digits: tuple[int, int] | None = None) -> Picture:
+    """The walk from seed A to seed B (for a conditional G, from digit A to digit B) at t, rendered for the page."""
+    frame = explore(G, latent(G, seed_a), latent(G, seed_b), t, frames, mode, offset, digits)
+    walk = (f"from A (seed {seed_a}) to B (seed {seed_b})" if digits is None else
+            f"from A (seed {seed_a}, digit {digits[0]}) to B (seed {seed_b}, digit {digits[1]})")
+    return Picture(
+        frame=frame,
+        image=png_bytes(grid_image(frame.image, scale=IMAGE_SCALE)),
+        image_caption=(f"G(z) at t = {t:.2f}, |z| = {frame.z.norm():.2f}"
+                       + ("" if digits is None else f", label embedding {digits[0]} → {digits[1]}")),
+        strip=png_bytes(grid_image(frame.strip, nrow=frames, scale=STRIP_SCALE)),
+        strip_caption=f"The walk {walk}, {mode}, {frames} frames")
+
+
+def default_endpoints(key: str, G: nn.Module) -> tuple[int, int, tuple[int, int] | None]:
+    """Where a new tab's walk starts: seeds A and B, and (a conditional G's) digits A and B, with the same z."""
+    if is_conditional(G):
+        return DEFAULT_SEEDS[0], DEFAULT_SEEDS[0], DEFAULT_DIGITS
+    return (*first_walk(key, G), None)
+
+
+def default_picture(key: str, G: nn.Module) -> Picture:
+    """The picture a new tab opens on with this generator, every widget at its default."""
+    seed_a, seed_b, digits = default_endpoints(key, G)
+    return walk_picture(G, seed_a, seed_b, DEFAULT_T, DEFAULT_FRAMES, DEFAULT_MODE, None, digits)
+
+
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def write_previews(directory: Path = PRETRAINED_DIR) -> Path:
+    """The first paint of the Latent Explorer: for each bundled generator, the picture a new tab opens on
+    (default_picture) as `<name>.preview.png` (G(z)) and `<name>.walk.png` (the strip), their captions in
+    previews.json with the checkpoint's SHA-256, which the page checks (a rebuilt generator's stale preview is never
+    shown), and so does tests/pages/test_explorer_page.py. The page draws a preview before PyTorch has loaded and then puts
+    the live picture, the same bytes, in its place."""
+    manifest: dict[str, dict] = {}
+    for name, checkpoint in bundled_generators().items():
+        checkpoint = directory / checkpoint.name
+        if not checkpoint.exists():  # listed all the same: the page's default is the first generator there is
+            manifest[name] = {"checkpoint": checkpoint.name}
+            continue
+        G, _ = load_generator(checkpoint)
+        picture = default_picture(f"preview:{checkpoint}", G)
+        stem = checkpoint.stem
+        files = {"image": f"{stem}.preview.png", "strip": f"{stem}.walk.png"}
+        for field, file in files.items():
+            write_bytes_atomic(directory / file, getattr(picture, field))
+            (directory / file).chmod(0o644)  # mkstemp creates 0600
+        manifest[name] = {"checkpoint": checkpoint.name, "sha256": file_sha256(checkpoint),
+                          **files, "image_caption": picture.image_caption, "strip_caption": picture.strip_caption}
+    path = directory / PREVIEWS.name
+    write_bytes_atomic(path, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
+    path.chmod(0o644)
+    return path
