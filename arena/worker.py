@@ -442,7 +442,7 @@ class RunMirror(Mirror):
 class RaceFeed:
     """Child side of a RaceRunner: each side's records since the last poll, the rest whole (it is small)."""
 
-    def __init__(self, runner):
+    def __init__(self, runner) -> None:
         self.runner = runner
         self.records_sent: list[int] = []
 

@@ -25,6 +25,8 @@ from torch import nn
 from gan.checkpoint import CheckpointError, generator_from_checkpoint, load_checkpoint
 from gan.config import NOISE_ARCHS, Config
 from gan.data import load_images, to_training_tensor
+from gan.models import NoiseGenerator
+from gan.models.cgan import CGANGenerator
 
 PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "assets" / "pretrained"
 BUNDLED = {  # display name -> file under assets/pretrained/ (built by `make pretrained`)
@@ -62,25 +64,31 @@ def load_generator(source, device: torch.device | str = "cpu",
     if vet is not None:
         vet(state["config"])
     G = generator_from_checkpoint(state, device).requires_grad_(False)
-    if is_conditional(G) and not hasattr(G, "forward_embedded"):
-        raise CheckpointError(f"{type(G).__name__} takes (z, y) but cannot be given a label embedding to morph")
+    if is_conditional(G):
+        _conditional(G)  # refuses a G told the digit that cannot morph between digits
     return G, state
 
 
-def is_conditional(G: nn.Module) -> bool:
-    """Whether G draws a digit it is told (inputs (z, y)) rather than from z alone (no sample_inputs: z alone)."""
-    sample_inputs = getattr(G, "sample_inputs", None)
-    return sample_inputs is not None and len(sample_inputs(1, torch.Generator())) == 2  # leaves the global RNG be
+def is_conditional(G: NoiseGenerator) -> bool:
+    """Whether G draws a digit it is told (inputs (z, y)) rather than from z alone."""
+    return len(G.sample_inputs(1, torch.Generator())) == 2  # leaves the global RNG be
 
 
-def label_embeddings(G: nn.Module, digit_a: int, digit_b: int, t: torch.Tensor | float) -> torch.Tensor:
+def _conditional(G: NoiseGenerator) -> CGANGenerator:
+    """A G told the digit, as the conditional generator whose label embedding the explorer morphs."""
+    if not isinstance(G, CGANGenerator):
+        raise CheckpointError(f"{type(G).__name__} takes (z, y) but cannot be given a label embedding to morph")
+    return G
+
+
+def label_embeddings(G: NoiseGenerator, digit_a: int, digit_b: int, t: torch.Tensor | float) -> torch.Tensor:
     """lerp from digit_a's label embedding to digit_b's: t (T,) or a float -> (T, D) (or (D,)), on the CPU."""
-    weight = G.embed.weight.detach().float().cpu()  # (10, D)
+    weight = _conditional(G).embed.weight.detach().float().cpu()  # (10, D)
     return lerp(weight[digit_a], weight[digit_b], t)
 
 
 # ------------------------------------------------------------------------------------------ interpolation
-def latent(G: nn.Module, seed: int) -> torch.Tensor:
+def latent(G: NoiseGenerator, seed: int) -> torch.Tensor:
     """The z (latent_dim,) that `seed` names: z ~ N(0, I) from torch.Generator().manual_seed(seed), on the CPU."""
     return torch.randn(G.latent_dim, generator=torch.Generator().manual_seed(seed))
 
@@ -118,7 +126,7 @@ def interpolate_latents(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor | fl
 
 
 @torch.inference_mode()
-def generate(G: nn.Module, z: torch.Tensor, label_embedding: torch.Tensor | None = None) -> torch.Tensor:
+def generate(G: NoiseGenerator, z: torch.Tensor, label_embedding: torch.Tensor | None = None) -> torch.Tensor:
     """z (B, D) -> images (B, 1, 28, 28) float32 in [-1, 1] on the CPU, in one forward pass in eval mode.
 
     A conditional G needs `label_embedding` ((B, D), or (D,) for all): G.forward_embedded(z, label_embedding).
@@ -129,11 +137,11 @@ def generate(G: nn.Module, z: torch.Tensor, label_embedding: torch.Tensor | None
         if is_conditional(G):
             raise ValueError("label_embedding is required for a conditional generator")
         return G(z.to(device)).float().cpu()
-    return G.forward_embedded(z.to(device), label_embedding.to(device)).float().cpu()
+    return _conditional(G).forward_embedded(z.to(device), label_embedding.to(device)).float().cpu()
 
 
 @torch.inference_mode()
-def label_morph(G: nn.Module, z: torch.Tensor, digit_a: int, digit_b: int, ts: torch.Tensor) -> torch.Tensor:
+def label_morph(G: NoiseGenerator, z: torch.Tensor, digit_a: int, digit_b: int, ts: torch.Tensor) -> torch.Tensor:
     """A conditional G's morph from digit_a to digit_b: images (T, 1, 28, 28), one forward pass.
 
     z (D,) stays fixed (or (T, D), one per frame); the label embedding moves by lerp, t = 0 is G(z, digit_a) and
@@ -145,7 +153,7 @@ def label_morph(G: nn.Module, z: torch.Tensor, digit_a: int, digit_b: int, ts: t
 
 
 @torch.inference_mode()
-def interpolate(G: nn.Module, z0: torch.Tensor, z1: torch.Tensor, steps: int, mode: str = "slerp",
+def interpolate(G: NoiseGenerator, z0: torch.Tensor, z1: torch.Tensor, steps: int, mode: str = "slerp",
                 offset: torch.Tensor | None = None, digits: tuple[int, int] | None = None) -> torch.Tensor:
     """The walk from z0 to z1 in `steps` frames (t = 0 .. 1): images (steps, 1, 28, 28) in [-1, 1].
 
@@ -157,7 +165,7 @@ def interpolate(G: nn.Module, z0: torch.Tensor, z1: torch.Tensor, steps: int, mo
     return _render(G, z0, z1, torch.linspace(0, 1, steps), mode, offset, digits)[1]
 
 
-def _render(G: nn.Module, z0: torch.Tensor, z1: torch.Tensor, ts: torch.Tensor, mode: str,
+def _render(G: NoiseGenerator, z0: torch.Tensor, z1: torch.Tensor, ts: torch.Tensor, mode: str,
             offset: torch.Tensor | None, digits: tuple[int, int] | None) -> tuple[torch.Tensor, torch.Tensor]:
     """(z (T, D), images (T, 1, 28, 28)) at each t, in one forward pass."""
     z = interpolate_latents(z0, z1, ts, mode)
@@ -182,7 +190,7 @@ class Frame:
     """(steps, 1, 28, 28) in [-1, 1]: the walk from A to B, offset included."""
 
 
-def explore(G: nn.Module, z0: torch.Tensor, z1: torch.Tensor, t: float, steps: int, mode: str = "slerp",
+def explore(G: NoiseGenerator, z0: torch.Tensor, z1: torch.Tensor, t: float, steps: int, mode: str = "slerp",
             offset: torch.Tensor | None = None, digits: tuple[int, int] | None = None) -> Frame:
     """The image at t and the strip of `steps` frames in one batched forward pass (what a slider move renders).
 
@@ -217,7 +225,7 @@ class LatentDirections:
         return (amounts * self.steps) @ self.directions
 
 
-def early_layer(G: nn.Module) -> tuple[str, nn.Module]:
+def early_layer(G: NoiseGenerator) -> tuple[str, nn.Module]:
     """The layer GANSpace hooks: the DCGAN's `project` Linear, else the generator's first Linear (the MLP's)."""
     named = dict(G.named_modules())
     if isinstance(named.get("project"), nn.Linear):
@@ -229,7 +237,7 @@ def early_layer(G: nn.Module) -> tuple[str, nn.Module]:
 
 
 @torch.inference_mode()
-def principal_directions(G: nn.Module, k: int = 5, n: int = 5000, seed: int = 0,
+def principal_directions(G: NoiseGenerator, k: int = 5, n: int = 5000, seed: int = 0,
                          digit: int | None = None) -> LatentDirections:
     """GANSpace: PCA of the early layer's activations over `n` random z, regressed back onto z.
 
@@ -245,7 +253,7 @@ def principal_directions(G: nn.Module, k: int = 5, n: int = 5000, seed: int = 0,
     name, layer = early_layer(G)
     device = next(G.parameters()).device
     z = torch.randn(n, G.latent_dim, generator=torch.Generator().manual_seed(seed))
-    scale = G.embed.weight[digit or 0].detach().float() if conditional else None  # (D,) on G's device
+    scale = _conditional(G).embed.weight[digit or 0].detach().float() if conditional else None  # (D,) on G's device
     captured: list[torch.Tensor] = []
     handle = layer.register_forward_hook(lambda module, args, out: captured.append(out.detach().float()))
     try:
