@@ -38,12 +38,14 @@ SCORE_SAMPLES = 1000
 
 # arch -> (config overrides, score every k iterations). log_every 20 keeps the stored history small. Every plan keeps
 # its seed's generator (the Explorer rebuilds it from the config) and saves the moving average of its weights
-# (g_ema). The DCGAN trains at the conditional GAN's batch of 32 against a D as wide as the conditional GAN's (only G
-# is saved); assets/README.md records what else was tried and what each reached.
+# (g_ema). The DCGAN trains with the lab's own stabilisers (issue 26): the relativistic objective with R1 and R2
+# (R3GAN's recipe), Adam 2e-4 with beta2 0.99, at the conditional GAN's batch of 32 against a D as wide as the
+# conditional GAN's (only G is saved); assets/README.md records what else was tried and what each reached.
 QUIET = dict(log_every=20, sample_every=10**6)
 PLANS: dict[str, tuple[dict, int]] = {
     "mlp": (dict(iterations=24_000, g_ema=0.999, **QUIET), 1000),
-    "dcgan": (dict(iterations=16_000, batch_size=32, d_width=64, g_ema=0.999, **QUIET), 500),
+    "dcgan": (dict(iterations=12_000, batch_size=32, d_width=64, g_ema=0.999, objective="relativistic", r1=1.0,
+                   r2=1.0, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.99, **QUIET), 500),
     # The conditional GAN of the explorer's digit morphs (chapter 8's networks).
     "cgan": (dict(iterations=8_000, g_ema=0.999, **QUIET), 500),
 }
