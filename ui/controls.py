@@ -16,9 +16,20 @@ from ui.session import show_refusal
 from ui.state import session_slot
 
 LIVE_KNOBS = ("lr_g", "lr_d", "d_steps")
-# Pause and Resume wait this long for the run to say it obeyed, so that the rerun they trigger draws the new buttons
-# (the worker answers within a poll, 0.25 s, or one iteration); the page's status fragment catches a slower one.
+# Pause, Resume and the Steps wait for the run to say it obeyed, so that the rerun their click triggers draws the new
+# buttons, or the step's message and grid, at once. What they wait on is the run's state in the link's copy, which
+# the link thread refreshes every arena.worker.POLL_S (0.25 s) and which offers nothing to block on (no event or
+# condition), so the wait looks at it OBEY_POLL_S apart and returns as soon as the state is there: the worker obeys
+# within a poll or one iteration. The bound only keeps a callback from holding the page when a run is slower (a
+# DCGAN iteration on a busy CPU); the page's status fragment then draws the new state when it comes.
 OBEY_WAIT_S = 1.5
+OBEY_POLL_S = 0.05
+# Stop waits for the run to end: `stop(wait=...)` joins the link thread, which returns the moment the run has been
+# saved, has given its slot back and has published "stopped", in that order, so that the rerun draws the saved run
+# and its downloads. The bound is for a worker that does not answer, which the link kills after
+# arena.worker.STOP_GRACE_S (3 s): the status fragment shows its end when it comes.
+STOP_WAIT_S = 5.0
+NO_RECORDS = 2**62  # `snapshot(since=NO_RECORDS)`: the run's state without copying its metric records
 STEP_HELP = ("See each player move on its own (a running game pauses first): Step plays one whole iteration, D step "
              "trains only the discriminator on one batch, G step only the generator.")
 
@@ -70,7 +81,7 @@ def render_run_controls(runner_name: str, snap: RunnerSnapshot | None, on_start:
     elif paused:
         cols[1].button("Resume", on_click=_pause_or_resume, args=(runner_name, "resume"), width="stretch",
                        icon=icon("play_arrow"))
-    cols[2].button("Stop", on_click=lambda: runner(runner_name).stop(wait=5.0), disabled=not active,
+    cols[2].button("Stop", on_click=lambda: runner(runner_name).stop(wait=STOP_WAIT_S), disabled=not active,
                    width="stretch", icon=icon("stop"))
     for col, (kind, label) in zip(st.columns(3), (("iteration", "Step"), ("d", "D step"), ("g", "G step"))):
         # Enabled through the whole run, never switched on by Pause: a click that landed while the page redrew them
@@ -86,29 +97,32 @@ def _pause_or_resume(runner_name: str, command: str) -> None:
     runner = session_slot().runner(runner_name)
     getattr(runner, command)()
     wanted = "paused" if command == "pause" else "running"
-    deadline = time.monotonic() + OBEY_WAIT_S
-    while time.monotonic() < deadline:
-        snap = runner.snapshot()
-        if snap.status == wanted or not snap.active:
-            return
-        time.sleep(0.05)
+    _wait_for_run(runner, lambda snap: snap.status == wanted)
 
 
 def _step(runner_name: str, kind: str) -> None:
-    """One step (a running game is paused first), waiting (up to OBEY_WAIT_S) for the run to report it, so that the
-    rerun the click triggers draws the step's message and grid at once (it took the status fragment's next poll,
-    1.2-1.3 s after the click)."""
+    """One step (a running game is paused first), waiting for the run to report it, so that the rerun the click
+    triggers draws the step's message and grid at once (it took the status fragment's next poll, 1.2-1.3 s after the
+    click)."""
     runner = session_slot().runner(runner_name)
-    if runner.snapshot().status == "running":
+    if runner.snapshot(since=NO_RECORDS).status == "running":
         _pause_or_resume(runner_name, "pause")
-    records = len(runner.snapshot().records)
+    before = runner.snapshot(since=NO_RECORDS).last_step
     runner.step(kind)
+    # The step's own report, published after its record and grid: what the rerun draws (counting records instead
+    # missed steps once a long run's records were thinned, and could catch the record before the report).
+    _wait_for_run(runner, lambda snap: snap.last_step is not None and snap.last_step != before)
+
+
+def _wait_for_run(runner, obeyed: Callable[[Any], bool]) -> None:
+    """Return once `obeyed(snapshot)` holds or the run has ended, or after OBEY_WAIT_S (see OBEY_WAIT_S: why the
+    link's copy is polled, and why the bound). The snapshots carry no records: nothing here reads them."""
     deadline = time.monotonic() + OBEY_WAIT_S
-    while time.monotonic() < deadline:
-        snap = runner.snapshot(since=records)
-        if snap.records or not snap.active:
+    while True:
+        snap = runner.snapshot(since=NO_RECORDS)
+        if obeyed(snap) or not snap.active or time.monotonic() >= deadline:
             return
-        time.sleep(0.05)
+        time.sleep(OBEY_POLL_S)
 
 
 def step_headline(step: dict) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 import uuid
 import weakref
 from typing import TYPE_CHECKING
@@ -22,6 +23,13 @@ XSRF_COOKIE = "_streamlit_xsrf"
 # timers the browser may slow to one a minute.
 IDLE_TIMEOUT_S = float(os.environ.get("GAN_ARENA_IDLE_TIMEOUT_S", "") or 180)
 HEARTBEAT_S = max(1.0, IDLE_TIMEOUT_S / 6)
+# A tab that stops its trainings (a new Start, or the tab going away) waits for them to end: each run's link thread
+# is joined, which returns the moment the run has been saved, has given its slot back and has published its end, in
+# that order, so that what comes next (the new run joining the line, the page's redraw) finds them ended. The runs
+# are asked to stop all at once, then waited for together, within STOP_WAIT_S in all: the bound is for a worker that
+# does not answer (its link kills it after arena.worker.STOP_GRACE_S, 3 s, and its page says so), so that a Start or
+# a closing tab never hangs on it.
+STOP_WAIT_S = 2.0
 
 if TYPE_CHECKING:
     from arena.limits import ServerLimits
@@ -53,13 +61,15 @@ class SessionSlot:
 
         One training per student at a time: the slots are shared by the whole class.
         """
+        stopping = {}
         for other_name, old in list(self.runners.items()):
             reason = None
             if other_name != name and page_title:
                 reason = (f"Stopped when you started a training on the {page_title} page: one training per student "
                           "at a time, so that the whole class gets a turn.")
             if old.alive:
-                old.stop(wait=2.0, reason=reason)
+                stopping[old] = reason
+        stop_all(stopping)
         with self._lock:
             # A Start clicked just before the tab closed can get here after shutdown(): its run would train on,
             # owned by nobody, holding a slot until its budget ran out.
@@ -78,8 +88,17 @@ class SessionSlot:
             self._closed = True
             runners = list(self.runners.values())
             self.runners.clear()
-        for runner in runners:
-            runner.stop(wait=2.0)
+        stop_all(dict.fromkeys(runners))
+
+
+def stop_all(runners: dict[WorkerRunner, str | None]) -> None:
+    """Ask every runner to stop (with the reason its page shows, if any), then wait for them all to end, within
+    STOP_WAIT_S in all."""
+    for runner, reason in runners.items():
+        runner.stop(wait=None, reason=reason)
+    deadline = time.monotonic() + STOP_WAIT_S
+    for runner in runners:
+        runner.join(max(0.0, deadline - time.monotonic()))
 
 
 class SlotRegistry:

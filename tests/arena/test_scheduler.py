@@ -56,7 +56,7 @@ def test_the_wait_is_estimated_from_the_runs_ahead():
     ready, release = threading.Event(), threading.Event()
     holder = threading.Thread(target=hold_slot, args=(gate, 30.0, ready, release))
     holder.start()
-    ready.wait(30)
+    assert ready.wait(30), "the holder never got its slot"
     idents = []
     waiters = [threading.Thread(target=lambda: (idents.append(threading.get_ident()), gate.acquire(), gate.release()))
                for _ in range(2)]

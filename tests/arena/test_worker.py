@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import signal
+from pathlib import Path
 
 import pytest
 
 from arena.scheduler import Scheduler, SlotPlan
 from arena.worker import RaceJob, ToyJob, TrainJob, WorkerRunner
+from gan.checkpoint import load_checkpoint
 from tests.conftest import tiny_config, wait_for
 
 
@@ -66,7 +68,9 @@ def test_a_killed_worker_is_reported_with_its_last_save_and_the_other_run_goes_o
     snap = victim.snapshot()
     assert snap.status == "failed" and "SIGKILL" in snap.error and "not affected" in snap.error
     assert f"iteration {snap.autosaved_iteration:,}" in snap.error and snap.autosaved_iteration > 0
-    assert (tmp_path / "victim").glob("*/checkpoint.pt")
+    kept = Path(snap.autosaved_to)  # the state the error names is on disk, in the run's folder, and loads
+    assert kept.parent == tmp_path / "victim" and (kept / "checkpoint.pt").is_file(), kept
+    assert load_checkpoint(kept / "checkpoint.pt")["iteration"] >= snap.autosaved_iteration
     going = other.snapshot().iteration
     wait_for(lambda: other.snapshot().iteration > going + 5, what="the other run still training")
     assert gate.running == 1  # the dead worker's slot is free

@@ -27,7 +27,7 @@ def test_round_trip_restores_the_generator_exactly(trained, tmp_path):
     state = load_checkpoint(path)
     assert state["config"] == trained.config and state["iteration"] == 3
     G = generator_from_checkpoint(state)
-    for (name, kept), saved in zip(G.state_dict().items(), trained.G.state_dict().values()):
+    for (name, kept), saved in zip(G.state_dict().items(), trained.G.state_dict().values(), strict=True):
         assert torch.equal(kept, saved), name
     z = torch.randn(4, trained.config.latent_dim)
     trained.G.eval()
@@ -49,9 +49,10 @@ def test_resuming_continues_the_same_run(arch, g_ema, digits, tmp_path):
     assert resumed.iteration == 6
     for key in ("iteration", "d_loss", "g_loss", "d_acc_real", "d_fake"):
         assert resumed.history[key] == [m[key] for m in expected]
-    for a, b in zip(resumed.shown_generator.state_dict().values(), straight.shown_generator.state_dict().values()):
+    for a, b in zip(resumed.shown_generator.state_dict().values(), straight.shown_generator.state_dict().values(),
+                    strict=True):
         assert torch.equal(a, b)
-    for a, b in zip(resumed.G.parameters(), straight.G.parameters()):
+    for a, b in zip(resumed.G.parameters(), straight.G.parameters(), strict=True):
         assert torch.equal(a, b)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -12,10 +14,13 @@ from gan.checkpoint import CheckpointError
 from gan.latent import (LatentDirections, bundled_generators, early_layer, explore, generate, interpolate,
                         interpolate_latents, is_conditional, label_embeddings, label_morph, latent, lerp,
                         load_generator, nearest_real, principal_directions, raw_offset, real_digits, slerp)
-from gan.models import build_generator
-from gan.quality import conditional_accuracy, score_generator
+from gan.models import NoiseGenerator, build_generator
+from gan.quality import SCORE_SAMPLES, conditional_accuracy, recognised_classes, score_samples
 
 D = 100
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+ASSETS_README = ASSETS / "README.md"
+BASELINE = ASSETS / "baselines" / "mlp.json"
 
 
 def gaussian_pair(seed: int = 0, dim: int = D) -> tuple[torch.Tensor, torch.Tensor]:
@@ -154,7 +159,7 @@ def test_raw_offset():
 
 
 # ------------------------------------------------------------------------------------------ directions
-class LinearThenNet(nn.Module):
+class LinearThenNet(NoiseGenerator):
     """A stand-in generator whose first Linear stretches z[0] most, then z[1]: PC1 must be z[0], PC2 z[1]."""
 
     def __init__(self, latent_dim: int = 8):
@@ -170,6 +175,9 @@ class LinearThenNet(nn.Module):
 
     def forward(self, z):
         return self.rest(self.first(z))
+
+    def sample_inputs(self, n, generator=None, device="cpu"):
+        return (torch.randn(n, self.latent_dim, generator=generator, device=device),)
 
 
 def test_principal_directions_recover_the_stretched_dimensions():
@@ -256,24 +264,71 @@ def test_bundled_generators_load_and_are_light(name):
     assert images.shape == (4, 1, 28, 28) and torch.isfinite(images).all()
 
 
-# What a student sees first, scored now by the bundled classifier, not read from the file. The conditional GAN meets
-# issue 14's targets; the other two are held to what they reached on a 2-core CPU (issue 14 asks for 30 and 40:
-# assets/README.md says what was tried), so that a rebuild that makes them worse fails here.
-FID_BOUNDS = {"dcgan": 50.0, "mlp": 55.0}
+# What a student sees first, scored now by the bundled classifier (never read from the file), held to bounds that do
+# not come from the files: all ten digits, each recognisably (the benchmark's count: >= 2 % of 1,000 samples at
+# confidence >= 0.9), three samples in four recognisable as some digit, and a FID better than the Train page's own
+# seed MLP GAN reaches in its recorded 10,000-iteration run (assets/baselines/mlp.json, the same classifier): a file
+# worse than a few minutes of training is not worth shipping. The conditional GAN draws the digit asked for. The FID
+# is also checked against what the file and assets/README.md say, and against issue 14's targets (further down).
+@pytest.fixture(scope="module")
+def bundled_scores() -> dict[str, dict]:
+    """arch -> G, its checkpoint's state, 1,000 eval-mode samples (noise seed 0, as `score_generator` draws) and
+    their score."""
+    scores = {}
+    for path in bundled_generators().values():
+        G, state = load_generator(path)
+        with torch.inference_mode():
+            images = G(*G.sample_inputs(1000, torch.Generator().manual_seed(0))).float()
+        scores[state["config"].arch] = {"G": G, "state": state, "images": images, "score": score_samples(images)}
+    assert sorted(scores) == ["cgan", "dcgan", "mlp"]
+    return scores
 
 
-@pytest.mark.parametrize("name", list(bundled_generators()))
-def test_bundled_generators_draw_digits_a_teacher_is_proud_of(name):
-    G, state = load_generator(bundled_generators()[name])
-    arch = state["config"].arch
-    score = score_generator(G, n=1000)
-    assert score.classes_covered == 10
+def documented_fids() -> dict[str, float]:
+    """The classifier FID that assets/README.md's build table gives for each bundled file: arch -> FID."""
+    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")]
+            for line in ASSETS_README.read_text(encoding="utf-8").splitlines() if line.startswith("| ")]
+    header = next(row for row in rows if row[0] == "file" and "classifier FID" in row)
+    column = header.index("classifier FID")
+    return {row[0].removesuffix(".pt"): float(row[column]) for row in rows
+            if row[0].endswith(".pt") and row[0].removesuffix(".pt") in ("mlp", "dcgan", "cgan")}
+
+
+def seed_run_best_fid() -> float:
+    """The best classifier FID of the seed MLP GAN's recorded run (assets/baselines/mlp.json)."""
+    return min(point["fid"] for point in json.loads(BASELINE.read_text(encoding="utf-8"))["quality"])
+
+
+@pytest.mark.parametrize("arch", ["mlp", "dcgan", "cgan"])
+def test_bundled_generators_draw_digits_a_teacher_is_proud_of(arch, bundled_scores):
+    G, state, images, score = (bundled_scores[arch][key] for key in ("G", "state", "images", "score"))
+    assert recognised_classes(images) == 10 and score.classes_covered == 10, score
+    assert score.recognisable >= 0.75, score
+    # the baseline's points score SCORE_SAMPLES samples (a FID of fewer samples reads higher): the same count here
+    assert score_samples(images[:SCORE_SAMPLES]).fid < seed_run_best_fid(), score
     if arch == "cgan":
         assert conditional_accuracy(G, n=1000) >= 0.95  # draws the digit it is asked for
         assert min(score.class_histogram) >= 0.05
-    else:
-        assert score.fid <= FID_BOUNDS[arch]
-    assert score.fid == pytest.approx(state["quality"]["fid"], rel=0.02)  # the file says what it holds
+    # The file and its documentation say what it draws: a rebuild that changes it must change both.
+    assert score.fid == pytest.approx(state["quality"]["fid"], rel=0.02)
+    assert score.fid == pytest.approx(documented_fids()[arch], rel=0.02, abs=0.1), "assets/README.md's table"
+
+
+# The FID targets: issue 14's (conditional 30, MLP 40) and issue 26's for the DCGAN a teacher shows as the better
+# architecture (25). The MLP file misses its target (assets/README.md says what was tried on a 2-core CPU): strict, so
+# that a file that reaches it turns this into a failure until the mark is dropped.
+FID_TARGETS = {"cgan": 30.0, "dcgan": 25.0, "mlp": 40.0}
+NOT_REACHED = "not reached by the bundled file (assets/README.md says what was tried); XPASS: it is now, drop the mark"
+
+
+@pytest.mark.parametrize("arch", [
+    "cgan",
+    "dcgan",
+    pytest.param("mlp", marks=pytest.mark.xfail(strict=True, reason=NOT_REACHED)),
+])
+def test_bundled_generators_reach_their_fid_targets(arch, bundled_scores):
+    score = bundled_scores[arch]["score"]
+    assert score.fid <= FID_TARGETS[arch], score
 
 
 def test_load_generator_rejects_bad_files(tmp_path):

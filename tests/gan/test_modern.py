@@ -156,7 +156,7 @@ def test_every_objective_trains_and_resumes_bit_for_bit(changes, tmp_path):
     list(half.run())
     resumed = GANTrainer.from_checkpoint(half.state_dict(), iterations=6)
     list(resumed.run())
-    for a, b in zip(whole.G.state_dict().values(), resumed.G.state_dict().values()):
+    for a, b in zip(whole.G.state_dict().values(), resumed.G.state_dict().values(), strict=True):
         assert torch.equal(a, b)
 
 

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 import gan.quality as quality
-from gan.config import preset
 from gan.data import load_images, to_training_tensor
+from gan.presets.train import lesson
 from gan.quality import (
     CLASSIFIER_PATH,
     QualityScore,
@@ -126,12 +126,18 @@ def test_score_rejects_wrong_shapes():
 
 def test_training_is_seeded_and_leaves_the_global_rng_alone(tmp_path):
     images, labels = load_images("mnist-embedded")
-    subset = np.arange(0, 5000, 25)  # 200 digits, 20 per class
+    subset = np.arange(0, 5000, 10)  # 500 digits, 50 per class: 10 epochs take ~2 s and read most digits
     rng_before = torch.get_rng_state()
-    model_a, accuracy = train_classifier(images[subset], labels[subset], epochs=1, seed=1, device="cpu")
-    model_b, _ = train_classifier(images[subset], labels[subset], epochs=1, seed=1, device="cpu")
+    model_a, accuracy = train_classifier(images[subset], labels[subset], epochs=10, seed=1, device="cpu")
+    model_b, _ = train_classifier(images[subset], labels[subset], epochs=10, seed=1, device="cpu")
     assert torch.equal(torch.get_rng_state(), rng_before)
-    assert 0.0 <= accuracy <= 1.0
+    # The accuracy returned is the model's on the digits it never saw (recomputed here from the model; on its
+    # training digits it reads 0.89), and the model learnt: chance is 0.1, seed 1 gives 0.83.
+    held = held_out_mask(labels[subset])
+    with torch.inference_mode():
+        predicted = model_a(to_training_tensor(images[subset][held], "cpu")).argmax(dim=1).numpy()
+    assert accuracy == pytest.approx((predicted == labels[subset][held]).mean(), abs=1e-6)
+    assert accuracy > 0.5
     for a, b in zip(model_a.state_dict().values(), model_b.state_dict().values(), strict=True):
         assert torch.equal(a, b)
 
@@ -141,22 +147,27 @@ def test_training_is_seeded_and_leaves_the_global_rng_alone(tmp_path):
     assert set(state) == set(model_a.state_dict()) and all(v.dtype == torch.float16 for v in state.values())
 
 
-def test_a_short_cpu_run_of_the_default_mlp_gan_draws_recognisable_digits():
-    """The promise of the Train page: seconds of CPU training turn static into digits of every class."""
-    trainer = GANTrainer(preset("mlp", iterations=2500, sample_every=10**6, device="cpu"))
-    noise = torch.randn(500, trainer.G.latent_dim, generator=torch.Generator().manual_seed(1))
-    untrained = score_samples(_eval(trainer.G, noise))
+# README: the fast classroom MLP GAN "shows ten digits in well under a minute". Ten digits as the benchmark counts them
+# (`recognised_classes`: each digit at least 2 % of 1,000 samples, read with confidence >= 0.9), in the grid the page
+# draws (the moving average of G's weights). At fp32, seeds 0-2 first showed all ten at 1,000, 1,250 and 1,500
+# iterations and kept them (measured to 4,000, 4,000 and 2,000); how many seconds that takes is the benchmark's to
+# measure (`python -m benchmarks.engine`: 18 s on a 2-core CPU), never a test's.
+FAST_ITERATIONS = 2_000
+
+
+def test_the_fast_preset_draws_all_ten_digits_within_its_budget():
+    cfg = lesson("fast").config.replace(iterations=FAST_ITERATIONS, sample_every=10**6, device="cpu",
+                                        precision="fp32", seconds=None)
+    trainer = GANTrainer(cfg)
+    noise = torch.randn(1000, trainer.G.latent_dim, generator=torch.Generator().manual_seed(1))
+    untrained = score_samples(_eval(trainer.shown_generator, noise))
     for _ in trainer.run():
         pass
-    samples = _eval(trainer.G, noise)
+    samples = _eval(trainer.shown_generator, noise)
     trained = score_samples(samples)
-    # Margins measured on seeds 0-1, 1 and 2 threads, fp32 and bf16: recognisable 0.45-0.49, 7-10 classes covered,
-    # 7-9 of them recognisably. At 2,500 iterations the rarer digits hover near the 2 % line and which ones do
-    # depends on the trajectory, so the test asks for most classes, not all ten; the ten-class promise is the
-    # bench's (`python -m benchmarks.engine`), at its own budget.
-    assert untrained.recognisable < 0.05
-    assert trained.recognisable >= 0.3, trained
-    assert trained.classes_covered >= 6 and recognised_classes(samples) >= 5, trained
+    assert untrained.recognisable < 0.05, untrained  # static before training, so the digits come from training
+    assert recognised_classes(samples) == 10, trained
+    assert trained.recognisable >= 0.5, trained
     assert trained.fid < untrained.fid / 2, (trained.fid, untrained.fid)
 
 

@@ -1,7 +1,9 @@
-"""What the page tests share: an AppTest of the app opened on a page, runs in a folder of the test's own, and the
-system Chromium for the browser tests."""
+"""What the page tests share: an AppTest of the app opened on a page, runs in a folder of the test's own, what the
+page's run status line says, and the system Chromium for the browser tests."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -33,6 +35,23 @@ def open_page(page: str, *, state: dict | None = None, **query) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def status_text(at: AppTest) -> str:
+    """The run's status line (the progress bar's text); empty while the page shows none."""
+    return at.get("progress")[0].proto.text if at.get("progress") else ""
+
+
+def iteration(at: AppTest) -> int:
+    """The iteration the status line names; -1 while it names none."""
+    match = re.search(r"iteration ([\d,]+)", status_text(at))
+    return int(match.group(1).replace(",", "")) if match else -1
+
+
+def paused_with_steps_enabled(at: AppTest) -> bool:
+    """The state a Step needs: the status line and the controls both drawn from a paused run."""
+    steps = [b for b in at.button if b.label in ("Step", "D step", "G step")]
+    return "Paused" in status_text(at) and len(steps) == 3 and not any(b.disabled for b in steps)
 
 
 @pytest.fixture

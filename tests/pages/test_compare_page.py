@@ -10,30 +10,16 @@ from streamlit.testing.v1 import AppTest
 from gan.runs import list_runs, save_run
 from gan.train import GANTrainer
 from tests.conftest import button, poll, rerun, shown
+from tests.pages.conftest import open_page, status_text
 from ui import keys
 
-APP = "../../app.py"  # AppTest resolves paths against this file
-TIMEOUT = 60
 PAGE = "app_pages/compare.py"
 
-
-@pytest.fixture(autouse=True)
-def isolated_runs(tmp_path, monkeypatch):
-    monkeypatch.setenv("GAN_ARENA_RUNS_DIR", str(tmp_path / "runs"))
-    monkeypatch.setenv("GAN_ARENA_MAX_TRAININGS", "4")
+pytestmark = pytest.mark.usefixtures("isolated_runs")
 
 
 def open_compare(**state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(PAGE)
-    return rerun(at)
-
-
-def status_text(at: AppTest) -> str:
-    return at.get("progress")[0].proto.text if at.get("progress") else ""
+    return open_page(PAGE, state=state)
 
 
 def poll_race(at: AppTest, predicate) -> None:

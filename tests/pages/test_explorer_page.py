@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -10,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from gan.checkpoint import save_checkpoint
 from gan.train import GANTrainer
 from ui import keys
-from tests.conftest import shown
+from tests.conftest import rerun, shown
 from tests.pages.conftest import open_page
 
 PAGE = "app_pages/explorer.py"
@@ -33,12 +34,6 @@ def strip(at: AppTest) -> str:
 
 def slider(at: AppTest, key: str):
     return at.slider(key=key)
-
-
-def rerun(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_bundled_generator_loads_and_shows_everything():
@@ -215,3 +210,121 @@ def test_a_new_tab_opens_on_a_walk_that_visibly_morphs():
     walk = interpolate_latents(z_a, z_b, torch.tensor([0.25, 0.75]), "slerp")
     labels, _ = classify(generate(G, walk))
     assert labels[0] != labels[1], seeds  # a quarter and three quarters of the way: two different digits
+
+
+# ------------------------------------------------------------------------------------------ the bundled previews
+MLP = "MLP GAN (seed 001)"
+DCGAN = "DCGAN (GANs in Action, ch. 4)"
+STANDALONE = "../../app_pages/explorer.py"  # the page alone keeps a link's values (AppTest drops them on a switch)
+
+
+def previews() -> dict:
+    import json
+
+    from ui.explorer import PREVIEWS
+
+    return json.loads(PREVIEWS.read_text(encoding="utf-8"))
+
+
+def preview_bytes(entry: dict, part: str) -> bytes:
+    from ui.explorer import PREVIEWS
+
+    return (PREVIEWS.parent / entry[part]).read_bytes()
+
+
+def assert_same_picture(shown: bytes, expected: bytes) -> None:
+    """Pixel for pixel (here byte for byte), give or take one grey level on a few pixels: another CPU's matrix
+    products round differently. A preview of other weights or another walk differs far more."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    a, b = (np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16) for png in (shown, expected))
+    assert a.shape == b.shape
+    off = np.abs(a - b)
+    assert off.max() <= 1 and (off > 0).mean() < 0.01, f"{(off > 0).sum()} values differ, by up to {off.max()}"
+
+
+@pytest.fixture
+def media(monkeypatch) -> dict[str, bytes]:
+    """The bytes behind the media URLs the page draws (AppTest keeps only the URLs): {URL's file name stem: bytes}."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    served: dict[str, bytes] = {}
+    load = MemoryMediaFileStorage.load_and_get_id
+
+    def recording(self, path_or_data, mimetype, kind, filename=None):
+        file_id = load(self, path_or_data, mimetype, kind, filename)
+        served[file_id] = self._files_by_id[file_id].content
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", recording)
+    return served
+
+
+def test_every_bundled_preview_is_the_picture_its_generator_opens_on_now():
+    """A rebuilt generator with a stale preview fails here: `python scripts/build_pretrained.py --previews-only`
+    writes them again (the full build does too)."""
+    from gan.latent import bundled_generators, load_generator
+    from ui.explorer import default_picture, file_sha256
+
+    manifest = previews()
+    assert list(manifest) == list(bundled_generators())  # the picker's order: its default is the first
+    for name, path in bundled_generators().items():
+        entry = manifest[name]
+        assert entry["checkpoint"] == path.name
+        assert entry["sha256"] == file_sha256(path), f"{path.name} was rebuilt since its preview was drawn"
+        G, _ = load_generator(path)
+        picture = default_picture(f"test:{path}", G)
+        assert_same_picture(picture.image, preview_bytes(entry, "image"))
+        assert_same_picture(picture.strip, preview_bytes(entry, "strip"))
+        assert (picture.image_caption, picture.strip_caption) == (entry["image_caption"], entry["strip_caption"])
+
+
+def test_a_new_tab_draws_the_very_picture_of_the_bundled_preview(media):
+    """The page's live picture replaces the preview in place: the same pixels, the same captions."""
+    at = open_explorer()
+    entry = previews()[MLP]
+    image = next(image for image in at.image if image.captions[0].startswith("G(z) at t"))
+    walk = next(image for image in at.image if image.captions[0].startswith("The walk"))
+    assert (image.captions[0], walk.captions[0]) == (entry["image_caption"], entry["strip_caption"])
+    assert_same_picture(media[Path(image.value[0]).stem], preview_bytes(entry, "image"))
+    assert_same_picture(media[Path(walk.value[0]).stem], preview_bytes(entry, "strip"))
+    assert {m.label: m.value for m in at.metric}["Classifier says"] != "…"  # the verdict filled in
+
+
+def test_the_preview_comes_before_pytorch_and_only_for_what_the_tab_opens_on(monkeypatch):
+    """With the live picture broken, what stays on the page is what was drawn before it: the preview, if any."""
+    import hashlib
+
+    import ui.explorer
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no live picture in this test")
+
+    monkeypatch.setattr(ui.explorer, "walk_picture", broken)
+
+    def left_on_the_page(state: dict | None = None, **link) -> list[str]:
+        at = AppTest.from_file(STANDALONE, default_timeout=60)
+        at.query_params.update(link)
+        for key, value in (state or {}).items():
+            at.session_state[key] = value
+        at.run()
+        return [image.captions[0] for image in at.image] + [m.value for m in at.metric]
+
+    manifest = previews()
+    mlp, dcgan = manifest[MLP], manifest[DCGAN]
+    assert left_on_the_page() == [mlp["image_caption"], mlp["strip_caption"], "…", "…"]
+    assert left_on_the_page(**{keys.Picker.bundled(keys.Explorer.PICKER): DCGAN}) == [
+        dcgan["image_caption"], dcgan["strip_caption"], "…", "…"]
+    assert left_on_the_page(**{keys.Explorer.SEED_B: "5"}) == []  # another walk than the preview's
+    assert left_on_the_page(**{keys.Picker.source(keys.Explorer.PICKER): "Upload"}) == []
+    assert left_on_the_page(state={keys.Explorer.LINK_CHECKED: True}) == []  # not the tab's first visit
+
+    class Other:
+        def hexdigest(self) -> str:
+            return "0" * 64
+
+    monkeypatch.setattr(hashlib, "file_digest", lambda *args, **kwargs: Other())
+    assert left_on_the_page() == []  # a rebuilt generator's stale preview is never shown

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
+import threading
 
 import pytest
 from streamlit.testing.v1 import AppTest
 from tests.conftest import button, poll, shown
-from tests.pages.conftest import APP, TIMEOUT, open_page
+from tests.pages.conftest import (APP, TIMEOUT, iteration, open_page, paused_with_steps_enabled,
+                                  status_text)
 from ui import keys
 
 pytestmark = pytest.mark.usefixtures("isolated_runs")
@@ -27,16 +28,6 @@ def _values(x):
     return x["bdata"] if isinstance(x, dict) else x  # plotly 7 sends numpy arrays base64-encoded
 
 
-def paused_with_steps_enabled(at: AppTest) -> bool:
-    """The state a Step needs: the status line and the controls both drawn from a paused run."""
-    steps = [b for b in at.button if b.label in ("Step", "D step", "G step")]
-    return "Paused" in status_text(at) and len(steps) == 3 and not any(b.disabled for b in steps)
-
-
-def status_text(at: AppTest) -> str:
-    return at.get("progress")[0].proto.text if at.get("progress") else ""
-
-
 def test_home_explains_the_game_and_links_every_page():
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert not at.exception
@@ -45,11 +36,29 @@ def test_home_explains_the_game_and_links_every_page():
     assert {link.proto.label for link in at.get("page_link")} >= {"Train", "Latent Explorer", "Compare", "2-D Playground"}
 
 
-def test_sidebar_names_the_device_once_the_engine_has_warmed_up():
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    sidebar = " ".join(e.value for e in (*at.sidebar.markdown, *at.sidebar.caption))
-    # Home never waits for PyTorch: the sidebar says it is starting until the background warm-up is done
-    assert "Starting the training engine" in sidebar or "badge" in sidebar, sidebar
+def test_sidebar_names_the_device_once_the_engine_has_warmed_up(monkeypatch):
+    from ui.engine import ENGINE
+
+    ENGINE.wait()  # warmed up (an earlier test may have done it); then Home is drawn as if it were still warming up
+    warming = threading.Event()
+    monkeypatch.setattr(ENGINE, "_done", warming)
+
+    def waited():
+        raise AssertionError("Home waited for the engine")
+
+    monkeypatch.setattr(ENGINE, "wait", waited)
+    # Should Home wait some other way, the warm-up "ends" after a while: the sidebar then fails the check below,
+    # where a wait that never ended would hang the test (AppTest cannot stop a script blocked in a wait).
+    ends_anyway = threading.Timer(TIMEOUT / 2, warming.set)
+    ends_anyway.start()
+    try:
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+        assert not at.exception, at.exception
+        sidebar = " ".join(e.value for e in (*at.sidebar.markdown, *at.sidebar.caption))
+        assert "Starting the training engine" in sidebar and "badge" not in sidebar, sidebar
+    finally:
+        ends_anyway.cancel()
+        warming.set()  # the warm-up is done
 
     def device_badge(at: AppTest) -> bool:
         return any(("CPU" in m.value or "CUDA" in m.value or "MPS" in m.value) and "badge" in m.value
@@ -177,11 +186,6 @@ def test_a_bad_link_is_reported_and_ignored():
     at = open_page("app_pages/train.py", preset="mlp", lr_d="lots")
     assert any("lr_d" in shown(w.value) for w in at.warning)
     assert at.number_input(key=keys.Train.field("lr_d")).value == pytest.approx(2e-4)
-
-
-def iteration(at: AppTest) -> int:
-    match = re.search(r"iteration ([\d,]+)", status_text(at))
-    return int(match.group(1).replace(",", ""))
 
 
 def training_gate():

@@ -4,32 +4,23 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import button, poll, shown
+from tests.pages.conftest import (APP, TIMEOUT, iteration, open_page, paused_with_steps_enabled,
+                                  status_text)
 from ui import keys
 
-APP = "../../app.py"  # AppTest resolves paths against this file
 PAGE = "app_pages/playground.py"
-TIMEOUT = 60
 
-
-@pytest.fixture(autouse=True)
-def isolated_runs(tmp_path, monkeypatch):
-    monkeypatch.setenv("GAN_ARENA_RUNS_DIR", str(tmp_path / "runs"))
-    monkeypatch.setenv("GAN_ARENA_MAX_TRAININGS", "4")
+pytestmark = pytest.mark.usefixtures("isolated_runs")
 
 
 def open_playground(preset: str | None = None, **fields) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, at.exception
+    at = open_page(PAGE)
     if preset is not None:
         at.selectbox(key=keys.Playground.PRESET).set_value(preset).run()
     for name, value in fields.items():
@@ -55,21 +46,6 @@ def values(array) -> np.ndarray:
         shape = [int(n) for n in str(array.get("shape", len(data))).split(",")]  # e.g. "48, 48"
         return data.reshape(shape)
     return np.asarray(array, dtype=np.float64)
-
-
-def paused_with_steps_enabled(at: AppTest) -> bool:
-    """The state a Step needs: the status line and the controls both drawn from a paused run."""
-    steps = [b for b in at.button if b.label in ("Step", "D step", "G step")]
-    return "Paused" in status_text(at) and len(steps) == 3 and not any(b.disabled for b in steps)
-
-
-def status_text(at: AppTest) -> str:
-    return at.get("progress")[0].proto.text if at.get("progress") else ""
-
-
-def iteration(at: AppTest) -> int:
-    match = re.search(r"iteration ([\d,]+)", status_text(at))
-    return int(match.group(1).replace(",", "")) if match else -1
 
 
 def metric(at: AppTest, label: str) -> str:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 
+from ui import state
 from ui.state import SessionSlot, SlotRegistry, browser_of
 
 
@@ -56,3 +59,60 @@ def test_a_start_that_finishes_after_the_tab_closed_is_not_owned_or_started():
     slot.shutdown()  # the tab went while a Start's callback was still stopping the old run
     run = UnstartedRun()
     assert slot.replace("train", run) is None and not run.started and slot.runners == {}
+
+
+class StoppingRun:
+    """A run whose thread ends as soon as it is asked to stop, or never (`hangs`). `join` notes whether every run in
+    `peers` had been asked to stop by then."""
+
+    def __init__(self, hangs: bool = False, peers: tuple = ()):
+        self.asked = threading.Event()
+        self.reason = None
+        self.peers = peers
+        self.peers_asked_when_joined: list[bool] = []
+        never = threading.Event()
+        self._thread = threading.Thread(target=lambda: (never if hangs else self.asked).wait(), daemon=True)
+        self._thread.start()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self, wait=None, reason=None):
+        self.reason = reason
+        self.asked.set()
+        if wait:
+            self.join(wait)
+
+    def join(self, timeout=None):
+        self.peers_asked_when_joined.append(all(peer.asked.is_set() for peer in self.peers))
+        self._thread.join(timeout)
+
+
+def test_a_start_stops_the_tabs_other_runs_all_at_once_and_waits_for_their_end():
+    slot = SessionSlot("browser:a")
+    runs = []
+    first, second = StoppingRun(peers=runs), StoppingRun(peers=runs)
+    runs += [first, second]
+    slot.runners.update(train=first, playground=second)
+    new = StoppingRun()
+    assert slot.replace("train", new, page_title="Train") is new
+    assert not first.alive and not second.alive  # ended (saved, slot free) before the new run is owned
+    # waited for together: neither wait began before both were asked to stop (one after the other, they added up)
+    assert first.peers_asked_when_joined == second.peers_asked_when_joined == [True]
+    assert first.reason is None and "started a training on the Train page" in second.reason
+    assert slot.runners == {"train": new, "playground": second}
+
+
+def test_a_run_that_does_not_end_delays_a_start_or_a_closing_tab_by_the_bound_only(monkeypatch):
+    monkeypatch.setattr(state, "STOP_WAIT_S", 0.2)
+    slot = SessionSlot("browser:a")
+    hung = StoppingRun(hangs=True)
+    slot.runners["train"] = hung
+    begun = time.monotonic()
+    new = StoppingRun()
+    assert slot.replace("train", new) is new and hung.asked.is_set() and hung.alive
+    slot.runners["other"] = StoppingRun(hangs=True)
+    slot.shutdown()
+    assert new.asked.is_set() and not new.alive and slot.runners == {}
+    assert time.monotonic() - begun < 5  # two bounds of 0.2 s; with no bound, a hang
