@@ -1,12 +1,16 @@
 """The scheduler: how many trainings run at once on this machine, where each worker runs, and the line for the rest.
 
-A worker process trains one run. On CPUs each worker gets a few cores of its own (two PyTorch processes on the same
-cores slow each other down many times over), and one core stays with the web server. On a GPU server several
-workers share each GPU: small GANs leave a GPU mostly idle, and the limit is then the CPU cores that feed them.
+A worker process trains one run. On CPUs the class shares the cores: every student's run starts at once, with one
+torch thread each, and they progress side by side instead of waiting whole lessons in a line (measured with
+`python -m benchmarks.classroom --students 10` on 2 cores, the fast classroom preset: in a line of one the students
+saw ten digits from 21 s to past 5 minutes, 4 of 10 not within 5; sharing, all ten at 132-136 s, and a page's work
+never took 1 s). Up to SHARED_RUNS_PER_CORE runs per core, and no more than memory holds (WORKER_MEMORY each); the
+rest wait in line with their place and an estimated wait. On a GPU server several workers share each GPU: small GANs
+leave a GPU mostly idle, and the limit is then the CPU cores that feed them.
 
 The teacher's settings (environment variables of the server):
-  GAN_ARENA_MAX_TRAININGS    trainings at once (default: from the hardware, below)
-  GAN_ARENA_WORKER_THREADS   torch threads of each worker (default 2 on CPUs, fewer on a small machine; 1 on GPUs)
+  GAN_ARENA_MAX_TRAININGS    trainings at once (default: from the hardware and memory, below)
+  GAN_ARENA_WORKER_THREADS   torch threads of each worker (default 1)
   GAN_ARENA_WORKERS_PER_GPU  workers sharing one GPU (default 4)
 """
 
@@ -21,6 +25,8 @@ from dataclasses import dataclass
 from arena.gate import TrainingGate
 
 WORKERS_PER_GPU = 4  # not yet measured on a GPU here: a guess for MLP/DCGAN-sized nets, the teacher can change it
+SHARED_RUNS_PER_CORE = 5  # 10 on 2 cores: a class of ten trained side by side, each reaching ten digits in 2.3 min
+WORKER_MEMORY = 2**30  # what one worker may hold (PyTorch ~0.4 GiB, a lesson's nets and data), with a margin
 
 
 @dataclass(frozen=True)
@@ -64,8 +70,9 @@ def env_number(name: str, kind: type = int, minimum: float = 1, environ: Mapping
     return value
 
 
-def plan_slots(cores: int | None = None, gpus: int | None = None) -> SlotPlan:
-    """The plan for this machine (or for `cores` CPU cores and `gpus` GPUs), after the teacher's settings."""
+def plan_slots(cores: int | None = None, gpus: int | None = None, memory: int | None = None) -> SlotPlan:
+    """The plan for this machine (or for `cores` CPU cores, `gpus` GPUs and `memory` bytes available), after the
+    teacher's settings."""
     if cores is None or gpus is None:
         import torch  # here, not at the top: app.py's first paint imports this module before torch is loaded
 
@@ -73,14 +80,18 @@ def plan_slots(cores: int | None = None, gpus: int | None = None) -> SlotPlan:
 
         cores = usable_cores() if cores is None else cores
         gpus = torch.cuda.device_count() if gpus is None else gpus
-    spare = max(1, cores - 1)  # one core stays with the web server
+    if memory is None:
+        from gan.cost import available_memory
+
+        memory = available_memory()
+    threads = env_int("GAN_ARENA_WORKER_THREADS") or 1
     if gpus:
-        threads = env_int("GAN_ARENA_WORKER_THREADS") or 1
         per_gpu = env_int("GAN_ARENA_WORKERS_PER_GPU") or WORKERS_PER_GPU
-        slots = min(gpus * per_gpu, max(1, spare // threads))
-    else:
-        threads = env_int("GAN_ARENA_WORKER_THREADS") or min(2, spare)
-        slots = max(1, spare // threads)
+        slots = min(gpus * per_gpu, max(1, (cores - 1) // threads))  # one core stays with the web server
+    else:  # the class shares the cores
+        slots = max(1, SHARED_RUNS_PER_CORE * cores // threads)
+    if memory is not None:
+        slots = max(1, min(slots, memory // WORKER_MEMORY))
     return SlotPlan(slots=env_int("GAN_ARENA_MAX_TRAININGS") or slots, threads=threads, gpus=gpus)
 
 

@@ -17,24 +17,27 @@ def no_teacher_settings(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.mark.parametrize("cores, gpus, slots, threads", [
-    (1, 0, 1, 1),  # a tiny machine still trains
-    (2, 0, 1, 1),  # one core stays with the web server
-    (8, 0, 3, 2),
-    (16, 0, 7, 2),
-    (16, 1, 4, 1),  # several workers share a GPU
-    (4, 2, 3, 1),  # ... as many as there are cores to feed them
+GIB = 2**30
+
+
+@pytest.mark.parametrize("cores, gpus, memory_gib, slots, threads", [
+    (1, 0, 8, 5, 1),  # a tiny machine still trains, and a few students share it
+    (2, 0, 20, 10, 1),  # a class of ten shares two cores: each run starts at once (benchmarks.classroom)
+    (2, 0, 3, 3, 1),  # ... as many as memory holds; the rest wait in line
+    (16, 0, 120, 80, 1),
+    (16, 1, 120, 4, 1),  # several workers share a GPU
+    (4, 2, 120, 3, 1),  # ... as many as there are cores to feed them
 ])
-def test_the_plan_follows_the_hardware(cores, gpus, slots, threads):
-    plan = plan_slots(cores=cores, gpus=gpus)
+def test_the_plan_follows_the_hardware(cores, gpus, memory_gib, slots, threads):
+    plan = plan_slots(cores=cores, gpus=gpus, memory=memory_gib * GIB)
     assert (plan.slots, plan.threads, plan.gpus) == (slots, threads, gpus)
 
 
 def test_the_teacher_can_change_the_plan(monkeypatch):
     monkeypatch.setenv("GAN_ARENA_WORKER_THREADS", "4")
-    assert plan_slots(cores=16, gpus=0).slots == 3
+    assert plan_slots(cores=16, gpus=0, memory=120 * GIB).slots == 20
     monkeypatch.setenv("GAN_ARENA_MAX_TRAININGS", "10")
-    assert plan_slots(cores=16, gpus=0).slots == 10
+    assert plan_slots(cores=16, gpus=0, memory=120 * GIB).slots == 10
     monkeypatch.setenv("GAN_ARENA_WORKERS_PER_GPU", "0")
     with pytest.raises(ValueError, match="GAN_ARENA_WORKERS_PER_GPU must be at least 1"):
         plan_slots(cores=16, gpus=1)
