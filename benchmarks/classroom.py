@@ -60,7 +60,7 @@ def page_work(runner: WorkerRunner) -> float:
     return time.perf_counter() - started
 
 
-def start_class(students: int, plan: SlotPlan, runs_dir: str, iterations: int) -> tuple[Scheduler, list[Student]]:
+def start_class(students: int, plan: SlotPlan, runs_dir: str, iterations: int) -> list[Student]:
     scheduler = Scheduler(plan)
     config = LESSONS["fast"].config.replace(iterations=iterations)
     started = []
@@ -69,7 +69,7 @@ def start_class(students: int, plan: SlotPlan, runs_dir: str, iterations: int) -
         runner = WorkerRunner(job, gate=scheduler, settings=scheduler.settings, idle_timeout=float("inf"))
         started.append(Student(f"student {i + 1}", runner, time.monotonic()))
         runner.start()
-    return scheduler, started
+    return started
 
 
 def watch(students: list[Student], minutes: float) -> list[float]:
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> None:
     plan = SlotPlan(slots=args.slots or default.slots, threads=args.threads or default.threads, gpus=default.gpus)
     warm_up()
     with tempfile.TemporaryDirectory(prefix="classroom-") as runs_dir:
-        scheduler, students = start_class(args.students, plan, runs_dir, args.iterations)
+        students = start_class(args.students, plan, runs_dir, args.iterations)
         try:
             answers = watch(students, args.minutes)
         finally:

@@ -6,7 +6,6 @@ Every function here draws widgets and returns plain values (or a loaded generato
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from gan.latent import (MODES, PRETRAINED_DIR, Frame, LatentDirections, bundled_
                         interpolate, interpolate_latents, is_conditional, label_embeddings, latent, load_generator,
                         principal_directions)
 from gan.quality import RECOGNISABLE_CONFIDENCE, classify
-from ui.explorer_preview import PREVIEWS
+from ui.explorer_preview import PREVIEWS, file_sha256
 from ui.generator_picker import LoadedGenerator
 from ui.keys import Explorer
 
@@ -268,17 +267,12 @@ def default_picture(key: str, G: nn.Module) -> Picture:
     return walk_picture(G, seed_a, seed_b, DEFAULT_T, DEFAULT_FRAMES, DEFAULT_MODE, None, digits)
 
 
-def file_sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
 def write_previews(directory: Path = PRETRAINED_DIR) -> Path:
     """The first paint of the Latent Explorer: for each bundled generator, the picture a new tab opens on
     (default_picture) as `<name>.preview.png` (G(z)) and `<name>.walk.png` (the strip), their captions in
     previews.json with the checkpoint's SHA-256, which the page checks (a rebuilt generator's stale preview is never
-    shown), and so does tests/pages/test_explorer_page.py. The page draws a preview before PyTorch has loaded and then puts
-    the live picture, the same bytes, in its place."""
+    shown), and so does tests/pages/test_explorer_page.py. The page draws a preview before PyTorch has loaded and
+    then puts the live picture, the same bytes, in its place."""
     manifest: dict[str, dict] = {}
     for name, checkpoint in bundled_generators().items():
         checkpoint = directory / checkpoint.name

@@ -18,6 +18,12 @@ from ui.keys import Explorer, Picker
 PREVIEWS = Path(__file__).resolve().parent.parent / "assets" / "pretrained" / "previews.json"
 
 
+def file_sha256(path: Path) -> str:
+    """The file's SHA-256: what ties a preview to the checkpoint it was drawn from."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
 def bundled_preview() -> dict | None:
     """The bundled preview of the picture this tab opens on (its PNG bytes under "image" and "strip", with their
     captions), or None. Only on the tab's first visit, when its link asks at most for a bundled generator, and only
@@ -37,9 +43,8 @@ def bundled_preview() -> dict | None:
         entry = previews.get(name)
         if not entry or "sha256" not in entry:
             return None
-        with open(here / entry["checkpoint"], "rb") as checkpoint:
-            if hashlib.file_digest(checkpoint, "sha256").hexdigest() != entry["sha256"]:
-                return None  # rebuilt since: its preview would show another digit
+        if file_sha256(here / entry["checkpoint"]) != entry["sha256"]:
+            return None  # rebuilt since: its preview would show another digit
         return {**entry, "image": (here / entry["image"]).read_bytes(), "strip": (here / entry["strip"]).read_bytes()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):  # a preview only saves time: never an error
         return None

@@ -26,10 +26,10 @@ HEARTBEAT_S = max(1.0, IDLE_TIMEOUT_S / 6)
 # A tab that stops its trainings (a new Start, or the tab going away) waits for them to end: each run's link thread
 # is joined, which returns the moment the run has been saved, has given its slot back and has published its end, in
 # that order, so that what comes next (the new run joining the line, the page's redraw) finds them ended. The runs
-# are asked to stop all at once, then waited for together, within STOP_WAIT_S in all: the bound is for a worker that
+# are asked to stop all at once, then waited for together, within TAB_STOP_WAIT_S in all: the bound is for a worker that
 # does not answer (its link kills it after arena.worker.STOP_GRACE_S, 3 s, and its page says so), so that a Start or
 # a closing tab never hangs on it.
-STOP_WAIT_S = 2.0
+TAB_STOP_WAIT_S = 2.0
 
 if TYPE_CHECKING:
     from arena.limits import ServerLimits
@@ -93,10 +93,10 @@ class SessionSlot:
 
 def stop_all(runners: dict[WorkerRunner, str | None]) -> None:
     """Ask every runner to stop (with the reason its page shows, if any), then wait for them all to end, within
-    STOP_WAIT_S in all."""
+    TAB_STOP_WAIT_S in all."""
     for runner, reason in runners.items():
         runner.stop(wait=None, reason=reason)
-    deadline = time.monotonic() + STOP_WAIT_S
+    deadline = time.monotonic() + TAB_STOP_WAIT_S
     for runner in runners:
         runner.join(max(0.0, deadline - time.monotonic()))
 

@@ -105,7 +105,7 @@ def test_a_start_stops_the_tabs_other_runs_all_at_once_and_waits_for_their_end()
 
 
 def test_a_run_that_does_not_end_delays_a_start_or_a_closing_tab_by_the_bound_only(monkeypatch):
-    monkeypatch.setattr(state, "STOP_WAIT_S", 0.2)
+    monkeypatch.setattr(state, "TAB_STOP_WAIT_S", 0.2)
     slot = SessionSlot("browser:a")
     hung = StoppingRun(hangs=True)
     slot.runners["train"] = hung
