@@ -51,12 +51,15 @@ class BackgroundRun:
         self._thread.join(timeout)
 
     def _mark_place_in_line(self, snap) -> None:
-        """While `snap` is queued, its place in the server's line and the estimated wait, where the gate knows."""
+        """While `snap` is queued, its place in the server's line, the estimated wait and what the line waits for
+        (a slot, or memory), where the gate knows."""
         if snap.status != "queued" or not hasattr(self._gate, "position"):
             return
         snap.queue_position = self._gate.position(self._thread.ident)
         if hasattr(self._gate, "estimated_wait"):
             snap.queue_wait_s = self._gate.estimated_wait(self._thread.ident)
+        if hasattr(self._gate, "queue_reason") and hasattr(snap, "queue_reason"):  # a race's snapshot has no reason
+            snap.queue_reason = self._gate.queue_reason(self._thread.ident)
 
     # ------------------------------------------------------------------ the thread
     def _main(self) -> None:
@@ -82,11 +85,15 @@ class BackgroundRun:
 
     def _wait_for_slot(self) -> bool:
         while not self._stop.is_set():
-            if self._gate.acquire(timeout=SLOT_POLL_S):
+            if self._acquire_slot(SLOT_POLL_S):
                 return True
             if self._abandoned():
                 return False
         return False
+
+    def _acquire_slot(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds in the gate's line (a run that knows its memory need also asks for that)."""
+        return self._gate.acquire(timeout=timeout)
 
     def _abandoned(self) -> bool:
         return time.monotonic() - self._last_seen > self._idle_timeout

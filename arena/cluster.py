@@ -7,6 +7,13 @@ one (small GANs share a GPU well). The app's link thread talks to the actor exac
 calls in order, then a poll. Ray places the actors; the app's scheduler still keeps the line and the slot count
 (GAN_ARENA_MAX_TRAININGS, default: the cluster's CPUs / threads per worker).
 
+The app reserves each run's folders on its own disk. An actor on another node cannot write there: it saves into a
+temporary folder of its node and sends the files back in its news (autosaves: the checkpoint), which the app writes
+into the run's folder (arena.worker.RunFiles), so the run is listed wherever the app lists runs. Where the runs folder
+is on storage that every node mounts at the same path, name that path in GAN_ARENA_SHARED_RUNS_DIR (and make
+GAN_ARENA_RUNS_DIR an absolute path under it): the actors then write there directly. On `local` (this machine) they
+always do.
+
 Sessions live in one replica's memory: put the replicas behind a load balancer with sticky sessions.
 """
 
@@ -19,6 +26,7 @@ from arena.scheduler import SlotPlan, WorkerSettings, env_int
 from arena.worker import Job, WorkerCore, WorkerLost
 
 ADDRESS_VARIABLE = "GAN_ARENA_RAY_ADDRESS"
+SHARED_VARIABLE = "GAN_ARENA_SHARED_RUNS_DIR"
 
 
 def _ray():
@@ -44,14 +52,20 @@ class TrainingActor:
 
 
 class RayBackend:
-    """Starts workers as Ray actors on the cluster at `address` (connects once, when made)."""
+    """Starts workers as Ray actors on the cluster at `address` (connects once, when made).
 
-    def __init__(self, address: str | None = None):
+    shared_runs_dir: a path that every node mounts (default: GAN_ARENA_SHARED_RUNS_DIR); actors write the run folders
+    under it themselves, and send back the files of any other. ship_files: True or False overrides that choice (a
+    test makes an actor on this machine send its files)."""
+
+    def __init__(self, address: str | None = None, *, shared_runs_dir: str | None = None,
+                 ship_files: bool | None = None):
         ray = _ray()
-        address = address or os.environ.get(ADDRESS_VARIABLE) or "local"
-        if not ray.is_initialized():
-            ray.init(address=None if address == "local" else address, include_dashboard=False,
-                     log_to_driver=False, configure_logging=False)
+        self.address = address = address or os.environ.get(ADDRESS_VARIABLE) or "local"
+        self.shared_runs_dir = shared_runs_dir or os.environ.get(SHARED_VARIABLE) or None
+        self._ship_files = ship_files
+        if not ray.is_initialized():  # "local" starts a Ray here even where another one runs
+            ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
         resources = ray.cluster_resources()
         self.cpus = int(resources.get("CPU", 1))
         self.gpus = int(resources.get("GPU", 0))
@@ -63,7 +77,19 @@ class RayBackend:
         slots = env_int("GAN_ARENA_MAX_TRAININGS") or max(1, self.cpus // threads)
         return SlotPlan(slots=slots, threads=threads, gpus=0)  # Ray, not the scheduler, picks each actor's GPU
 
+    def ships_files(self, job: Job) -> bool:
+        """Whether the actor must send the job's files back: unless Ray runs on this machine only, or every folder
+        the job reserved is under the shared runs dir (a relative path is not: the actor's working folder is not the
+        app's)."""
+        if self._ship_files is not None:
+            return self._ship_files
+        if self.address == "local":
+            return False
+        shared = self.shared_runs_dir
+        return not (shared and all(folder.is_absolute() and folder.is_relative_to(shared) for folder in job.folders))
+
     def __call__(self, job: Job, settings: WorkerSettings) -> RayWorker:
+        job.ship_files = self.ships_files(job)  # the app reserved its folders already: they travel with the job
         actor = self._actor_class.options(num_cpus=settings.threads, num_gpus=self.gpu_share,
                                           max_restarts=0).remote(job, settings.threads)
         return RayWorker(actor)

@@ -4,7 +4,8 @@ The teacher's settings (environment variables of the server), with defaults safe
   GAN_ARENA_MAX_RUN_MEMORY_MB       memory one training may need (estimated from its config), default 2048
   GAN_ARENA_MAX_RUN_MINUTES         how long a training may hold its slot, paused or not, default 15
   GAN_ARENA_MAX_RUNS_PER_BROWSER    trainings running or waiting in line per browser (all its tabs), default 1
-  GAN_ARENA_MAX_RUNS_MB             size of the runs folder, default 5120
+  GAN_ARENA_MAX_RUNS_MB             size of the runs folder, default 5120: past it, the oldest runs make room
+  GAN_ARENA_KEEP_RUNS_PER_STUDENT   saved runs kept per student (their newest), default 20
   GAN_ARENA_MAX_GENERATOR_MB        memory of a generator the web server loads (an upload, a saved run), default 128
   GAN_ARENA_ALLOW_DOWNLOADS         1 lets a student's run download full MNIST / Fashion-MNIST into data/, default 0
 
@@ -21,14 +22,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from arena.scheduler import env_number
+from arena.scheduler import SERVER_RESERVE, env_number
 from gan.config import Config, ConfigError
-from gan.cost import MIB, Cost, available_memory, generator_cost, mib, training_cost
+from gan.cost import MIB, Cost, generator_cost, mib, training_cost
 
 # Beyond its tensors, a training process holds PyTorch's kernels, the digit classifier and allocator slack:
 # measured 190-250 MiB here for a run of the smallest nets.
 RUN_OVERHEAD = 256 * MIB
-SERVER_RESERVE = 512 * MIB  # free memory a new run leaves to the web server and the runs already going
 # The web server keeps each run's timeline (up to 240 grids): 256 samples make ~46 MiB of it.
 MAX_SHOWN_SAMPLES = 256
 GIF_AND_CSV = 8 * MIB  # what a run writes beside its checkpoint (the progress GIF, the metrics)
@@ -44,6 +44,7 @@ class ServerLimits:
     run_minutes: float = 15.0
     runs_per_browser: int = 1
     runs_folder_mb: int = 5120
+    keep_runs_per_student: int = 20
     generator_mb: int = 128
     allow_downloads: bool = False
 
@@ -60,6 +61,7 @@ class ServerLimits:
                    run_minutes=number("GAN_ARENA_MAX_RUN_MINUTES", defaults.run_minutes, float, minimum=0.1),
                    runs_per_browser=number("GAN_ARENA_MAX_RUNS_PER_BROWSER", defaults.runs_per_browser),
                    runs_folder_mb=number("GAN_ARENA_MAX_RUNS_MB", defaults.runs_folder_mb),
+                   keep_runs_per_student=number("GAN_ARENA_KEEP_RUNS_PER_STUDENT", defaults.keep_runs_per_student),
                    generator_mb=number("GAN_ARENA_MAX_GENERATOR_MB", defaults.generator_mb),
                    allow_downloads=env.get("GAN_ARENA_ALLOW_DOWNLOADS", "").strip().lower() in ("1", "true", "yes"))
 
@@ -83,7 +85,7 @@ class ServerLimits:
         return self.check_memory(cached_training_cost(config))
 
     def check_memory(self, cost: Cost) -> Cost:
-        need = cost.memory + RUN_OVERHEAD
+        need = memory_need(cost)
         if need > self.run_memory_mb * MIB:
             raise LimitExceeded(f"this set-up needs about {mib(need)} of memory ({cost.describe()}); this server "
                                 f"allows {self.run_memory_mb:,} MiB per training. Make the model, the batch or the "
@@ -100,14 +102,17 @@ class ServerLimits:
         return cost
 
     # ------------------------------------------------------------------ what the machine has now
-    def check_room(self, cost: Cost, runs_dir: Path) -> None:
-        """Refuse a start the machine has no room for now: free memory, and the runs folder's limit and disk."""
-        available = available_memory()
-        need = cost.memory + RUN_OVERHEAD
-        if available is not None and need > available - SERVER_RESERVE:
-            raise LimitExceeded(f"the server has about {mib(max(0, available - SERVER_RESERVE))} of memory to spare "
-                                f"now and this set-up needs about {mib(need)}: try a smaller model, or again when "
-                                "other trainings have ended")
+    def check_room(self, cost: Cost, runs_dir: Path, memory_budget: int | None) -> None:
+        """Refuse a start the machine cannot hold: more memory than `memory_budget` (what the scheduler gives all
+        trainings together, arena.scheduler.SlotPlan.memory; None: not known), or no room in the runs folder or
+        on the disk now. A run that fits the budget but not the memory left by the runs going waits in the
+        scheduler's line instead (arena.gate)."""
+        need = memory_need(cost)
+        if memory_budget is not None and need > memory_budget:
+            raise LimitExceeded(f"this set-up needs about {mib(need)} of memory, more than the {mib(memory_budget)} "
+                                "this server gives all its trainings together (the memory it had free when it "
+                                f"started, less {mib(SERVER_RESERVE)} for the web server), so it could never start: "
+                                "make the model, the batch or the latent size smaller")
         write = 2 * cost.checkpoint + GIF_AND_CSV  # an autosave's temporary copy beside the last one
         used = folder_size(runs_dir)
         if used + write > self.runs_folder_mb * MIB:
@@ -118,6 +123,11 @@ class ServerLimits:
         if free is not None and write > free:
             raise LimitExceeded(f"the disk is nearly full ({mib(free)} free) and this run would write up to "
                                 f"{mib(write)}: the teacher can free space or delete old runs from {runs_dir}/")
+
+
+def memory_need(cost: Cost) -> int:
+    """Bytes a training process of `cost` holds: its tensors and PyTorch's own (RUN_OVERHEAD)."""
+    return cost.memory + RUN_OVERHEAD
 
 
 @functools.lru_cache(maxsize=256)
@@ -149,4 +159,4 @@ def disk_free(folder: Path) -> int | None:
         return None
 
 
-__all__ = ["LimitExceeded", "ServerLimits", "folder_size"]
+__all__ = ["LimitExceeded", "ServerLimits", "folder_size", "memory_need"]

@@ -49,6 +49,7 @@ class RunnerSnapshot:
     error: str | None = None
     queue_position: int | None = None
     queue_wait_s: float | None = None  # the scheduler's estimate of the wait for a slot, while queued
+    queue_reason: str | None = None  # what the line waits for (a free slot, or memory), while queued
     saved_to: str | None = None  # where on_end saved the run, once it has ended
     autosaved_to: str | None = None  # where `autosave` last saved the run while it trained
     autosaved_iteration: int = 0

@@ -8,6 +8,10 @@ never took 1 s). Up to SHARED_RUNS_PER_CORE runs per core, and no more than memo
 rest wait in line with their place and an estimated wait. On a GPU server several workers share each GPU: small GANs
 leave a GPU mostly idle, and the limit is then the CPU cores that feed them.
 
+Memory is counted too (arena.gate): the plan's `memory` is the budget of all trainings together, the memory free
+when the scheduler is made less SERVER_RESERVE, and a run whose estimated need does not fit beside the runs already
+going waits in line, told why, instead of starting into an out-of-memory kill.
+
 The teacher's settings (environment variables of the server):
   GAN_ARENA_MAX_TRAININGS    trainings at once (default: from the hardware and memory, below)
   GAN_ARENA_WORKER_THREADS   torch threads of each worker (default 1)
@@ -27,6 +31,8 @@ from arena.gate import TrainingGate
 WORKERS_PER_GPU = 4  # not yet measured on a GPU here: a guess for MLP/DCGAN-sized nets, the teacher can change it
 SHARED_RUNS_PER_CORE = 5  # 10 on 2 cores: a class of ten trained side by side, each reaching ten digits in 2.3 min
 WORKER_MEMORY = 2**30  # what one worker may hold (PyTorch ~0.4 GiB, a lesson's nets and data), with a margin
+# Memory the trainings leave to the web server (its pages, every run's live copy) and to the rest of the machine.
+SERVER_RESERVE = 512 * 2**20
 
 
 @dataclass(frozen=True)
@@ -39,11 +45,13 @@ class WorkerSettings:
 
 @dataclass(frozen=True)
 class SlotPlan:
-    """How the machine is shared: `slots` workers at once, each with `threads` torch threads, over `gpus` GPUs."""
+    """How the machine is shared: `slots` workers at once, each with `threads` torch threads, over `gpus` GPUs, and
+    `memory` bytes that the runs' estimated needs may add up to (None: not known, not counted)."""
 
     slots: int
     threads: int
     gpus: int = 0
+    memory: int | None = None
 
     def describe(self) -> str:
         where = f"{self.gpus} GPU{'s' if self.gpus != 1 else ''}" if self.gpus else f"{self.threads} CPU thread" + (
@@ -72,7 +80,8 @@ def env_number(name: str, kind: type = int, minimum: float = 1, environ: Mapping
 
 def plan_slots(cores: int | None = None, gpus: int | None = None, memory: int | None = None) -> SlotPlan:
     """The plan for this machine (or for `cores` CPU cores, `gpus` GPUs and `memory` bytes available), after the
-    teacher's settings."""
+    teacher's settings. The app makes it once (ui.state.training_gate), after the engine's warm-up: the memory it
+    measures is what is left beside the web server with PyTorch and the pages' helpers loaded."""
     if cores is None or gpus is None:
         import torch  # here, not at the top: app.py's first paint imports this module before torch is loaded
 
@@ -90,16 +99,18 @@ def plan_slots(cores: int | None = None, gpus: int | None = None, memory: int | 
         slots = min(gpus * per_gpu, max(1, (cores - 1) // threads))  # one core stays with the web server
     else:  # the class shares the cores
         slots = max(1, SHARED_RUNS_PER_CORE * cores // threads)
+    budget = None
     if memory is not None:
         slots = max(1, min(slots, memory // WORKER_MEMORY))
-    return SlotPlan(slots=env_int("GAN_ARENA_MAX_TRAININGS") or slots, threads=threads, gpus=gpus)
+        budget = max(0, memory - SERVER_RESERVE)
+    return SlotPlan(slots=env_int("GAN_ARENA_MAX_TRAININGS") or slots, threads=threads, gpus=gpus, memory=budget)
 
 
 class Scheduler(TrainingGate):
     """The server's FIFO line for training slots (a TrainingGate) that also places each worker it admits."""
 
     def __init__(self, plan: SlotPlan):
-        super().__init__(plan.slots)
+        super().__init__(plan.slots, memory=plan.memory)
         self.plan = plan
         self._gpu_of: dict[int, int] = {}
         self._placing = threading.Lock()

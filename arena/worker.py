@@ -28,14 +28,18 @@ import os
 import pickle
 import queue
 import signal
+import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from arena.background import BackgroundRun
-from arena.runner import STEP_KINDS, RunnerSnapshot
+from arena.class_runs import write_summary
+from arena.classroom import OWNER_FILE, RunOwner, has_checkpoint, write_owner
+from arena.runner import STEP_KINDS, RunnerSnapshot, save_failure
 from arena.limits import LimitExceeded, ServerLimits
 from arena.scheduler import WorkerSettings
 from gan.cost import Cost
@@ -117,8 +121,8 @@ class WorkerCore:
     def __init__(self, job: Job, threads: int, gpu: int | None = None):
         if WORKER_NICENESS and hasattr(os, "nice"):
             os.nice(WORKER_NICENESS)
-        if gpu is not None:  # before anything touches CUDA: this worker sees its one GPU as cuda:0
-            os.environ["CUDA_VISIBLE_DEVICES"] = str(gpu)
+        if gpu is not None:  # before anything touches CUDA (CUDA reads it once): this worker sees its GPU as cuda:0
+            os.environ["CUDA_VISIBLE_DEVICES"] = visible_gpu(gpu, os.environ.get("CUDA_VISIBLE_DEVICES"))
         import torch
 
         torch.set_num_threads(threads)  # the scheduler's share of the cores for this worker
@@ -135,6 +139,14 @@ class WorkerCore:
 
     def stop(self) -> None:
         self.runner.stop(wait=STOP_GRACE_S)
+
+
+def visible_gpu(gpu: int, server_visible: str | None) -> str:
+    """The CUDA_VISIBLE_DEVICES of a worker on the server's GPU number `gpu`. The scheduler counts the GPUs the
+    server sees; where the teacher gave the server a list (CUDA_VISIBLE_DEVICES=2,3, or GPU UUIDs), its GPU 1 is the
+    list's second entry, not the machine's GPU 1."""
+    names = [name.strip() for name in (server_visible or "").split(",") if name.strip()]
+    return names[gpu] if gpu < len(names) else str(gpu)
 
 
 def worker_main(conn, job: Job, threads: int, gpu: int | None) -> None:
@@ -202,6 +214,9 @@ class Job:
     runs_dir: str  # where a job that saves reserves its run folders (the subclasses that save declare it)
 
     _folders: tuple[Path, ...] | list[Path] = ()  # run folders reserved by reserve()
+    owner: RunOwner | None = None  # whose runs these are (arena.classroom), written into each folder it reserves
+    ship_files: bool = False  # set by a cluster backend whose worker cannot reach the folders: see RunFiles
+    _files: RunFiles | None = None  # in the worker, made by build(): where the run's saves go
 
     def build(self):
         raise NotImplementedError
@@ -217,10 +232,18 @@ class Job:
             from gan.runs import new_run_dir
 
             self._folders = [new_run_dir(self.runs_dir, label) for label in self.run_labels()]
+            if self.owner is not None:
+                for folder in self._folders:
+                    write_owner(folder, self.owner)
+        return list(self._folders)
+
+    @property
+    def folders(self) -> list[Path]:
+        """The run folders reserved so far."""
         return list(self._folders)
 
     def feed(self, runner) -> RunFeed | RaceFeed:
-        return RunFeed(runner)
+        return RunFeed(runner, self._files)
 
     def check(self, limits: ServerLimits) -> Cost | None:
         """Raise LimitExceeded when the server must not run this job; what it costs, when that is known."""
@@ -229,6 +252,8 @@ class Job:
     def wind_up(self) -> None:
         """After the run has ended: give back the run folders it reserved but never saved into."""
         for folder in self._folders:
+            if not has_checkpoint(folder):
+                (folder / OWNER_FILE).unlink(missing_ok=True)
             try:
                 folder.rmdir()  # only an empty folder goes: a saved run stays
             except OSError:
@@ -256,16 +281,13 @@ class TrainJob(Job):
     def build(self):
         from arena.runner import TrainingRunner
         from arena.scoring import live_scores, score_every
-        from gan.checkpoint import save_checkpoint
-        from gan.runs import CHECKPOINT_NAME, save_run
         from gan.train.build import build_trainer
 
-        folder = self.reserve()[0]
+        self._files = files = RunFiles(self.reserve(), ship=self.ship_files)
         return TrainingRunner(lambda: build_trainer(self.config), scorer=live_scores,
                               score_every=score_every(self.config), idle_timeout=math.inf,
-                              on_end=lambda state: str(save_run(state, folder).parent),
-                              # the checkpoint only (30 ms): the run's GIF took 4 s to encode at 120 snapshots
-                              autosave=lambda state: str(save_checkpoint(state, folder / CHECKPOINT_NAME).parent),
+                              on_end=lambda state: files.save_run(0, state),
+                              autosave=lambda state: files.save_checkpoint(0, state),
                               autosave_s=self.autosave_s, config=self.config)
 
 
@@ -307,25 +329,76 @@ class RaceJob(Job):
     def build(self):
         from arena.race_runner import RaceRunner
         from gan.race import Race
-        from gan.runs import save_run
 
-        folders = self.reserve()
+        self._files = files = RunFiles(self.reserve(), ship=self.ship_files)
         return RaceRunner(lambda: Race(self.configs, self.budget, self.labels), idle_timeout=math.inf,
-                          on_end=lambda side, state: str(save_run(state, folders[side]).parent))
+                          on_end=files.save_run)
 
     def feed(self, runner) -> RaceFeed:
-        return RaceFeed(runner)
+        return RaceFeed(runner, self._files)
 
     def mirror(self) -> RaceMirror:
         return RaceMirror()
 
 
 # ---------------------------------------------------------------------------------------------- what crosses
+class RunFiles:
+    """The worker's side of a job's run folders (`folders`: the app's paths, reserved by the app): its saves.
+
+    A worker that sees the app's disk (a local process, or a cluster whose nodes share the runs folder) saves into the
+    folders directly. A shipping worker (`ship`: an actor on a cluster node with a disk of its own) saves into a
+    temporary folder, keeps the files' bytes for its feed's next news (`take`) and removes the folder; the app's
+    mirror writes them into the reserved folder before it shows that news, whose `saved_to` and `autosaved_to` name
+    the folder. A newer save of a file replaces one not yet sent: an autosave (the checkpoint) crosses at most once
+    per autosave, and only once made (a paused run makes none); the final save sends all the run's files.
+    """
+
+    def __init__(self, folders: list[Path], ship: bool = False) -> None:
+        self.folders = folders
+        self.ship = ship
+        self._lock = threading.Lock()
+        self._unsent: dict[int, dict[str, bytes]] = {}  # folder index -> file name -> bytes
+
+    def save_run(self, index: int, state: dict) -> str:
+        """The final save of folder `index`: checkpoint, metrics and GIF (gan.runs.save_run); returns the folder."""
+        from gan.runs import save_run
+
+        return self._save(index, lambda folder: save_run(state, folder))
+
+    def save_checkpoint(self, index: int, state: dict) -> str:
+        """An autosave: the checkpoint only (30 ms; the run's GIF took 4 s to encode at 120 snapshots)."""
+        from gan.checkpoint import save_checkpoint
+        from gan.runs import CHECKPOINT_NAME
+
+        return self._save(index, lambda folder: save_checkpoint(state, folder / CHECKPOINT_NAME))
+
+    def _save(self, index: int, write: Callable[[Path], Path]) -> str:
+        folder = self.folders[index]
+        if not self.ship:
+            write(folder)
+            return str(folder)
+        from gan.runs import read_run_files
+
+        with tempfile.TemporaryDirectory(prefix="gan-arena-run-") as scratch:  # gone even if the save fails
+            write(Path(scratch))
+            files = read_run_files(scratch)
+        with self._lock:
+            self._unsent.setdefault(index, {}).update(files)
+        return str(folder)
+
+    def take(self) -> list[tuple[str, dict[str, bytes]]]:
+        """The files saved since the last take, as (the app's folder, {file name: bytes}); empty when not shipping."""
+        with self._lock:
+            unsent, self._unsent = self._unsent, {}
+        return [(str(self.folders[index]), files) for index, files in sorted(unsent.items())]
+
+
 class RunFeed:
     """Child side of a TrainingRunner: what changed since the last poll."""
 
-    def __init__(self, runner) -> None:
+    def __init__(self, runner, files: RunFiles | None = None) -> None:
         self.runner = runner
+        self.files = files
         self.records_sent = 0
         self.sample_iteration = None
         self.grid_iterations: list[int] = []
@@ -348,6 +421,7 @@ class RunFeed:
             news["grids"] = (0, iterations, grids)
         self.grid_iterations = list(iterations)
         news["extras"] = self._extras()
+        news["files"] = self.files.take() if self.files else []  # after the snapshot: what it names has come
         return news
 
     def _extras(self) -> dict[str, Any]:
@@ -376,6 +450,7 @@ class Mirror:
         self.lock = threading.Lock()
         self.snap = snap
         self.extras: dict[str, Any] = {}
+        self.save_error: str | None = None  # a shipped file the app could not write
 
     def set(self, **changes: Any) -> None:
         with self.lock:
@@ -385,6 +460,19 @@ class Mirror:
     def merge(self, news: dict[str, Any]) -> None:
         """Take in the worker's news (what its feed sent)."""
         raise NotImplementedError
+
+    def write_files(self, news: dict[str, Any]) -> None:
+        """Write the run files a shipping worker sent (RunFiles) into the app's run folders, before the news that
+        names them is shown; a write that fails is told on the run's page, like a save that failed in the worker."""
+        from gan.runs import write_run_files
+
+        for folder, files in news.get("files", ()):
+            try:
+                write_run_files(folder, files)
+            except OSError as err:
+                self.save_error = f"The run could not be saved: {save_failure(err)}"
+        if self.save_error and not news["snap"].error:
+            news["snap"].error = self.save_error
 
     def snapshot(self, since: int = 0) -> Any:
         """A consistent copy of the run, records from index `since` on."""
@@ -415,6 +503,7 @@ class RunMirror(Mirror):
         self.grids: list[Any] = []
 
     def merge(self, news: dict[str, Any]) -> None:
+        self.write_files(news)  # outside the lock: a page never waits on the disk
         snap = news["snap"]
         with self.lock:
             self.records.extend(snap.records)
@@ -442,8 +531,9 @@ class RunMirror(Mirror):
 class RaceFeed:
     """Child side of a RaceRunner: each side's records since the last poll, the rest whole (it is small)."""
 
-    def __init__(self, runner) -> None:
+    def __init__(self, runner, files: RunFiles | None = None) -> None:
         self.runner = runner
+        self.files = files
         self.records_sent: list[int] = []
 
     def news(self) -> dict[str, Any]:
@@ -451,7 +541,7 @@ class RaceFeed:
         self.records_sent += [0] * (len(snap.sides) - len(self.records_sent))
         for index, side in enumerate(snap.sides):
             side.records, self.records_sent[index] = side.records[self.records_sent[index]:], len(side.records)
-        return {"snap": snap}
+        return {"snap": snap, "files": self.files.take() if self.files else []}
 
 
 class RaceMirror(Mirror):
@@ -464,6 +554,7 @@ class RaceMirror(Mirror):
         self.records: list[list[dict[str, float]]] = []
 
     def merge(self, news: dict[str, Any]) -> None:
+        self.write_files(news)
         snap = news["snap"]
         with self.lock:
             self.records += [[] for _ in range(len(snap.sides) - len(self.records))]
@@ -512,12 +603,15 @@ class WorkerRunner(BackgroundRun):
     settings: a WorkerSettings, or a callable returning one once the slot is granted (the scheduler's placement).
     idle_timeout: stop when nobody has called `snapshot()` or `touch()` for this many seconds (a closed tab).
     backend: what starts the worker: LocalWorker (a process here), or `arena.cluster.RayBackend()` (a Ray actor).
+    memory_need: the bytes the worker will hold (arena.limits.memory_need of the job's cost; 0: not known): the gate
+    starts it only when they fit beside the runs already going, and it waits in line, told why, until then.
     """
 
     def __init__(self, job: Job, *, gate=None, settings: WorkerSettings | Any = None, idle_timeout: float = 120.0,
-                 backend=None, max_seconds: float = math.inf):
+                 backend=None, max_seconds: float = math.inf, memory_need: int = 0):
         super().__init__(gate=gate, idle_timeout=idle_timeout)
         self._max_seconds = max_seconds  # how long the run may hold its slot, paused or not (the server's limit)
+        self.memory_need = memory_need
         self.job = job
         self.config = getattr(job, "config", None)  # what the run was started with, for the pages
         self._settings = settings or WorkerSettings()
@@ -570,6 +664,12 @@ class WorkerRunner(BackgroundRun):
             snap.error = self._stop_reason
         return snap
 
+    def peek(self, records: bool = True):
+        """The link's latest copy of the run (without its records, where `records` is False), for someone other than
+        its tab (the Class page): unlike snapshot(), it does not count as the tab watching, so a closed tab's run
+        still ends."""
+        return self._mirror.snapshot(0 if records else 2**62)
+
     def timeline(self) -> tuple[list[int], list[Any]]:
         """(iterations, uint8 grids) of every fixed-noise snapshot the worker has kept, oldest first."""
         return self._mirror.timeline()
@@ -581,6 +681,9 @@ class WorkerRunner(BackgroundRun):
             return dict(self._mirror.extras)
 
     # ------------------------------------------------------------------ the link thread
+    def _acquire_slot(self, timeout: float) -> bool:
+        return self._gate.acquire(timeout=timeout, need=self.memory_need)
+
     def _work(self) -> dict[str, Any]:
         self._set(status="starting")
         self._run_worker()
@@ -638,6 +741,11 @@ class WorkerRunner(BackgroundRun):
         if self.worker is None:
             return
         exitcode = self.worker.close()
+        if isinstance(self.job, TrainJob) and self.job.folders:  # what the Class page shows of the run, without opening its checkpoint
+            try:
+                write_summary(self.job.folders[0], self._mirror.snap)
+            except OSError:  # a full disk: the page then shows the run without its numbers
+                pass
         self.job.wind_up()  # the worker is gone: folders it never saved into are given back
         if self._lost:
             self._mirror.set(status="failed", error=died_message(exitcode, self._lost, self._mirror.snap))

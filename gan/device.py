@@ -4,8 +4,11 @@ precision it runs natively, and how many threads to give torch."""
 from __future__ import annotations
 
 import functools
+import json
 import math
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -33,11 +36,44 @@ def describe_device(device: torch.device | str) -> str:
     """A short label for the UI badge and the CLI: 'CUDA · NVIDIA H200', 'Apple MPS', 'CPU · 2 threads'."""
     device = torch.device(device)
     if device.type == "cuda":
-        return f"CUDA · {torch.cuda.get_device_name(device)}"
+        return f"CUDA · {cuda_facts(device.index or 0).name}"
     if device.type == "mps":
         return "Apple MPS"
     threads = torch.get_num_threads()
     return f"CPU · {threads} thread{'s' if threads != 1 else ''}"
+
+
+@dataclass(frozen=True)
+class CudaFacts:
+    name: str
+    bf16: bool  # runs bf16 natively
+
+
+# Asked in a child process, which initialises CUDA and exits.
+_CUDA_FACTS_PROBE = ("import json, sys, torch; i = int(sys.argv[1]); torch.cuda.set_device(i); "
+                     "print(json.dumps([torch.cuda.get_device_name(i), "
+                     "torch.cuda.is_bf16_supported(including_emulation=False)]))")
+
+
+def cuda_facts(index: int = 0) -> CudaFacts:
+    """GPU `index`'s name and whether it runs bf16 natively, without initialising CUDA in this process.
+
+    A process that forks workers (the web server, its forkserver) must never initialise CUDA: a forked child of one
+    that did cannot use the GPU. Where this process has not initialised CUDA yet, a short-lived child asks for it."""
+    if torch.cuda.is_initialized():
+        return CudaFacts(torch.cuda.get_device_name(index), torch.cuda.is_bf16_supported(including_emulation=False))
+    return _cuda_facts_from_a_child(index)
+
+
+@functools.lru_cache(maxsize=8)
+def _cuda_facts_from_a_child(index: int) -> CudaFacts:
+    try:
+        done = subprocess.run([sys.executable, "-c", _CUDA_FACTS_PROBE, str(index)], capture_output=True, text=True,
+                              timeout=120, check=True)
+        name, bf16 = json.loads(done.stdout.strip().splitlines()[-1])
+        return CudaFacts(str(name), bool(bf16))
+    except (OSError, ValueError, IndexError, subprocess.SubprocessError):
+        return CudaFacts(f"CUDA GPU {index}", False)  # unknown: fp32 is the safe choice
 
 
 def _mps_available() -> bool:
@@ -76,9 +112,8 @@ def choose_precision(requested: str, device: torch.device | str) -> PrecisionCho
 def bf16_support(device: torch.device) -> tuple[bool, str]:
     """(does `device` run bf16 natively, a short reason)."""
     if device.type == "cuda":
-        if torch.cuda.is_bf16_supported(including_emulation=False):
-            return True, f"{torch.cuda.get_device_name(device)} runs bf16 natively"
-        return False, f"{torch.cuda.get_device_name(device)} has no native bf16"
+        facts = cuda_facts(device.index or 0)
+        return facts.bf16, f"{facts.name} {'runs bf16 natively' if facts.bf16 else 'has no native bf16'}"
     if device.type == "mps":
         return False, "bf16 autocast gains little on Apple's MPS"
     ratio = cpu_bf16_speedup()

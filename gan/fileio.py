@@ -53,3 +53,15 @@ def _write_file(path: Path, data: bytes | memoryview) -> None:
         # With delayed allocation (ext4, XFS) or a network file system, a full disk may surface only here: the
         # rename must not publish a file whose bytes never reached the disk.
         os.fsync(f.fileno())
+
+
+def folder_size(folder: str | Path) -> int:
+    """Bytes of the files under `folder` (0 if it does not exist yet)."""
+    total = 0
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(root, name)).st_size
+            except OSError:  # a temporary file renamed or removed meanwhile
+                pass
+    return total

@@ -14,6 +14,7 @@ from gan.fileio import write_bytes_atomic
 from gan.imaging import gif_bytes, grid_image
 
 CHECKPOINT_NAME = "checkpoint.pt"
+RUN_FILES = (CHECKPOINT_NAME, "metrics.csv", "progress.gif")  # what save_run writes (the GIF once there are grids)
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,23 @@ def save_run(state: dict, out_dir: str | Path) -> Path:
     if len(state["snapshots"]):
         write_bytes_atomic(out_dir / "progress.gif", progress_gif(state["snapshots"]))
     return checkpoint
+
+
+def read_run_files(folder: str | Path, names: tuple[str, ...] = RUN_FILES) -> dict[str, bytes]:
+    """The bytes of a run's files in `folder` (those of `names` that exist), e.g. to send them to another machine."""
+    folder = Path(folder)
+    return {name: (folder / name).read_bytes() for name in names if (folder / name).is_file()}
+
+
+def write_run_files(folder: str | Path, files: dict[str, bytes]) -> None:
+    """Write a run's files (read_run_files' answer) into `folder`, each atomically; only the names of RUN_FILES.
+
+    Raises gan.fileio.DiskFull on a full disk, each file then keeping its previous version."""
+    unknown = sorted(set(files) - set(RUN_FILES))
+    if unknown:
+        raise ValueError(f"files: a run folder holds only {', '.join(RUN_FILES)} (got {', '.join(unknown)})")
+    for name, data in files.items():
+        write_bytes_atomic(Path(folder) / name, data)
 
 
 def metrics_csv(history: dict[str, list[float]]) -> str:
@@ -82,5 +100,5 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:40] or "run"
 
 
-__all__ = ["CheckpointError", "SavedRun", "list_runs", "load_checkpoint", "metrics_csv", "new_run_dir",
-           "progress_gif", "save_run"]
+__all__ = ["CheckpointError", "RUN_FILES", "SavedRun", "list_runs", "load_checkpoint", "metrics_csv", "new_run_dir",
+           "progress_gif", "read_run_files", "save_run", "write_run_files"]

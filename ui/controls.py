@@ -41,13 +41,17 @@ def forget_live_knobs(runner_name: str) -> None:
 
 
 def status_text(snap, words: dict[str, str]) -> str:
-    """The status in words; while queued, the place in line and the scheduler's estimate of the wait."""
+    """The status in words; while queued, the place in line, the scheduler's estimate of the wait and what the line
+    waits for (a free slot, or memory)."""
     text = words[snap.status]
     if snap.status == "queued" and snap.queue_position:
         text += f": you are number {snap.queue_position} in line"
         wait = getattr(snap, "queue_wait_s", None)
         if wait is not None:
             text += f", about {_wait_words(wait)} to go"
+        reason = getattr(snap, "queue_reason", None)
+        if reason:
+            text += f" ({reason})"
     return text
 
 

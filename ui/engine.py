@@ -63,8 +63,10 @@ class EngineWarmup:
             choose_precision("auto", device)  # the bf16 probe, measured now rather than at the first Start
             from gan.quality import load_classifier, real_feature_stats
 
-            load_classifier(device)  # the live quality scores' classifier and the real digits' feature statistics
-            real_feature_stats(device)
+            # The classifier the pages use (on the CPU, with the generators they load) and the real digits' feature
+            # statistics. Never on a GPU here: a web server that initialised CUDA forks workers that cannot use it.
+            load_classifier("cpu")
+            real_feature_stats("cpu")
             from arena.worker import warm_up
 
             warm_up(preload=WORKER_PRELOAD)  # the workers' forkserver: PyTorch imported once, then forked per run

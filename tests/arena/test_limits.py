@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import gan.models
-from arena.limits import LimitExceeded, ServerLimits
+from arena.limits import LimitExceeded, ServerLimits, memory_need
 from arena.scheduler import Scheduler, SlotPlan
 from arena.worker import RaceJob, TrainJob, WorkerRunner
 from gan.config import preset
@@ -74,9 +74,40 @@ def test_a_full_runs_folder_refuses_a_new_run(tmp_path):
     (runs / "old").mkdir(parents=True)
     (runs / "old" / "checkpoint.pt").write_bytes(b"\0" * (3 * 2**20))
     cost = ServerLimits().check_training(preset("mlp", seconds=60))
-    ServerLimits(runs_folder_mb=100).check_room(cost, runs)
+    ServerLimits(runs_folder_mb=100).check_room(cost, runs, memory_budget=None)
     with pytest.raises(LimitExceeded, match="GAN_ARENA_MAX_RUNS_MB"):
-        ServerLimits(runs_folder_mb=3).check_room(cost, runs)
+        ServerLimits(runs_folder_mb=3).check_room(cost, runs, memory_budget=None)
+
+
+def test_a_run_that_needs_more_than_all_the_trainings_memory_is_refused_at_once(tmp_path):
+    cost = ServerLimits().check_training(preset("mlp", seconds=60))
+    need = memory_need(cost)
+    # Memory that the runs going hold is no reason to refuse: the run waits in line for it (the next test).
+    ServerLimits().check_room(cost, tmp_path / "runs", memory_budget=need)
+    with pytest.raises(LimitExceeded, match="more than the .* this server gives all its trainings together"):
+        ServerLimits().check_room(cost, tmp_path / "runs", memory_budget=need - 1)  # it could never start
+
+
+def test_a_run_queues_for_memory_with_a_reason_then_starts_when_the_memory_is_given_back(tmp_path):
+    need = memory_need(training_cost(tiny_config()))
+    gate = Scheduler(SlotPlan(slots=2, threads=1, memory=need + need // 2))  # a free slot, memory for one run
+
+    def start(label: str) -> WorkerRunner:
+        job = TrainJob(tiny_config(iterations=10_000_000), str(tmp_path), label)
+        return WorkerRunner(job, gate=gate, settings=gate.settings, memory_need=need).start()
+
+    first = start("first")
+    wait_for(lambda: first.snapshot().status == "running", 120, "the first run training")
+    second = start("second")
+    wait_for(lambda: gate.waiting == 1, what="the second run in line")
+    snap = second.snapshot()
+    assert (snap.status, snap.queue_position, gate.running) == ("queued", 1, 1)
+    assert snap.queue_reason.startswith("waiting for memory: 1 run uses") and snap.queue_wait_s > 0
+    first.stop()  # its worker ends: its memory is given back
+    wait_for(lambda: second.snapshot().status == "running", 120, "the second run training")
+    assert second.snapshot().queue_reason is None
+    second.stop()
+    assert (gate.running, gate.waiting) == (0, 0)
 
 
 def test_a_generator_too_big_for_the_web_server_is_refused():

@@ -4,6 +4,7 @@ reported on its own run, and every way a run ends frees its slot."""
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 from pathlib import Path
 
@@ -131,3 +132,50 @@ def test_a_race_runs_in_a_worker_with_each_side_complete(tmp_path):
     assert [side.records[-1]["iteration"] for side in snap.sides] == [20, 20]
     assert all(len({r["iteration"] for r in side.records}) == len(side.records) for side in snap.sides)
     assert snap.verdict and len(snap.saved_to) == 2
+
+
+def test_a_worker_that_cannot_see_the_app_disk_ships_its_files_and_the_app_writes_them(tmp_path):
+    from arena.worker import WorkerCore
+    from gan.runs import list_runs, write_run_files
+
+    job = TrainJob(tiny_config(iterations=100_000), str(tmp_path), "shipped", autosave_s=0.0)
+    folder = job.reserve()[0]  # by the app, on its disk
+    job.ship_files = True  # what a cluster backend sets for an actor on another node
+    core = WorkerCore(pickle.loads(pickle.dumps(job)), threads=1)  # the actor's copy of the job
+    mirror = job.mirror()
+    try:
+        wait_for(lambda: core.runner.snapshot().autosaved_to is not None, 120, "an autosave")
+        core.call("pause", ())
+        wait_for(lambda: core.runner.snapshot().status == "paused", what="a paused worker")
+        news = core.poll()["news"]
+        assert not (folder / "checkpoint.pt").exists()  # the worker wrote nothing into the app's folder
+        assert [(f, sorted(files)) for f, files in news["files"]] == [(str(folder), ["checkpoint.pt"])]
+        mirror.merge(news)
+        snap = mirror.snapshot()
+        assert snap.autosaved_to == str(folder) and snap.autosaved_iteration > 0
+        assert load_checkpoint(folder / "checkpoint.pt")["iteration"] >= snap.autosaved_iteration
+        assert core.poll()["news"]["files"] == []  # paused: nothing new, nothing sent again
+    finally:
+        core.stop()  # the final save: every file of the run
+    reply = core.poll()
+    assert reply["ended"] and sorted(reply["news"]["files"][0][1]) == ["checkpoint.pt", "metrics.csv", "progress.gif"]
+    mirror.merge(reply["news"])
+    snap = mirror.snapshot()
+    assert snap.status == "stopped" and snap.saved_to == str(folder) and snap.error is None
+    assert sorted(p.name for p in folder.iterdir()) == ["checkpoint.pt", "metrics.csv", "progress.gif"]  # no temp
+    assert load_checkpoint(folder / "checkpoint.pt")["iteration"] == snap.iteration
+    assert [run.path for run in list_runs(tmp_path)] == [folder / "checkpoint.pt"]  # the Latent Explorer lists it
+    with pytest.raises(ValueError, match="holds only"):  # a message names a run's files, never another path
+        write_run_files(folder, {"../elsewhere.pt": b""})
+
+
+def test_a_local_worker_writes_its_files_itself_and_ships_none(tmp_path):
+    from arena.worker import WorkerCore
+
+    job = TrainJob(tiny_config(iterations=20), str(tmp_path), "local", autosave_s=0.0)
+    folder = job.reserve()[0]
+    core = WorkerCore(job, threads=1)
+    wait_for(lambda: not core.runner.alive, 120, "the end of the run")
+    reply = core.poll()
+    assert reply["ended"] and reply["news"]["files"] == []
+    assert load_checkpoint(folder / "checkpoint.pt")["iteration"] == 20
