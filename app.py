@@ -10,7 +10,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.class_banner import class_banner
 from ui.engine import ENGINE
+from ui.identity import keep_token
 from ui.sidebar import render_sidebar
 from ui.state import HEARTBEAT_S, session_slot
 
@@ -31,6 +33,7 @@ def main() -> None:
         st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:", url_path="compare"),
         st.Page("app_pages/playground.py", title="2-D Playground", icon=":material/scatter_plot:",
                 url_path="playground"),
+        st.Page("app_pages/classroom.py", title="Class", icon=":material/groups:", url_path="class"),
     ]
     page = st.navigation(pages)
     trains = page.url_path not in (home.url_path, explorer.url_path)  # the others train: they need the engine
@@ -41,6 +44,9 @@ def main() -> None:
             ENGINE.wait()
     render_sidebar()
     heartbeat()
+    keep_token()
+    if page.url_path != "class":  # the teacher's own page needs no banner of what the teacher pushed
+        class_banner()
     try:
         page.run()
     except Exception:  # a student never sees a traceback (or the server's paths); the server's log has it all

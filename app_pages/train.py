@@ -80,7 +80,7 @@ def on_start() -> None:
     set_follow(True)
     forget_live_knobs(Train.RUNNER)
     st.session_state[Train.RUN_PRESET] = st.session_state.get(Train.PRESET)
-    start_training(Train.RUNNER, config, label=config.arch)
+    start_training(Train.RUNNER, config, label=config.arch, preset=st.session_state.get(Train.PRESET))
 
 
 def set_follow(follow: bool) -> None:

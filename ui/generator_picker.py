@@ -10,10 +10,12 @@ from pathlib import Path
 import streamlit as st
 from torch import nn
 
+from arena.classroom import RunOwner, read_owner, recently_pruned, visible_to
 from arena.limits import LimitExceeded
 from gan.checkpoint import CheckpointError
 from gan.runs import list_runs
 from gan.latent import bundled_generators, load_generator
+from ui.identity import current_student
 from ui.keys import Picker
 from ui.session import runs_dir
 from ui.state import server_limits
@@ -93,13 +95,30 @@ def _bundled(prefix: str, prefer: str | None, bind: str | None) -> LoadedGenerat
 
 
 def _saved_run(prefix: str) -> LoadedGenerator | None:
-    runs = list_runs(runs_dir())
+    """The student's own runs and those shared with the class: never another student's unshared run."""
+    student = current_student()
+    saved = list_runs(runs_dir())
+    owners = {run.name: read_owner(run.path.parent) for run in saved}
+    runs = [run for run in saved if visible_to(owners[run.name], student.id)]
+    pruned = recently_pruned(runs_dir(), student.id, limit=1)
+    if pruned:
+        st.caption(f"Your run {plain(pruned[0].name, 60)} was removed: {plain(pruned[0].why, 80)} (the server's "
+                   "retention rule).")
     if not runs:
-        st.info("No saved runs yet: train one on the Train page or race two on the Compare page, or pick a bundled "
-                "generator.")
+        st.info("No saved runs of yours yet: train one on the Train page or race two on the Compare page, or pick a "
+                "bundled generator. Runs the teacher shares with the class appear here too.")
         return None
-    run = st.selectbox("Saved run", runs, format_func=lambda r: r.name, key=Picker.run(prefix))
+    run = st.selectbox("Saved run", runs, format_func=lambda r: f"{r.name} · {whose(owners[r.name], student.id)}",
+                       key=Picker.run(prefix))
     return _from_file(run.path, run.name)
+
+
+def whose(owner: RunOwner | None, student: str) -> str:
+    if owner is None:
+        return "the class's"
+    if owner.student == student:
+        return "yours" + (", shared" if owner.shared else "")
+    return f"shared by {owner.nickname or 'a student'}"
 
 
 def _upload(prefix: str) -> LoadedGenerator | None:

@@ -201,3 +201,26 @@ def refusal(page: str) -> str:
 def link_checked(page: str) -> str:
     """Set once the page has named the link's keys it takes nothing from (once per tab)."""
     return _join(page, "link_checked")
+
+
+class Class:
+    """The class: this tab's student (ui.identity), the board's banners, and the teacher's Class page."""
+
+    TOKEN = "class.token"  # this browser's private token, once read from its cookie (or made for it)
+    NICKNAME = "class.nickname"  # the sidebar's nickname input
+    NICKNAME_ERROR = "class.nickname_error"
+    DISMISSED = "class.dismissed"  # ids of the pushed lessons this tab has closed
+    TEACHER = "class.teacher"  # True once this tab gave the teacher's key
+    KEY = "class.key"
+    KEY_ERROR = "class.key_error"
+    SORT = "class.sort"
+    PICKED = "class.picked"  # the run the teacher acts on
+    PROJECTED = "class.projected"  # the run on the projector (full width), None for the class's table
+    LESSON_LINK = "class.lesson_link"
+    LESSON_TITLE = "class.lesson_title"
+    CHALLENGE_PRESET = "class.challenge_preset"
+    CHALLENGE_ITERATIONS = "class.challenge_iterations"
+    CHALLENGE_KNOBS = "class.challenge_knobs"
+    CHALLENGE_TITLE = "class.challenge_title"
+    MESSAGE = "class.message"  # what the teacher's last action did
+    CHALLENGE_NOTE = "class.challenge_note"  # why the last Train run did not enter the challenge

@@ -1,15 +1,17 @@
-"""The sidebar shared by every page: which device trains, and how busy the server is."""
+"""The sidebar shared by every page: who you are (your nickname), which device trains, and how busy the server is."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from ui.engine import ENGINE
+from ui.identity import nickname_form
 from ui.state import training_gate
 
 
 def render_sidebar() -> None:
     with st.sidebar:
+        nickname_form()
         if ENGINE.ready():
             _server_status()
         else:

@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 import weakref
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -30,6 +31,11 @@ HEARTBEAT_S = max(1.0, IDLE_TIMEOUT_S / 6)
 # does not answer (its link kills it after arena.worker.STOP_GRACE_S, 3 s, and its page says so), so that a Start or
 # a closing tab never hangs on it.
 TAB_STOP_WAIT_S = 2.0
+
+def runs_dir() -> Path:
+    """Where runs are saved (GAN_ARENA_RUNS_DIR, default runs/), with the class's files in runs/.class/."""
+    return Path(os.environ.get("GAN_ARENA_RUNS_DIR", "runs"))
+
 
 if TYPE_CHECKING:
     from arena.limits import ServerLimits
@@ -116,6 +122,16 @@ class SlotRegistry:
         with self._lock:
             self._slots.discard(slot)
 
+    def runners(self) -> list[WorkerRunner]:
+        """Every tab's trainings (running, waiting, or ended and still on their page), for the Class page."""
+        with self._lock:
+            slots = list(self._slots)
+        return [runner for slot in slots for runner in list(slot.runners.values())]
+
+    def busy_folders(self) -> list[Path]:
+        """The run folders of the trainings still going: the retention rule leaves them alone."""
+        return [folder for runner in self.runners() if runner.alive for folder in runner.job.folders]
+
     def runs_of(self, browser: str, besides: SessionSlot) -> int:
         """Trainings running or in line in the other tabs of `browser`."""
         with self._lock:
@@ -182,3 +198,18 @@ def training_gate() -> Scheduler:
     """One scheduler for the whole server: how many trainings run at once, and the line (arena.scheduler)."""
     backend = cluster_backend()
     return Scheduler(backend.plan() if backend is not None else plan_slots())
+
+
+@st.cache_resource(show_spinner=False, ttl=2.0)
+def _challenge_ranking(challenge: str) -> list[str]:
+    """The students of the challenge's entries, best first; one reading for every student's banner (2 s)."""
+    from arena.class_runs import class_runs, ranked
+
+    return [row.owner.student for row in ranked(class_runs(slot_registry().runners(), runs_dir()), challenge)
+            if row.owner is not None]
+
+
+def class_place(challenge: str, student: str) -> tuple[int, int] | None:
+    """(place, entries) of `student`'s best run in the challenge; None when they have not entered."""
+    ranking = _challenge_ranking(challenge)
+    return (ranking.index(student) + 1, len(ranking)) if student in ranking else None

@@ -211,6 +211,6 @@ def test_a_link_opens_the_races_projector_view():
 
     at = open_page(PAGE, view="projector")
     assert at.toggle(key=keys.Compare.PROJECTOR).value is True and not at.title and not at.warning
-    assert [b.label for b in at.button] == ["Start race", "Stop"]
+    assert [b.label for b in at.main.button] == ["Start race", "Stop"]
     at.toggle(key=keys.Compare.PROJECTOR).set_value(False).run()
     assert at.title and "view" not in at.query_params
