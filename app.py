@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.class_banner import class_banner
+from ui.class_banner import class_banner, projecting
 from ui.engine import ENGINE
 from ui.identity import keep_token
 from ui.sidebar import render_sidebar
@@ -45,7 +45,7 @@ def main() -> None:
     render_sidebar()
     heartbeat()
     keep_token()
-    if page.url_path != "class":  # the teacher's own page needs no banner of what the teacher pushed
+    if page.url_path != "class" and not projecting():  # the teacher's screens need no banner of what they pushed
         class_banner()
     try:
         page.run()

@@ -25,6 +25,7 @@ from pathlib import Path
 from arena.scheduler import SERVER_RESERVE, env_number
 from gan.config import Config, ConfigError
 from gan.cost import MIB, Cost, generator_cost, mib, training_cost
+from gan.fileio import folder_size
 
 # Beyond its tensors, a training process holds PyTorch's kernels, the digit classifier and allocator slack:
 # measured 190-250 MiB here for a run of the smallest nets.
@@ -134,18 +135,6 @@ def memory_need(cost: Cost) -> int:
 def cached_training_cost(config: Config) -> Cost:
     """training_cost, once per config: the pages judge the form on every rerun."""
     return training_cost(config)
-
-
-def folder_size(folder: Path) -> int:
-    """Bytes of the files under `folder` (0 if it does not exist yet)."""
-    total = 0
-    for root, _dirs, files in os.walk(folder):
-        for name in files:
-            try:
-                total += os.stat(os.path.join(root, name)).st_size
-            except OSError:  # a temporary file renamed or removed meanwhile
-                pass
-    return total
 
 
 def disk_free(folder: Path) -> int | None:

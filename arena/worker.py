@@ -741,7 +741,7 @@ class WorkerRunner(BackgroundRun):
         if self.worker is None:
             return
         exitcode = self.worker.close()
-        if isinstance(self.job, TrainJob) and self.job.folders:  # what the Class page shows of the run, without opening its checkpoint
+        if isinstance(self.job, TrainJob) and self.job.folders:  # what the Class page shows, without the checkpoint
             try:
                 write_summary(self.job.folders[0], self._mirror.snap)
             except OSError:  # a full disk: the page then shows the run without its numbers

@@ -49,6 +49,11 @@ def _challenge_banner(challenge: Challenge) -> None:
             open_link("train", challenge.params)
 
 
+def projecting() -> bool:
+    """Whether this tab shows a page's projector view: the class's screen, where a banner would push the grid down."""
+    return any(st.session_state.get(key) for key in (Train.PROJECTOR, Compare.PROJECTOR, Playground.PROJECTOR))
+
+
 def open_link(page: str, params: dict[str, str]) -> None:
     st.session_state.pop(READ_ONCE[page], None)
     st.switch_page(PAGE_FILES[page], query_params=params)

@@ -97,6 +97,7 @@ def challenge_entry(config: Config, preset: str | None) -> str | None:
         return None
     why_not = challenge.why_not(config, lesson(preset).config)
     if why_not is not None:
-        st.session_state[keys.Class.CHALLENGE_NOTE] = f"This run is not in the challenge {plain(challenge.title, 60)}: {why_not}."
+        st.session_state[keys.Class.CHALLENGE_NOTE] = (f"This run is not in the challenge {plain(challenge.title, 60)}: "
+                                                       f"{why_not}.")
         return None
     return challenge.id
