@@ -9,8 +9,10 @@ from ui.class_page import (REFRESH_S, challenge_form, challenge_ranking, current
                            teacher_key, unlock_form)
 from ui.keys import Class
 
-st.title("Class", anchor=False)
 key = teacher_key()
+projected = st.session_state.get(Class.PROJECTED) if st.session_state.get(Class.TEACHER) else None
+if not projected:  # the projector's screen holds the run alone
+    st.title("Class", anchor=False)
 if key is None:
     how_to_enable()
     st.stop()
@@ -25,21 +27,30 @@ if message:
 
 @st.fragment(run_every=REFRESH_S)
 def the_class() -> None:
-    rows = current_rows()
-    projected = next((row for row in rows if row.name == st.session_state.get(Class.PROJECTED)), None)
-    if projected is not None:
-        st.button("Back to the class", icon=":material/arrow_back:", on_click=st.session_state.pop,
-                  args=(Class.PROJECTED, None))
-        projector(projected)
-        return
+    rows = sorted_rows(current_rows())
     live = sum(row.live for row in rows)
     st.caption(f"{len(rows)} run{'s' if len(rows) != 1 else ''} · {live} training or waiting · refreshed every "
                f"{REFRESH_S:g} s")
-    rows = sorted_rows(rows)
     runs_table(rows)
     run_actions(rows)
     challenge_ranking(rows)
 
+
+@st.fragment(run_every=REFRESH_S)
+def on_the_projector(name: str) -> None:
+    """One run for the whole class to see, instead of the Class page's tabs (the screen holds nothing else)."""
+    row = next((row for row in current_rows() if row.name == name), None)
+    if row is None:
+        st.warning("This run is no longer on the server.")
+        return
+    projector(row)
+
+
+if projected:
+    st.button("Back to the class", icon=":material/arrow_back:", on_click=st.session_state.pop,
+              args=(Class.PROJECTED, None))
+    on_the_projector(projected)
+    st.stop()
 
 runs, push, challenge, people = st.tabs(["The class's runs", "Hand out a link", "Challenge", "Nicknames & storage"])
 with runs:

@@ -13,6 +13,7 @@ from arena.class_runs import SORTS, ClassRun, class_runs, ranked
 from arena.classroom import Challenge, ClassError, KeyGuard, Lesson, recently_pruned, set_shared
 from gan.imaging import grid_image, png_bytes
 from gan.presets.train import LESSONS
+from ui.charts import compact, loss_figure
 from ui.identity import board, roster
 from ui.keys import Class
 from ui.state import browser_id, runs_dir, slot_registry
@@ -21,7 +22,9 @@ from ui.train_form import FORM_FIELDS, link_params
 
 KEY_VARIABLE = "GAN_ARENA_TEACHER_KEY"
 REFRESH_S = 2.0  # the class's table follows the runs this often
-PROJECTOR_SCALE = 4  # the projected grid: 28-pixel digits drawn 4x, readable from the back of a room
+PROJECTOR_SCALE = 2  # the projected grid's pixels (28-pixel digits drawn 2x), shown PROJECTOR_GRID_PX wide
+PROJECTOR_GRID_PX = 500  # an 8x8 grid that fits a 1280x720 screen's height below the page's header
+PROJECTOR_CHART_PX = 300
 STOPPED_BY_TEACHER = "Stopped by the teacher. The run was saved: the Latent Explorer can open it."
 
 
@@ -122,15 +125,13 @@ def run_actions(rows: list[ClassRun]) -> None:
         picked = st.selectbox("Run", names, format_func=lambda name: describe(by_name[name]), key=Class.PICKED,
                               width=460)
         row = by_name[picked]
-        st.button("Show on the projector", icon=":material/slideshow:", on_click=_project, args=(row.name,))
+        if st.button("Show on the projector", icon=":material/slideshow:"):
+            st.session_state[Class.PROJECTED] = row.name
+            st.rerun(scope="app")  # the projector takes the whole page, not only this fragment
         st.button("Stop", icon=":material/stop:", disabled=not row.live, on_click=_stop, args=(row,))
         shared = bool(row.owner and row.owner.shared)
         st.button("Stop sharing" if shared else "Share with the class", icon=":material/share:",
                   disabled=row.owner is None or row.folder is None, on_click=_share, args=(row, not shared))
-
-
-def _project(name: str) -> None:
-    st.session_state[Class.PROJECTED] = name
 
 
 def _stop(row: ClassRun) -> None:
@@ -152,19 +153,26 @@ def _share(row: ClassRun, shared: bool) -> None:
 
 
 def projector(row: ClassRun) -> None:
-    """One run, as large as the screen allows: its newest grid and numbers, following it while it trains."""
-    st.subheader(f"{row.nickname}: {row.name}", anchor=False)
-    numbers = [f"iteration {row.iteration:,}", row.status]
-    if row.fid is not None:
-        numbers.append(f"classifier FID {row.fid:.1f}")
-    st.markdown(" · ".join(plain(part, 60) for part in numbers))
-    snap = row.runner.peek(records=False) if row.runner is not None else None
-    if snap is not None and snap.samples is not None:
-        st.image(grid_image(snap.samples, scale=PROJECTOR_SCALE), width="content")
-    elif row.thumbnail:
-        st.image(row.thumbnail, width=560)
-    else:
-        st.info("No samples yet: the run is waiting for its turn or has just started.")
+    """One run on the class's screen (1280x720): its newest grid at the left, its numbers and losses beside it,
+    following it while it trains."""
+    snap = row.runner.peek() if row.runner is not None else None
+    grid, numbers = st.columns([PROJECTOR_GRID_PX, 1280 - PROJECTOR_GRID_PX - 300], gap="medium")
+    with grid:
+        if snap is not None and snap.samples is not None:
+            st.image(grid_image(snap.samples, scale=PROJECTOR_SCALE), width=PROJECTOR_GRID_PX)
+        elif row.thumbnail:
+            st.image(row.thumbnail, width=PROJECTOR_GRID_PX)
+        else:
+            st.info("No samples yet: the run is waiting for its turn or has just started.")
+    with numbers:
+        st.subheader(row.nickname, anchor=False)
+        parts = [row.name, f"iteration {row.iteration:,}", row.status]
+        if row.fid is not None:
+            parts.append(f"classifier FID {row.fid:.1f}")
+        st.markdown(" · ".join(plain(part, 60) for part in parts))
+        if snap is not None and snap.records:
+            st.plotly_chart(compact(loss_figure(snap.records, snap.events), PROJECTOR_CHART_PX),
+                            key="class.projector_losses")
 
 
 # ------------------------------------------------------------------------------------------ pushing to the class
