@@ -16,6 +16,7 @@ The teacher's settings (environment variables of the server):
   GAN_ARENA_MAX_TRAININGS    trainings at once (default: from the hardware and memory, below)
   GAN_ARENA_WORKER_THREADS   torch threads of each worker (default 1)
   GAN_ARENA_WORKERS_PER_GPU  workers sharing one GPU (default 4)
+  GAN_ARENA_WORKER_NICENESS  niceness of each worker (default 10 where trainings outnumber the cores, else 0)
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ from arena.gate import TrainingGate
 
 WORKERS_PER_GPU = 4  # not yet measured on a GPU here: a guess for MLP/DCGAN-sized nets, the teacher can change it
 SHARED_RUNS_PER_CORE = 5  # 10 on 2 cores: a class of ten trained side by side, each reaching ten digits in 2.3 min
+# Where more trainings than cores share the machine, the workers yield to the web server: with ten Chromium pages and
+# ten runs on 2 cores at equal priority, 6 of the 10 pages lost their connection to a starved server within 20 s.
+SHARING_NICENESS = 10
 WORKER_MEMORY = 2**30  # what one worker may hold (PyTorch ~0.4 GiB, a lesson's nets and data), with a margin
 # Memory the trainings leave to the web server (its pages, every run's live copy) and to the rest of the machine.
 SERVER_RESERVE = 512 * 2**20
@@ -37,10 +41,11 @@ SERVER_RESERVE = 512 * 2**20
 
 @dataclass(frozen=True)
 class WorkerSettings:
-    """Where one worker runs: its torch threads and (on a GPU server) the one GPU it sees."""
+    """Where one worker runs: its torch threads, its niceness, and (on a GPU server) the one GPU it sees."""
 
     threads: int = 1
     gpu: int | None = None
+    niceness: int = 0
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class SlotPlan:
     threads: int
     gpus: int = 0
     memory: int | None = None
+    niceness: int = 0  # of every worker: above 0 where they share the cores, so that the pages come first
 
     def describe(self) -> str:
         where = f"{self.gpus} GPU{'s' if self.gpus != 1 else ''}" if self.gpus else f"{self.threads} CPU thread" + (
@@ -103,7 +109,11 @@ def plan_slots(cores: int | None = None, gpus: int | None = None, memory: int | 
     if memory is not None:
         slots = max(1, min(slots, memory // WORKER_MEMORY))
         budget = max(0, memory - SERVER_RESERVE)
-    return SlotPlan(slots=env_int("GAN_ARENA_MAX_TRAININGS") or slots, threads=threads, gpus=gpus, memory=budget)
+    slots = env_int("GAN_ARENA_MAX_TRAININGS") or slots
+    niceness = env_number("GAN_ARENA_WORKER_NICENESS", int, minimum=0)
+    if niceness is None:
+        niceness = SHARING_NICENESS if slots * threads > cores else 0
+    return SlotPlan(slots=slots, threads=threads, gpus=gpus, memory=budget, niceness=niceness)
 
 
 class Scheduler(TrainingGate):
@@ -118,13 +128,13 @@ class Scheduler(TrainingGate):
     def settings(self) -> WorkerSettings:
         """For the calling slot holder: its threads and, on a GPU server, the least busy GPU."""
         if not self.plan.gpus:
-            return WorkerSettings(threads=self.plan.threads)
+            return WorkerSettings(threads=self.plan.threads, niceness=self.plan.niceness)
         me = threading.get_ident()
         with self._placing:
             if me not in self._gpu_of:
                 load = Counter(self._gpu_of.values())
                 self._gpu_of[me] = min(range(self.plan.gpus), key=lambda gpu: load[gpu])
-            return WorkerSettings(threads=self.plan.threads, gpu=self._gpu_of[me])
+            return WorkerSettings(threads=self.plan.threads, gpu=self._gpu_of[me], niceness=self.plan.niceness)
 
     def release(self) -> None:
         with self._placing:

@@ -47,10 +47,6 @@ from gan.cost import Cost
 POLL_S = 0.25  # the link fetches news this often; a page polls the link's copy once a second
 STOP_GRACE_S = 3.0  # after a stop, how long the worker may take to end its iteration and save before it is killed
 REPLY_TIMEOUT_S = 60.0  # a worker silent for this long is taken for hung and killed
-# The scheduler already leaves a core to the web server. A server given more trainings than cores can ask the
-# workers to yield to its page reruns (GAN_ARENA_WORKER_NICENESS=10); on a laptop that also runs the browser that
-# costs training speed (the Train page open kept 78 % of the headless it/s at 10, 90-95 % at 0).
-WORKER_NICENESS = int(os.environ.get("GAN_ARENA_WORKER_NICENESS", "0"))
 # The web server's copy of a run keeps at most this many metric records (~1 KB each), the newest NEWEST_KEPT whole.
 MAX_KEPT_RECORDS = 20_000
 NEWEST_KEPT = 5_000
@@ -118,9 +114,9 @@ class WorkerCore:
     """What a worker does wherever it runs (a local process, a Ray actor): build the job's runner, start it, and
     answer the link's calls and polls."""
 
-    def __init__(self, job: Job, threads: int, gpu: int | None = None):
-        if WORKER_NICENESS and hasattr(os, "nice"):
-            os.nice(WORKER_NICENESS)
+    def __init__(self, job: Job, threads: int, gpu: int | None = None, niceness: int = 0):
+        if niceness and hasattr(os, "nice"):  # the scheduler's: pages first where runs share the cores
+            os.nice(niceness)
         if gpu is not None:  # before anything touches CUDA (CUDA reads it once): this worker sees its GPU as cuda:0
             os.environ["CUDA_VISIBLE_DEVICES"] = visible_gpu(gpu, os.environ.get("CUDA_VISIBLE_DEVICES"))
         import torch
@@ -149,9 +145,9 @@ def visible_gpu(gpu: int, server_visible: str | None) -> str:
     return names[gpu] if gpu < len(names) else str(gpu)
 
 
-def worker_main(conn, job: Job, threads: int, gpu: int | None) -> None:
+def worker_main(conn, job: Job, threads: int, gpu: int | None, niceness: int = 0) -> None:
     """The child process: a WorkerCore that answers the link over `conn` until the run has ended and been read."""
-    core = WorkerCore(job, threads, gpu)
+    core = WorkerCore(job, threads, gpu, niceness)
     while True:
         if not conn.poll(REPLY_TIMEOUT_S):  # the server stopped asking: it hung or went away
             core.stop()
@@ -179,8 +175,8 @@ class LocalWorker:
 
     def __init__(self, job: Job, settings: WorkerSettings):
         parent_end, child_end = multiprocessing.Pipe()
-        self.process = context().Process(target=worker_main, args=(child_end, job, settings.threads, settings.gpu),
-                                         name="gan-arena-worker", daemon=True)
+        args = (child_end, job, settings.threads, settings.gpu, settings.niceness)
+        self.process = context().Process(target=worker_main, args=args, name="gan-arena-worker", daemon=True)
         self.process.start()
         child_end.close()  # only the child holds it now: its death closes the pipe, which the link sees
         self._conn = parent_end

@@ -22,7 +22,9 @@ from arena.worker import Job, WorkerCore, visible_gpu
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Runs `sys.argv[1]` (what a process does before a worker forks) with two fake GPUs; prints what reached CUDA.
+# Runs each of `sys.argv[1:]` (what a process does before a worker forks) in turn, in one interpreter with two fake
+# GPUs; prints, for each, what reached CUDA. An import that initialised CUDA is caught in the first block that makes
+# it: the forkserver's preload runs first, as in a fresh forkserver.
 FAKE_GPUS = '''
 import json, sys, traceback
 import torch
@@ -42,12 +44,16 @@ for module in list(sys.modules.values()):  # torch.cuda and the submodules that 
 torch.cuda.is_available = lambda: True
 torch.cuda.device_count = lambda: 2
 
-try:
-    exec(sys.argv[1])
-except RuntimeError as err:
-    if "CUDA initialised here" not in str(err):
-        raise
-print(json.dumps({"initialisations": initialisations, "initialized": torch.cuda.is_initialized()}))
+found = []
+for code in sys.argv[1:]:
+    initialisations = []
+    try:
+        exec(code)
+    except RuntimeError as err:
+        if "CUDA initialised here" not in str(err):
+            raise
+    found.append({"initialisations": initialisations, "initialized": torch.cuda.is_initialized()})
+print(json.dumps(found))
 '''
 
 WEB_SERVER = '''
@@ -80,14 +86,27 @@ EngineWarmup()._run()
 '''
 
 
-def cuda_initialisations(code: str) -> dict:
-    """What running `code` in a fresh interpreter with two fake GPUs did to CUDA."""
+SELF_CHECK = '''
+for touch in (lambda: torch.zeros(1, device="cuda"), torch.cuda.current_device, torch.cuda.init):
+    try:
+        touch()
+    except RuntimeError:
+        pass
+'''
+BLOCKS = {"forkserver": FORKSERVER, "web server": WEB_SERVER, "engine warm-up": ENGINE_WARM_UP,
+          "self-check": SELF_CHECK}
+
+
+@pytest.fixture(scope="module")
+def cuda_initialisations() -> dict[str, dict]:
+    """What each block did to CUDA, run in order in one fresh interpreter with two fake GPUs (one start of PyTorch
+    for the module's tests)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("CUDA_VISIBLE_DEVICES", None)
-    done = subprocess.run([sys.executable, "-c", FAKE_GPUS, code], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run([sys.executable, "-c", FAKE_GPUS, *BLOCKS.values()], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return dict(zip(BLOCKS, json.loads(done.stdout.strip().splitlines()[-1]), strict=True))
 
 
 def assert_no_cuda(found: dict) -> None:
@@ -95,27 +114,21 @@ def assert_no_cuda(found: dict) -> None:
     assert found["initialized"] is False
 
 
-def test_the_probe_sees_cuda_being_initialised():
-    found = cuda_initialisations('''
-for touch in (lambda: torch.zeros(1, device="cuda"), torch.cuda.current_device, torch.cuda.init):
-    try:
-        touch()
-    except RuntimeError:
-        pass
-''')
-    assert len(found["initialisations"]) == 3  # a tensor on the GPU (from C++), the current device, an explicit init
+def test_the_probe_sees_cuda_being_initialised(cuda_initialisations):
+    # a tensor on the GPU (from C++), the current device, an explicit init
+    assert len(cuda_initialisations["self-check"]["initialisations"]) == 3
 
 
-def test_the_web_server_initialises_no_cuda_before_a_worker_forks():
-    assert_no_cuda(cuda_initialisations(WEB_SERVER))
+def test_the_forkserver_initialises_no_cuda_before_it_forks_a_worker(cuda_initialisations):
+    assert_no_cuda(cuda_initialisations["forkserver"])
 
 
-def test_the_forkserver_initialises_no_cuda_before_it_forks_a_worker():
-    assert_no_cuda(cuda_initialisations(FORKSERVER))
+def test_the_web_server_initialises_no_cuda_before_a_worker_forks(cuda_initialisations):
+    assert_no_cuda(cuda_initialisations["web server"])
 
 
-def test_the_engine_warm_up_initialises_no_cuda_in_the_web_server():
-    assert_no_cuda(cuda_initialisations(ENGINE_WARM_UP))
+def test_the_engine_warm_up_initialises_no_cuda_in_the_web_server(cuda_initialisations):
+    assert_no_cuda(cuda_initialisations["engine warm-up"])
 
 
 class CudaJob(Job):

@@ -14,7 +14,8 @@ from tests.conftest import wait_for
 
 @pytest.fixture(autouse=True)
 def no_teacher_settings(monkeypatch):
-    for name in ("GAN_ARENA_MAX_TRAININGS", "GAN_ARENA_WORKER_THREADS", "GAN_ARENA_WORKERS_PER_GPU"):
+    for name in ("GAN_ARENA_MAX_TRAININGS", "GAN_ARENA_WORKER_THREADS", "GAN_ARENA_WORKERS_PER_GPU",
+                 "GAN_ARENA_WORKER_NICENESS"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -46,6 +47,18 @@ def test_the_teacher_can_change_the_plan(monkeypatch):
     monkeypatch.setenv("GAN_ARENA_MAX_TRAININGS", "many")
     with pytest.raises(ValueError, match="GAN_ARENA_MAX_TRAININGS must be a whole number"):
         plan_slots(cores=16, gpus=0)
+
+
+def test_workers_that_share_the_cores_yield_to_the_web_server(monkeypatch):
+    sharing = plan_slots(cores=2, gpus=0, memory=20 * GIB)  # ten runs on two cores
+    assert sharing.niceness == 10 and Scheduler(sharing).settings().niceness == 10
+    monkeypatch.setenv("GAN_ARENA_MAX_TRAININGS", "2")
+    assert plan_slots(cores=2, gpus=0, memory=20 * GIB).niceness == 0  # a core each: nobody to yield to
+    monkeypatch.setenv("GAN_ARENA_WORKER_NICENESS", "3")
+    assert plan_slots(cores=2, gpus=0, memory=20 * GIB).niceness == 3  # the teacher's choice
+    monkeypatch.setenv("GAN_ARENA_WORKER_NICENESS", "-5")
+    with pytest.raises(ValueError, match="GAN_ARENA_WORKER_NICENESS must be at least 0"):
+        plan_slots(cores=2, gpus=0)
 
 
 def test_the_trainings_memory_is_what_was_free_less_the_web_servers_reserve():

@@ -7,11 +7,13 @@ import os
 import pickle
 import signal
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+import torch
 
 from arena.scheduler import Scheduler, SlotPlan
-from arena.worker import RaceJob, ToyJob, TrainJob, WorkerRunner
+from arena.worker import Job, RaceJob, ToyJob, TrainJob, WorkerCore, WorkerRunner
 from gan.checkpoint import load_checkpoint
 from tests.conftest import tiny_config, wait_for
 
@@ -135,7 +137,6 @@ def test_a_race_runs_in_a_worker_with_each_side_complete(tmp_path):
 
 
 def test_a_worker_that_cannot_see_the_app_disk_ships_its_files_and_the_app_writes_them(tmp_path):
-    from arena.worker import WorkerCore
     from gan.runs import list_runs, write_run_files
 
     job = TrainJob(tiny_config(iterations=100_000), str(tmp_path), "shipped", autosave_s=0.0)
@@ -170,7 +171,6 @@ def test_a_worker_that_cannot_see_the_app_disk_ships_its_files_and_the_app_write
 
 
 def test_a_local_worker_writes_its_files_itself_and_ships_none(tmp_path):
-    from arena.worker import WorkerCore
 
     job = TrainJob(tiny_config(iterations=20), str(tmp_path), "local", autosave_s=0.0)
     folder = job.reserve()[0]
@@ -179,3 +179,19 @@ def test_a_local_worker_writes_its_files_itself_and_ships_none(tmp_path):
     reply = core.poll()
     assert reply["ended"] and reply["news"]["files"] == []
     assert load_checkpoint(folder / "checkpoint.pt")["iteration"] == 20
+
+
+class _NothingJob(Job):
+    def build(self):
+        return SimpleNamespace(start=lambda: None)
+
+    def feed(self, runner):
+        return None
+
+
+def test_a_worker_takes_the_niceness_the_scheduler_gave_it(monkeypatch):
+    asked = []
+    monkeypatch.setattr(os, "nice", asked.append)  # the test process keeps its own priority
+    WorkerCore(_NothingJob(), threads=torch.get_num_threads(), niceness=10)  # what worker_main does in the child
+    WorkerCore(_NothingJob(), threads=torch.get_num_threads(), niceness=0)
+    assert asked == [10]
