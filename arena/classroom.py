@@ -18,12 +18,14 @@ import dataclasses
 import hashlib
 import hmac
 import json
+import math
 import re
 import secrets
 import shutil
 import threading
 import time
 import urllib.parse
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -248,21 +250,29 @@ class Board:
 # ---------------------------------------------------------------------------------------------- the teacher's key
 class KeyGuard:
     """Checks the teacher's key; after `free_tries` wrong keys from one browser, it waits before the next try,
-    doubling each time (so guessing a key takes centuries), and says how long."""
+    doubling each time, and says how long. A browser can shed its cookies, so the whole server also takes at most
+    `server_tries` wrong keys a minute (a long key then takes longer than a school's life to guess)."""
 
-    def __init__(self, key: str | None, free_tries: int = 3, first_wait_s: float = 5.0, clock=time.monotonic):
+    def __init__(self, key: str | None, free_tries: int = 3, first_wait_s: float = 5.0, server_tries: int = 30,
+                 clock=time.monotonic):
         self.key = key or None
         self.free_tries = free_tries
         self.first_wait_s = first_wait_s
+        self.server_tries = server_tries
         self._clock = clock
         self._wrong: dict[str, tuple[int, float]] = {}  # browser -> (wrong tries, when the next may come)
+        self._recent: deque[float] = deque()  # when the server's wrong keys of the last minute came
         self._lock = threading.Lock()
 
     def wait_s(self, browser: str) -> float:
         """Seconds before `browser` may try again (0: now)."""
+        now = self._clock()
         with self._lock:
             _tries, next_try = self._wrong.get(browser, (0, 0.0))
-        return max(0.0, next_try - self._clock())
+            while self._recent and self._recent[0] <= now - 60:
+                self._recent.popleft()
+            server_wait = self._recent[0] + 60 - now if len(self._recent) >= self.server_tries else 0.0
+        return max(0.0, next_try - now, server_wait)
 
     def check(self, browser: str, given: str) -> bool:
         """Whether `given` is the key; ClassError while this browser must wait."""
@@ -270,7 +280,7 @@ class KeyGuard:
             raise ClassError("the Class page is not enabled on this server")
         wait = self.wait_s(browser)
         if wait > 0:
-            raise ClassError(f"too many wrong keys: try again in {wait:.0f} s")
+            raise ClassError(f"too many wrong keys: try again in {math.ceil(wait)} s")
         if hmac.compare_digest(given.encode(), self.key.encode()):
             with self._lock:
                 self._wrong.pop(browser, None)
@@ -279,6 +289,7 @@ class KeyGuard:
             tries = self._wrong.get(browser, (0, 0.0))[0] + 1
             delay = 0.0 if tries < self.free_tries else self.first_wait_s * 2 ** (tries - self.free_tries)
             self._wrong[browser] = (tries, self._clock() + min(delay, 86_400.0))
+            self._recent.append(self._clock())
         return False
 
 

@@ -109,6 +109,17 @@ def test_wrong_keys_wait_longer_and_longer():
         KeyGuard(None).check("b1", "")
 
 
+def test_a_browser_that_sheds_its_cookies_still_meets_the_server_s_limit():
+    now = [0.0]
+    guard = KeyGuard("sesame", free_tries=3, server_tries=5, clock=lambda: now[0])
+    for fresh in range(5):  # a new "browser" every try
+        assert not guard.check(f"tab-{fresh}", "guess")
+    with pytest.raises(ClassError, match="try again in 60 s"):
+        guard.check("tab-5", "guess")
+    now[0] += 60.0
+    assert guard.check("teacher", "sesame")
+
+
 def test_retention_keeps_each_student_s_newest_runs_and_the_shared_ones(tmp_path):
     ada, bob = student_id("a" * 32), student_id("b" * 32)
     for age in range(5):
