@@ -15,6 +15,7 @@ from ui.charts import compact
 from ui.controls import status_text
 from ui.keys import Compare
 from ui.session import show_refusal
+from ui.state import paced
 from ui.text import unused_link_keys
 from ui.compare_form import (
     SIDES,
@@ -226,7 +227,7 @@ def race_section() -> None:
         right.toggle("Live updates", value=True, key=Compare.LIVE_UPDATES,
                      help="Turn off to study a chart (zoom, hover) while the race goes on in the background.")
         polling = st.session_state[Compare.LIVE_UPDATES]
-    st.fragment(live_view, run_every=1.0 if polling else None)()
+    st.fragment(live_view, run_every=paced(1.0) if polling else None)()
 
 
 # ------------------------------------------------------------------------------------------ two checkpoints
@@ -278,7 +279,7 @@ if st.session_state.get(Compare.PROJECTOR):
                  width="stretch", help="Train both sides with the set-up the normal view shows.")
     stop.button("Stop", on_click=on_stop, disabled=not active, width="stretch")
     show_refusal(Compare.RUNNER)
-    st.fragment(live_view, run_every=1.0 if active else None)(projector=True)
+    st.fragment(live_view, run_every=paced(1.0) if active else None)(projector=True)
     st.stop()
 st.query_params.pop("view", None)
 st.title("Compare")

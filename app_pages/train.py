@@ -27,7 +27,7 @@ from ui.controls import (
 from ui import keys
 from ui.keys import Train
 from ui.session import start_training
-from ui.state import session_slot
+from ui.state import paced, session_slot
 from ui.train_form import (
     FORM_FIELDS,
     config_from_form,
@@ -144,7 +144,7 @@ def run_header(snap: RunnerSnapshot | None, polling: bool) -> None:
         if snap is None:
             st.info("Press **Start**: the fixed-noise samples turn from static into digits.", icon=":material/info:")
         else:
-            st.fragment(live_status, run_every=STATUS_EVERY_S if polling else None)()
+            st.fragment(live_status, run_every=paced(STATUS_EVERY_S) if polling else None)()
 
 
 def live_view(snap: RunnerSnapshot, polling: bool) -> None:
@@ -153,14 +153,14 @@ def live_view(snap: RunnerSnapshot, polling: bool) -> None:
     run_header(snap, polling)
     if snap.status in WAITING:  # cheap while waiting: a class of queued pages must not load the server
         return
-    st.fragment(live_grid_and_losses, run_every=CHARTS_EVERY_S if polling else None)()
+    st.fragment(live_grid_and_losses, run_every=paced(CHARTS_EVERY_S) if polling else None)()
     if offers_baseline():
         st.toggle(f"Before and after: the {charts.BASELINE_NAME}'s curves, dotted (the same seed without this "
                   "lesson's change)", key=Train.BASELINE,
                   help="Recorded once from the seed preset (seed 0) and cut at this run's iteration: the difference "
                        "between the lines is what the lesson's change did.")
     render_live_knobs(Train.RUNNER, snap, hidden_fields())  # outside the fragments: a rerun never cuts a typed value
-    st.fragment(live_charts, run_every=CHARTS_EVERY_S if polling else None)()
+    st.fragment(live_charts, run_every=paced(CHARTS_EVERY_S) if polling else None)()
 
 
 def live_status() -> None:
@@ -435,7 +435,7 @@ def projector_view(r: WorkerRunner | None, snap: RunnerSnapshot | None) -> None:
     polling = snap is not None and snap.active
     run_header(snap, polling)
     if r is not None and snap.status not in WAITING:
-        st.fragment(projector_charts, run_every=CHARTS_EVERY_S if polling else None)()
+        st.fragment(projector_charts, run_every=paced(CHARTS_EVERY_S) if polling else None)()
     with st.expander("Set-up, live knobs and every chart: switch the projector view off", icon=":material/tune:"):
         render_preset_picker()
         render_form()

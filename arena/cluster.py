@@ -75,7 +75,8 @@ class RayBackend:
     def plan(self) -> SlotPlan:
         threads = env_int("GAN_ARENA_WORKER_THREADS") or 1
         slots = env_int("GAN_ARENA_MAX_TRAININGS") or max(1, self.cpus // threads)
-        return SlotPlan(slots=slots, threads=threads, gpus=0)  # Ray, not the scheduler, picks each actor's GPU
+        # Ray, not the scheduler, picks each actor's GPU; the trainings share the cluster's cores, not the app's
+        return SlotPlan(slots=slots, threads=threads, gpus=0, cores=self.cpus)
 
     def ships_files(self, job: Job) -> bool:
         """Whether the actor must send the job's files back: unless Ray runs on this machine only, or every folder

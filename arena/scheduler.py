@@ -58,6 +58,7 @@ class SlotPlan:
     gpus: int = 0
     memory: int | None = None
     niceness: int = 0  # of every worker: above 0 where they share the cores, so that the pages come first
+    cores: int = 1  # the machine's, which the trainings share
 
     def describe(self) -> str:
         where = f"{self.gpus} GPU{'s' if self.gpus != 1 else ''}" if self.gpus else f"{self.threads} CPU thread" + (
@@ -113,7 +114,7 @@ def plan_slots(cores: int | None = None, gpus: int | None = None, memory: int | 
     niceness = env_number("GAN_ARENA_WORKER_NICENESS", int, minimum=0)
     if niceness is None:
         niceness = SHARING_NICENESS if slots * threads > cores else 0
-    return SlotPlan(slots=slots, threads=threads, gpus=gpus, memory=budget, niceness=niceness)
+    return SlotPlan(slots=slots, threads=threads, gpus=gpus, memory=budget, niceness=niceness, cores=cores)
 
 
 class Scheduler(TrainingGate):

@@ -113,7 +113,8 @@ def report(mode: str, plan: SlotPlan, students: list[Progress], minutes: float) 
     times = sorted(s.ten_digits_s for s in students if s.ten_digits_s is not None)
     missing = len(students) - len(times)
     print(f"mode: {mode}")
-    print(f"plan: {plan.describe()}; {len(students)} students on the fast classroom preset")
+    print(f"plan: {plan.describe()}, workers at niceness {plan.niceness}; {len(students)} students on the fast "
+          "classroom preset")
     if times:
         within = sum(t <= LESSON_SECONDS for t in times)
         print(f"time to ten digits: first {times[0]:.0f} s, median {statistics.median(times):.0f} s, "
@@ -150,13 +151,18 @@ def main(argv: list[str] | None = None) -> None:
                         help="each run's budget (headless; --browsers runs the preset's link as it is)")
     parser.add_argument("--browsers", action="store_true",
                         help="the real server and one Chromium page per student, on this machine")
+    parser.add_argument("--browser-niceness", type=int, default=0,
+                        help="--browsers: run Chromium at this niceness, as the workers run, so that the server "
+                             "comes first as it does when the browsers are the students' own machines")
     args = parser.parse_args(argv)
     default = plan_slots()
-    plan = SlotPlan(slots=args.slots or default.slots, threads=args.threads or default.threads, gpus=default.gpus)
+    plan = SlotPlan(slots=args.slots or default.slots, threads=args.threads or default.threads, gpus=default.gpus,
+                    niceness=default.niceness)
     if args.browsers:
         from benchmarks.classroom_pages import run_class
 
-        run_class(args.students, plan, args.minutes, slots=args.slots, threads=args.threads)
+        run_class(args.students, plan, args.minutes, slots=args.slots, threads=args.threads,
+                  browser_niceness=args.browser_niceness)
         return
     warm_up()
     with tempfile.TemporaryDirectory(prefix="classroom-") as runs_dir:

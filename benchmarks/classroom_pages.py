@@ -28,7 +28,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from arena.scheduler import SlotPlan
 from benchmarks.classroom import PAGE_ANSWER_S, Progress, report, report_answers
-from benchmarks.live_app import launch_chromium, served_app
+from benchmarks.live_app import CHROMIUM, launch_chromium, served_app
 from gan.data import load_images
 from gan.imaging import grid_image, png_bytes
 from gan.presets.train import LESSONS
@@ -164,7 +164,7 @@ def watch(students: list[StudentPage], observer: Observer, deadline: float, n: i
 
 
 def run_class(students: int, plan: SlotPlan, minutes: float, slots: int | None = None,
-              threads: int | None = None) -> None:
+              threads: int | None = None, browser_niceness: int = 0) -> None:
     """`students` Chromium pages press Start on the fast preset; prints classroom.report's summary for them.
 
     slots, threads: the sharing policy to give the server (GAN_ARENA_MAX_TRAININGS, GAN_ARENA_WORKER_THREADS); None
@@ -182,7 +182,7 @@ def run_class(students: int, plan: SlotPlan, minutes: float, slots: int | None =
         log = Path(folder) / "server.log"
         try:
             with served_app(env=env, log=log) as url, sync_playwright() as playwright:
-                browser = launch_chromium(playwright)
+                browser = launch_chromium(playwright, niced_chromium(Path(folder), browser_niceness))
                 try:
                     pages, answers, idle, pressed = drive(browser, url, students, deadline, n)
                 finally:
@@ -191,8 +191,9 @@ def run_class(students: int, plan: SlotPlan, minutes: float, slots: int | None =
             if log.exists():
                 print(f"the server's log ends:\n{log.read_text(errors='replace')[-3000:]}", file=sys.stderr)
             raise
+    niced = f", Chromium at niceness {browser_niceness}" if browser_niceness else ""
     report(f"{students} Chromium pages (one browser, a context per student, {VIEWPORT['width']}x"
-           f"{VIEWPORT['height']}, {LINK}) and the server on this machine", plan,
+           f"{VIEWPORT['height']}, {LINK}{niced}) and the server on this machine", plan,
            [p.progress for p in pages], minutes)
     print(f"Start pressed on the {students} pages within {pressed * 1000:.0f} ms; each student's time counts from "
           f"their own click to the poll (every {POLL_S:g} s) that found ten digits on their page's grid "
@@ -205,6 +206,16 @@ def run_class(students: int, plan: SlotPlan, minutes: float, slots: int | None =
         print(f"the same click with the class's pages open and nobody training: median {idle_median * 1000:.0f} ms, "
               f"worst {max(idle) * 1000:.0f} ms ({sum(a > PAGE_ANSWER_S for a in idle)} of {len(idle)} over "
               f"{PAGE_ANSWER_S:g} s)")
+
+
+def niced_chromium(folder: Path, niceness: int) -> str | None:
+    """A launcher that runs the system Chromium at `niceness` (None: Chromium as it is)."""
+    if not niceness:
+        return None
+    launcher = folder / "chromium"
+    launcher.write_text(f'#!/bin/sh\nexec nice -n {niceness} "{CHROMIUM}" "$@"\n')
+    launcher.chmod(0o755)
+    return str(launcher)
 
 
 def drive(browser, url: str, students: int, deadline: float,

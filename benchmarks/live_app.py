@@ -91,9 +91,9 @@ def descendants(pid: int) -> list[int]:
     return [child for _, child in sorted(found)]
 
 
-def launch_chromium(playwright):
-    """The system Chromium, headless."""
-    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+def launch_chromium(playwright, executable: str | None = None):
+    """The system Chromium (or `executable`), headless."""
+    return playwright.chromium.launch(executable_path=executable or CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
 def first_paint_seconds(url: str, heading: str, playwright) -> float:

@@ -213,3 +213,11 @@ def class_place(challenge: str, student: str) -> tuple[int, int] | None:
     """(place, entries) of `student`'s best run in the challenge; None when they have not entered."""
     ranking = _challenge_ranking(challenge)
     return (ranking.index(student) + 1, len(ranking)) if student in ranking else None
+
+
+def paced(seconds: float) -> float:
+    """A live view's refresh interval, stretched while more trainings run than the machine has cores: ten Train
+    pages redrawing their charts every 2 s took the CPU that ten runs on 2 cores needed (benchmarks.classroom
+    --browsers). The pages still answer a click at once: only their own polling slows down."""
+    gate = training_gate()
+    return seconds * max(1.0, gate.running * gate.plan.threads / gate.plan.cores)

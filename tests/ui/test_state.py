@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from types import SimpleNamespace
 
 from ui import state
 from ui.state import SessionSlot, SlotRegistry, browser_of
@@ -116,3 +117,11 @@ def test_a_run_that_does_not_end_delays_a_start_or_a_closing_tab_by_the_bound_on
     slot.shutdown()
     assert new.asked.is_set() and not new.alive and slot.runners == {}
     assert time.monotonic() - begun < 5  # two bounds of 0.2 s; with no bound, a hang
+
+
+def test_live_views_poll_less_often_while_trainings_outnumber_the_cores(monkeypatch):
+    gate = SimpleNamespace(running=1, plan=SimpleNamespace(threads=1, cores=2))
+    monkeypatch.setattr(state, "training_gate", lambda: gate)
+    assert state.paced(2.0) == 2.0  # a core to spare: as often as ever
+    gate.running = 10
+    assert state.paced(2.0) == 10.0  # ten runs on two cores: a fifth as often
