@@ -32,7 +32,6 @@ def the_class() -> None:
     st.caption(f"{len(rows)} run{'s' if len(rows) != 1 else ''} · {live} training or waiting · refreshed every "
                f"{REFRESH_S:g} s")
     runs_table(rows)
-    run_actions(rows)
     challenge_ranking(rows)
 
 
@@ -56,6 +55,7 @@ runs, push, challenge, people = st.tabs(["The class's runs", "Hand out a link", 
 with runs:
     st.selectbox("Sort", list(SORTS), key=Class.SORT, width=260)
     the_class()
+    run_actions()
 with push:
     lesson_form()
 with challenge:

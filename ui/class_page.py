@@ -112,11 +112,14 @@ def sorted_rows(rows: list[ClassRun]) -> list[ClassRun]:
 
 
 def describe(row: ClassRun) -> str:
-    return f"{row.nickname} · {row.name} · {row.status}"
+    return f"{row.nickname} · {row.name}"
 
 
-def run_actions(rows: list[ClassRun]) -> None:
-    """Pick a run; show it on the projector, stop it, share it with the class (or stop sharing it)."""
+def run_actions() -> None:
+    """Pick a run; show it on the projector, stop it, share it with the class (or stop sharing it).
+
+    Outside the table's refreshing fragment: redrawn every 2 s, the picker closed under the teacher's pointer."""
+    rows = sorted_rows(class_runs(slot_registry().runners(), runs_dir()))  # brief rows: no thumbnails needed
     if not rows:
         return
     names = [row.name for row in rows]
@@ -125,13 +128,15 @@ def run_actions(rows: list[ClassRun]) -> None:
         picked = st.selectbox("Run", names, format_func=lambda name: describe(by_name[name]), key=Class.PICKED,
                               width=460)
         row = by_name[picked]
-        if st.button("Show on the projector", icon=":material/slideshow:"):
-            st.session_state[Class.PROJECTED] = row.name
-            st.rerun(scope="app")  # the projector takes the whole page, not only this fragment
+        st.button("Show on the projector", icon=":material/slideshow:", on_click=_project, args=(row.name,))
         st.button("Stop", icon=":material/stop:", disabled=not row.live, on_click=_stop, args=(row,))
         shared = bool(row.owner and row.owner.shared)
         st.button("Stop sharing" if shared else "Share with the class", icon=":material/share:",
                   disabled=row.owner is None or row.folder is None, on_click=_share, args=(row, not shared))
+
+
+def _project(name: str) -> None:
+    st.session_state[Class.PROJECTED] = name
 
 
 def _stop(row: ClassRun) -> None:
