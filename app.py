@@ -46,7 +46,11 @@ def main() -> None:
     heartbeat()
     keep_token()
     if page.url_path != "class" and not projecting():  # the teacher's screens need no banner of what they pushed
-        class_banner()
+        # In a block of its own, always there: a fragment that polls in the page's own top level drew into a path
+        # that a rerun had just given to another element, and the front end crashed ("'setIn' cannot be called on
+        # an ElementNode": a blank page, seen on 3 of 10 tabs pressing Start at once).
+        with st.container(key="class-banner-slot"):
+            class_banner()
     try:
         page.run()
     except Exception:  # a student never sees a traceback (or the server's paths); the server's log has it all

@@ -14,6 +14,7 @@ import shutil
 import urllib.parse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from arena.classroom import Board, Challenge, RunOwner, student_id, write_owner
@@ -68,8 +69,14 @@ def _teacher(browser, url):
 def _picker_options(page, label: str) -> list[str]:
     box = page.get_by_role("combobox", name=re.compile(label))
     expect(box).to_be_visible(timeout=60_000)  # the Explorer draws its picker once PyTorch is loaded
-    box.click()
     options = page.get_by_role("option")
+    for _ in range(3):  # a click that lands while a busy page redraws can be lost: the student clicks again
+        box.click()
+        try:
+            options.first.wait_for(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            continue
     options.first.wait_for()
     texts = options.all_inner_texts()
     page.keyboard.press("Escape")
