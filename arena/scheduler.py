@@ -31,8 +31,8 @@ from arena.gate import TrainingGate
 
 WORKERS_PER_GPU = 4  # not yet measured on a GPU here: a guess for MLP/DCGAN-sized nets, the teacher can change it
 SHARED_RUNS_PER_CORE = 5  # 10 on 2 cores: a class of ten trained side by side, each reaching ten digits in 2.3 min
-# Where more trainings than cores share the machine, the workers yield to the web server: with ten Chromium pages and
-# ten runs on 2 cores at equal priority, 6 of the 10 pages lost their connection to a starved server within 20 s.
+# Where more trainings than cores share the machine, the workers yield to the web server: with ten runs on 2 cores a
+# page's work took a median 97 ms (worst 0.78 s) at equal priority, 20 ms (worst 0.18 s) at 10.
 SHARING_NICENESS = 10
 WORKER_MEMORY = 2**30  # what one worker may hold (PyTorch ~0.4 GiB, a lesson's nets and data), with a margin
 # Memory the trainings leave to the web server (its pages, every run's live copy) and to the rest of the machine.
