@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from arena.classroom import RunOwner, has_checkpoint, read_owner
+from arena.classroom import RunOwner, display_name, has_checkpoint, read_owner
 from gan.fileio import write_bytes_atomic
 
 SUMMARY_FILE = "summary.json"
@@ -40,7 +40,7 @@ class ClassRun:
     def nickname(self) -> str:
         if self.owner is None:
             return "(saved outside the app)"
-        return self.owner.nickname or f"Guest {self.owner.student[:4].upper()}"
+        return display_name(self.owner.student, self.owner.nickname)
 
     @property
     def live(self) -> bool:

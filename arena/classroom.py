@@ -61,6 +61,11 @@ def student_id(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
+def display_name(student: str, nickname: str | None) -> str:
+    """How the pages call a student: their nickname, or a guest name from their id."""
+    return nickname or f"Guest {student[:4].upper()}"
+
+
 def check_nickname(nickname: str) -> str:
     """The nickname, trimmed; ClassError when it cannot be one."""
     nickname = " ".join(nickname.split())

@@ -114,7 +114,7 @@ class ServerLimits:
                                 "this server gives all its trainings together (the memory it had free when it "
                                 f"started, less {mib(SERVER_RESERVE)} for the web server), so it could never start: "
                                 "make the model, the batch or the latent size smaller")
-        write = 2 * cost.checkpoint + GIF_AND_CSV  # an autosave's temporary copy beside the last one
+        write = run_writes(cost)
         used = folder_size(runs_dir)
         if used + write > self.runs_folder_mb * MIB:
             raise LimitExceeded(f"the runs folder holds {mib(used)} of the {self.runs_folder_mb:,} MiB this server "
@@ -135,6 +135,12 @@ def memory_need(cost: Cost) -> int:
 def cached_training_cost(config: Config) -> Cost:
     """training_cost, once per config: the pages judge the form on every rerun."""
     return training_cost(config)
+
+
+def run_writes(cost: Cost) -> int:
+    """Bytes a run may write into the runs folder: its checkpoint twice (an autosave's temporary copy beside the
+    last one), its GIF and its metrics."""
+    return 2 * cost.checkpoint + GIF_AND_CSV
 
 
 def disk_free(folder: Path) -> int | None:

@@ -4,9 +4,10 @@ A worker process trains one run. On CPUs the class shares the cores: every stude
 torch thread each, and they progress side by side instead of waiting whole lessons in a line (measured with
 `python -m benchmarks.classroom --students 10` on 2 cores, the fast classroom preset: in a line of one the students
 saw ten digits from 21 s to past 5 minutes, 4 of 10 not within 5; sharing, all ten at 143-148 s, and a page's work
-never took 0.2 s). Sharing workers run niced (SHARING_NICENESS): the web server and the pages come first. Up to SHARED_RUNS_PER_CORE runs per core, and no more than memory holds (WORKER_MEMORY each); the
-rest wait in line with their place and an estimated wait. On a GPU server several workers share each GPU: small GANs
-leave a GPU mostly idle, and the limit is then the CPU cores that feed them.
+never took 0.2 s). Sharing workers run niced (SHARING_NICENESS): the web server and the pages come first. Up to
+SHARED_RUNS_PER_CORE runs per core, and no more than memory holds (WORKER_MEMORY each); the rest wait in line with
+their place and an estimated wait. On a GPU server several workers share each GPU: small GANs leave a GPU mostly
+idle, and the limit is then the CPU cores that feed them.
 
 Memory is counted too (arena.gate): the plan's `memory` is the budget of all trainings together, the memory free
 when the scheduler is made less SERVER_RESERVE, and a run whose estimated need does not fit beside the runs already

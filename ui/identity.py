@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from arena.classroom import Board, ClassError, Roster, new_token, student_id, valid_token
+from arena.classroom import Board, ClassError, Roster, display_name, new_token, student_id, valid_token
 from ui.keys import Class
 from ui.state import runs_dir
 
@@ -37,7 +37,7 @@ class Student:
     @property
     def name(self) -> str:
         """How pages and the Class page call the student: the nickname, or a guest name from the id."""
-        return self.nickname or f"Guest {self.id[:4].upper()}"
+        return display_name(self.id, self.nickname)
 
 
 def _token() -> str:

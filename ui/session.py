@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from arena.classroom import RunOwner, prune_runs
-from arena.limits import GIF_AND_CSV, LimitExceeded, ServerLimits, memory_need
+from arena.limits import LimitExceeded, ServerLimits, memory_need, run_writes
 from arena.worker import Job, TrainJob, WorkerRunner
 from gan.config import Config
 from gan.cost import MIB, Cost
@@ -63,7 +63,7 @@ def make_room(job: Job, cost: Cost, limits: ServerLimits) -> None:
     owner = job.owner
     pruned = prune_runs(runs_dir(), student=owner.student if owner else None,
                         keep_per_student=limits.keep_runs_per_student, max_bytes=limits.runs_folder_mb * MIB,
-                        making_room_for=2 * cost.checkpoint + GIF_AND_CSV, busy=slot_registry().busy_folders())
+                        making_room_for=run_writes(cost), busy=slot_registry().busy_folders())
     if pruned:
         names = ", ".join(plain(entry.name, 60) for entry in pruned[:5]) + (" …" if len(pruned) > 5 else "")
         st.toast(f"To keep the runs folder within this server's limits, {len(pruned)} old "
@@ -97,7 +97,7 @@ def challenge_entry(config: Config, preset: str | None) -> str | None:
         return None
     why_not = challenge.why_not(config, lesson(preset).config)
     if why_not is not None:
-        st.session_state[keys.Class.CHALLENGE_NOTE] = (f"This run is not in the challenge {plain(challenge.title, 60)}: "
-                                                       f"{why_not}.")
+        title = plain(challenge.title, 60)
+        st.session_state[keys.Class.CHALLENGE_NOTE] = f"This run is not in the challenge {title}: {why_not}."
         return None
     return challenge.id
