@@ -37,7 +37,12 @@ STEP_HELP = ("See each player move on its own (a running game pauses first): Ste
 def forget_live_knobs(runner_name: str) -> None:
     """Call when a new run starts: the live knobs then show the new run's values."""
     for name in LIVE_KNOBS:
-        st.session_state.pop(keys.live(runner_name, name), None)
+        st.session_state.pop(live_key(runner_name, name), None)
+
+
+def live_key(runner_name: str, name: str) -> str:
+    """The live knob `name`'s widget key now (it changes each time a cure sets the knobs: see apply_cure)."""
+    return keys.live(runner_name, name, st.session_state.get(keys.live_generation(runner_name), 0))
 
 
 def status_text(snap, words: dict[str, str]) -> str:
@@ -217,7 +222,7 @@ def render_live_knobs(runner_name: str, snap: RunnerSnapshot | None, hidden: fro
     values = {"lr_g": snap.lr_g, "lr_d": snap.lr_d, "d_steps": snap.d_steps}
     cells = [cell for _ in range(0, len(shown), per_row) for cell in st.columns(per_row)]
     for col, name in zip(cells, shown):
-        key = keys.live(runner_name, name)
+        key = live_key(runner_name, name)
         st.session_state.setdefault(key, values[name])
         if name == "d_steps":
             col.number_input("d_steps (live)", min_value=1, max_value=100, step=1, key=key,
@@ -228,15 +233,20 @@ def render_live_knobs(runner_name: str, snap: RunnerSnapshot | None, hidden: fro
 
 
 def apply_cure(runner_name: str, remedy: tuple[tuple[str, Any], ...]) -> None:
-    """An alert's cure, as one click: the changes sent to the run, and shown in its live knobs."""
+    """An alert's cure, as one click: the changes sent to the run, and shown in its live knobs.
+    The knobs are shown as new widgets (their keys change): the browser still holds the old values for a moment, and
+    a rerun it asks for meanwhile (a polling fragment's) sent them back as a change of the knobs, which undid the
+    cure (seen on a busy machine: "d_steps 3→1" then "d_steps 1→3" on the curves)."""
     apply_remedy(session_slot().runner(runner_name), remedy)
-    for name, value in remedy:
+    generation = keys.live_generation(runner_name)
+    st.session_state[generation] = st.session_state.get(generation, 0) + 1
+    for name, value in remedy:  # the knobs the cure leaves take the run's values when drawn (render_live_knobs)
         if name in LIVE_KNOBS:
-            st.session_state[keys.live(runner_name, name)] = value
+            st.session_state[live_key(runner_name, name)] = value
 
 
 def _on_live_change(runner_name: str, name: str) -> None:
-    value = st.session_state[keys.live(runner_name, name)]
+    value = st.session_state[live_key(runner_name, name)]
     runner = session_slot().runner(runner_name)
     if name == "d_steps":
         runner.set_d_steps(int(value))

@@ -178,9 +178,15 @@ class Picker:
         return _join(prefix, "upload")
 
 
-def live(page: str, name: str) -> str:
-    """The run controls' widget `name` (a live knob) on `page` ("train" or "playground")."""
-    return _join(page, "live", name)
+def live(page: str, name: str, generation: int = 0) -> str:
+    """The run controls' widget `name` (a live knob) on `page` ("train" or "playground"); `generation` counts the
+    times the app itself set the knobs (a cure): see ui.controls.apply_cure."""
+    return _join(page, "live", name) + (f"@{generation}" if generation else "")
+
+
+def live_generation(page: str) -> str:
+    """How many times the app itself has set `page`'s live knobs."""
+    return _join(page, "live", "generation")
 
 
 def remedy(page: str, alert: str) -> str:
