@@ -15,6 +15,7 @@ from ui.engine import ENGINE
 from ui.identity import keep_token
 from ui.sidebar import render_sidebar
 from ui.state import HEARTBEAT_S, session_slot
+from ui.tour import render_tour, touring
 
 LOG = logging.getLogger("gan_arena")
 FAVICON = str(Path(__file__).resolve().parent / "assets" / "favicon.png")
@@ -26,6 +27,7 @@ def main() -> None:
     home = st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True)
     explorer = st.Page("app_pages/explorer.py", title="Latent Explorer", icon=":material/explore:",
                        url_path="explorer")
+    game = st.Page("app_pages/game.py", title="Be the discriminator", icon=":material/visibility:", url_path="game")
     pages = [
         home,
         st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
@@ -33,15 +35,21 @@ def main() -> None:
         st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:", url_path="compare"),
         st.Page("app_pages/playground.py", title="2-D Playground", icon=":material/scatter_plot:",
                 url_path="playground"),
+        game,
         st.Page("app_pages/classroom.py", title="Class", icon=":material/groups:", url_path="class"),
     ]
-    page = st.navigation(pages)
-    trains = page.url_path not in (home.url_path, explorer.url_path)  # the others train: they need the engine
+    # On a tour the sidebar is the tour's: the pages move to the top bar (in the sidebar, the list of pages pushed
+    # the step's Next below the first screen of a 1280x720 projector).
+    page = st.navigation(pages, position="top" if touring() else "sidebar")
+    # The others train: they need the engine. The game loads its own generator, and a live round comes from a worker.
+    trains = page.url_path not in (home.url_path, explorer.url_path, game.url_path)
     if trains and not ENGINE.ready():
         # Before the sidebar: once warm, it draws the device badge directly, and no polling fragment can rerun the
         # page while its widgets are first drawn (that rerun reset the Train page's number inputs to 0).
         with st.spinner("Starting the training engine (PyTorch, the models, the digit classifier)…"):
             ENGINE.wait()
+    if not projecting():  # the projector shows the page alone
+        render_tour(page.url_path)
     render_sidebar()
     heartbeat()
     keep_token()

@@ -4,7 +4,7 @@ link, a challenge). Protected by the teacher's key."""
 import streamlit as st
 
 from arena.class_runs import SORTS
-from ui.class_page import (REFRESH_S, challenge_form, challenge_ranking, current_rows, how_to_enable,
+from ui.class_page import (REFRESH_S, challenge_form, challenge_ranking, current_rows, game_scores, how_to_enable,
                            lesson_form, nicknames_and_retention, projector, run_actions, runs_table, sorted_rows,
                            teacher_key, unlock_form)
 from ui.keys import Class
@@ -51,7 +51,8 @@ if projected:
     on_the_projector(projected)
     st.stop()
 
-runs, push, challenge, people = st.tabs(["The class's runs", "Hand out a link", "Challenge", "Nicknames & storage"])
+runs, push, challenge, game, people = st.tabs(["The class's runs", "Hand out a link", "Challenge",
+                                              "Be the discriminator", "Nicknames & storage"])
 with runs:
     st.selectbox("Sort", list(SORTS), key=Class.SORT, width=260)
     the_class()
@@ -60,5 +61,7 @@ with push:
     lesson_form()
 with challenge:
     challenge_form()
+with game:
+    st.fragment(game_scores, run_every=REFRESH_S)()
 with people:
     nicknames_and_retention()

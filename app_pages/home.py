@@ -4,6 +4,11 @@ from pathlib import Path
 
 import streamlit as st
 
+from gan.presets.tours import TOURS
+
+TOUR_PAGES = {"train": "app_pages/train.py", "explorer": "app_pages/explorer.py", "compare": "app_pages/compare.py",
+              "playground": "app_pages/playground.py"}
+
 DIAGRAM = Path(__file__).resolve().parent.parent / "assets" / "gan_diagram.svg"
 
 st.title("GAN Arena")
@@ -40,9 +45,19 @@ LINKS = [
      "Race an MLP GAN against a DCGAN on the same data, seed and budget, and see which draws better digits."),
     ("app_pages/playground.py", "2-D Playground", ":material/scatter_plot:",
      "See the whole game in two dimensions: D's opinion of the plane, G's mesh, and the arrows pushing the fakes."),
+    ("app_pages/game.py", "Be the discriminator", ":material/visibility:",
+     "Can you tell real digits from G's fakes? Play against D, and see who spots more."),
 ]
 for col, (page, label, icon, text) in zip(cols, LINKS):
     with col:
         st.page_link(page, label=label, icon=icon)
         st.caption(text)
+
+st.subheader("Guided tours")
+st.caption("Short lessons that drive the app step by step and check what your run just showed, in its own numbers.")
+tour_cols = st.columns(4)
+for i, (slug, tour) in enumerate(TOURS.items()):
+    with tour_cols[i % 4]:
+        st.page_link(TOUR_PAGES[tour.page], label=tour.title, icon=":material/school:",
+                     query_params={"tour": slug, "step": "1"}, help=tour.summary)
 st.caption("Everything runs offline on the 5,000 real MNIST digits shipped with the app (CC BY-SA 3.0).")

@@ -25,6 +25,7 @@ from ui.playground_form import (
 )
 from ui.keys import Playground
 from ui.session import start_worker
+from ui.tour import autostart
 from ui.state import session_slot
 from ui.text import unused_link_keys
 
@@ -185,6 +186,8 @@ if projector:
 st.query_params.pop("view", None)
 st.title("2-D Playground")
 unused_link_keys("playground", takes=("dirac.", "view"))
+if autostart("playground"):  # a guided tour's step pressed Start
+    on_start()
 st.caption("The whole game in one picture: green points are real, orange ones are G's fakes, the background is D's "
            "opinion of every point, the mesh is where G sends a grid of noise, and the arrows show where G's loss "
            "pushes each fake.")

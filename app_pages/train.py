@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import streamlit as st
@@ -14,7 +15,7 @@ from gan.presets.train import LESSONS
 from arena.runner import RunnerSnapshot
 from arena.worker import WorkerRunner, run_folder
 from gan.train.build import live_grid_columns
-from ui import charts
+from ui import charts, maths
 from ui.controls import (
     apply_cure,
     forget_live_knobs,
@@ -27,6 +28,8 @@ from ui.controls import (
 from ui import keys
 from ui.keys import Train
 from ui.session import start_training
+from ui.iteration_parts import render_game_section
+from ui.tour import autostart
 from ui.state import paced, session_slot
 from ui.train_form import (
     FORM_FIELDS,
@@ -161,6 +164,8 @@ def live_view(snap: RunnerSnapshot, polling: bool) -> None:
                        "between the lines is what the lesson's change did.")
     render_live_knobs(Train.RUNNER, snap, hidden_fields())  # outside the fragments: a rerun never cuts a typed value
     st.fragment(live_charts, run_every=paced(CHARTS_EVERY_S) if polling else None)()
+    if run_config().arch != "cyclegan":  # the translator's game has two of each player: not this graph's
+        render_game_section(Train.RUNNER, snap, live=polling, every_s=paced(CHARTS_EVERY_S))
 
 
 def live_status() -> None:
@@ -218,6 +223,7 @@ def live_grid_and_losses() -> None:
         before, _ = baseline_for(snap)
         st.plotly_chart(charts.loss_figure(snap.records, snap.events, baseline=before), key=Train.chart("loss"),
                         width="stretch")
+        maths.render_maths("Losses", snap.records, partial(maths.loss_maths, run_config()), Train.maths("loss"))
     explain_status(snap)
 
 
@@ -231,6 +237,12 @@ def live_charts() -> None:
                       width="stretch")
     right.plotly_chart(charts.d_output_figure(snap.records, snap.events, baseline=before), key=Train.chart("dout"),
                        width="stretch")
+    with left:
+        maths.render_maths("Discriminator accuracy", snap.records, partial(maths.accuracy_maths, run_config()),
+                           Train.maths("acc"))
+    with right:
+        maths.render_maths("What D believes", snap.records, partial(maths.belief_maths, run_config()),
+                           Train.maths("dout"))
     if run_config().arch == "cyclegan":  # a translator: its score is how well A -> B -> A gives A back
         st.plotly_chart(charts.reconstruction_figure(snap.quality), key=Train.chart("cycle"), width="stretch")
         return
@@ -265,16 +277,24 @@ def render_quality(snap: RunnerSnapshot, before: list[dict]) -> None:
     left, right = st.columns(2, gap="medium")
     left.plotly_chart(charts.quality_figure(snap.quality, baseline=before), key=Train.chart("quality"),
                       width="stretch")
+    with left:
+        maths.render_maths("Sample quality", snap.quality, maths.quality_maths, Train.maths("quality"),
+                           unit="quality score")
     latest = snap.quality[-1]["class_histogram"] if snap.quality else None
     right.plotly_chart(charts.histogram_figure(latest), key=Train.chart("hist"), width="stretch")
     if snap.quality and "label_accuracy" in snap.quality[-1]:
         right.metric("Samples the classifier reads as the digit G was asked for",
                      f"{snap.quality[-1]['label_accuracy']:.0%}", help="Chance is 10 %.")
     left, right = st.columns(2, gap="medium")
-    left.plotly_chart(charts.fidelity_diversity_figure(snap.quality), key=Train.chart("prdc"), width="stretch")
-    left.caption(FIDELITY_CAPTION)
-    right.plotly_chart(charts.kid_figure(snap.quality), key=Train.chart("kid"), width="stretch")
-    right.caption(KID_CAPTION)
+    with left:
+        st.plotly_chart(charts.fidelity_diversity_figure(snap.quality), key=Train.chart("prdc"), width="stretch")
+        maths.render_maths("Fidelity and diversity", snap.quality, maths.fidelity_maths, Train.maths("prdc"),
+                           unit="quality score")
+        st.caption(FIDELITY_CAPTION)
+    with right:
+        st.plotly_chart(charts.kid_figure(snap.quality), key=Train.chart("kid"), width="stretch")
+        maths.render_maths("KID", snap.quality, maths.kid_maths, Train.maths("kid"), unit="quality score")
+        st.caption(KID_CAPTION)
     memorising = any("d_acc_held_out" in p for p in snap.quality)
     wasserstein = run_config().objective == "wasserstein"
     if memorising or wasserstein:
@@ -458,10 +478,18 @@ def projector_charts() -> None:
                         key=Train.chart("projector_loss"), width="stretch")
         st.plotly_chart(charts.compact(charts.d_output_figure(snap.records, snap.events), PROJECTOR_CHART_PX),
                         key=Train.chart("projector_dout"), width="stretch")
+        # Just under the first screen (it has no room left): one row that wraps, so no label is cut.
+        with st.container(horizontal=True, gap="small"):
+            maths.render_maths("Losses", snap.records, partial(maths.loss_maths, run_config()),
+                               Train.maths("projector_loss"))
+            maths.render_maths("What D believes", snap.records, partial(maths.belief_maths, run_config()),
+                               Train.maths("projector_dout"))
 
 
 # ------------------------------------------------------------------------------------------ the page
 read_link_once()
+if autostart("train"):  # a guided tour's step pressed Start
+    on_start()
 projector = st.session_state.get(Train.PROJECTOR, False)
 r = runner()
 if not projector and r is None:  # during a run the first screen is the run's (the sidebar still says Train)

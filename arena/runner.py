@@ -18,10 +18,11 @@ import torch
 
 from arena.background import BackgroundRun
 from gan.fileio import DiskFull
-from gan.train import Record, Trainer, TrainingDiverged
+from gan.game import GameRound, trainer_round
+from gan.train import GANTrainer, Record, Trainer, TrainingDiverged
 
 STATUSES = ("queued", "starting", "running", "paused", "finished", "stopped", "diverged", "failed")
-STEP_KINDS = ("iteration", "d", "g")
+STEP_KINDS = ("iteration", "d", "g", "parts")  # "parts": one iteration, with what each of its parts saw
 RATE_WINDOW_S = 3.0  # the it/s shown is averaged over this much training time
 
 
@@ -54,6 +55,7 @@ class RunnerSnapshot:
     autosaved_to: str | None = None  # where `autosave` last saved the run while it trained
     autosaved_iteration: int = 0
     last_step: dict[str, Any] | None = None  # the last Step's kind, iteration and numbers before and after
+    game_round: GameRound | None = None  # the last round of "Be the discriminator" asked for (game_round())
 
     @property
     def active(self) -> bool:
@@ -135,6 +137,12 @@ class TrainingRunner(BackgroundRun):
 
     def set_g_loss(self, g_loss: str) -> None:
         self._commands.put(("g_loss", g_loss))
+
+    def game_round(self, seed: int) -> None:
+        """Draw a round of "Be the discriminator" (gan.game) at the current iteration, running or paused; it comes
+        back as the snapshot's `game_round`, with this seed. Drawn between iterations, in the training thread: nothing
+        else runs the networks meanwhile, and nothing is drawn while nobody plays."""
+        self._commands.put(("game_round", seed))
 
     def snapshot(self, since: int = 0) -> RunnerSnapshot:
         """A copy of the current state; `records` holds only those from index `since` on (incremental polls)."""
@@ -251,6 +259,8 @@ class TrainingRunner(BackgroundRun):
                 trainer.set_g_loss(arg)
             elif name == "step":
                 self._single_step(arg)
+            elif name == "game_round" and isinstance(trainer, GANTrainer):  # a translator or the 2-D toy: no digits
+                self._set(game_round=trainer_round(trainer, arg))
             self._set(lr_g=trainer.lr_g, lr_d=trainer.lr_d, d_steps=trainer.d_steps, g_loss=trainer.config.g_loss,
                       events=list(trainer.events))
 
@@ -259,13 +269,17 @@ class TrainingRunner(BackgroundRun):
         measured = None
         if kind == "iteration":
             trainer.iteration_step()
+        elif kind == "parts":
+            measured = {"parts": trainer.walk_iteration()} if hasattr(trainer, "walk_iteration") else None
+            if measured is None:
+                trainer.iteration_step()
         else:  # the moving player's numbers on the step's own batch, before and after (None: not measurable)
             measured = trainer.measured_step(kind)
         record = trainer.flush()
         if record is None:
             return
         record.samples = trainer.take_snapshot() if kind != "d" else None
-        if kind != "iteration":  # one player moved alone: marked on the curves, where the iteration count stands still
+        if kind in ("d", "g"):  # one player moved alone: marked on the curves, where the iteration count stands still
             trainer.events.append({"iteration": trainer.iteration, "name": f"{kind.upper()} step"})
         self._publish(record)
         self._set(last_step={"kind": kind, "iteration": trainer.iteration, "record": record.metrics(),

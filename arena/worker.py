@@ -400,6 +400,7 @@ class RunFeed:
         self.grid_iterations: list[int] = []
         self.view_sent = None
         self.live_sent = None
+        self.round_sent = None
 
     def news(self) -> dict[str, Any]:
         snap = self.runner.snapshot(since=self.records_sent)
@@ -409,6 +410,10 @@ class RunFeed:
             self.sample_iteration = snap.sample_iteration
         else:
             snap.samples = None  # the link has it already
+        if snap.game_round is self.round_sent:  # a round crosses once (13 KB), not with every poll
+            snap.game_round = None
+        else:
+            self.round_sent = snap.game_round
         iterations, grids = self.runner.timeline()
         known = len(self.grid_iterations)
         if iterations[:known] == self.grid_iterations:  # only appended to since: send the new ones
@@ -506,6 +511,8 @@ class RunMirror(Mirror):
             thin_records(self.records)
             if not news["samples_changed"]:
                 snap.samples = self.snap.samples
+            if snap.game_round is None:  # unchanged since the last news (RunFeed sends a new one only)
+                snap.game_round = self.snap.game_round
             start, iterations, grids = news["grids"]
             self.iterations[start:] = iterations
             self.grids[start:] = grids
@@ -650,6 +657,11 @@ class WorkerRunner(BackgroundRun):
 
     def set_g_loss(self, g_loss: str) -> None:
         self._commands.put("set_g_loss", g_loss)
+
+    def game_round(self, seed: int) -> None:
+        """Ask the worker for a round of "Be the discriminator" (TrainingRunner.game_round): it shows up as the
+        snapshot's `game_round` with this seed, a poll or two later."""
+        self._commands.put("game_round", seed)
 
     def snapshot(self, since: int = 0):
         """The link's latest copy of the run (records from index `since` on); never waits on the worker."""

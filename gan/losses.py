@@ -71,14 +71,27 @@ def d_objective(kind: str, d_real: torch.Tensor, d_fake: torch.Tensor, label_smo
     - 'relativistic': mean(softplus(-(D(x) - D(G(z))))), each real paired with a fake (RpGAN; Jolicoeur-Martineau
       2019, the objective of R3GAN, Huang et al. 2024): D says how much more real the real image looks.
     """
-    if kind == "bce":
-        return discriminator_loss(d_real, d_fake, label_smoothing)
+    loss_real, loss_fake = d_objective_parts(kind, d_real, d_fake, label_smoothing)
+    return loss_real + loss_fake
+
+
+def d_objective_parts(kind: str, d_real: torch.Tensor, d_fake: torch.Tensor,
+                      label_smoothing: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """`d_objective` as its two terms, (the part on the real batch, the part on the fakes), which add up to it.
+
+    The relativistic loss judges each real against a fake, so it has no separate parts: the whole loss comes first
+    and the second term is 0.
+    """
+    if kind == "bce":  # discriminator_loss's two terms
+        real_target = torch.full_like(d_real, 1.0 - label_smoothing)
+        return (F.binary_cross_entropy_with_logits(d_real, real_target),
+                F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake)))
     if kind == "hinge":
-        return F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
+        return F.relu(1 - d_real).mean(), F.relu(1 + d_fake).mean()
     if kind == "wasserstein":
-        return d_fake.mean() - d_real.mean()
+        return -d_real.mean(), d_fake.mean()
     if kind == "relativistic":
-        return F.softplus(d_fake - d_real).mean()
+        return F.softplus(d_fake - d_real).mean(), d_real.new_zeros(())
     raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)} (got {kind!r})")
 
 

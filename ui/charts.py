@@ -22,6 +22,10 @@ GRID_COLOR = "#d9d9d9"
 LINE_WIDTH = 2.5
 COLORS = {"D": "#1f77b4", "G": "#c2185b", "real": "#2e7d32", "fake": "#ef6c00", "quality": "#6a1b9a"}
 EVENT_COLOR = "#757575"
+# The hover label's numbers: a fixed number of decimals, the same the maths beside the curves (ui.maths) writes, so a
+# student can match the two (Plotly's own choice varied with the axis: 0.4227589 on one chart, 0.42 on another).
+HOVER_DECIMALS = 3
+HOVER_FORMAT = f".{HOVER_DECIMALS}f"
 
 
 def downsample(x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
@@ -197,7 +201,8 @@ def series_figure(records: Sequence[dict[str, float]], traces: Sequence[tuple[st
         data = columns(rows, "iteration", *(key for key, _, _ in traces))
         for key, name, color in traces:
             x, y = downsample(data["iteration"], data[key])
-            fig.add_trace(go.Scatter(x=x, y=y, name=name + suffix, mode="lines", line=dict(color=color, **line)))
+            fig.add_trace(go.Scatter(x=x, y=y, name=name + suffix, mode="lines", line=dict(color=color, **line),
+                                     yhoverformat=HOVER_FORMAT))
     _add_events(fig, events)
     return _layout(fig, title, yaxis, yrange=yrange, revision=revision)
 
@@ -242,9 +247,11 @@ def quality_figure(quality: Sequence[dict], revision: str = "live", baseline: Se
             continue
         data = columns(points, "iteration", "fid", "recognisable")
         fig.add_trace(go.Scatter(x=data["iteration"], y=data["fid"], name="classifier FID (lower is better)" + suffix,
-                                 mode="lines+markers", line=dict(color=COLORS["quality"], **line)))
+                                 mode="lines+markers", line=dict(color=COLORS["quality"], **line),
+                                 yhoverformat=HOVER_FORMAT))
         fig.add_trace(go.Scatter(x=data["iteration"], y=data["recognisable"] * 100, name="% recognisable" + suffix,
-                                 mode="lines+markers", yaxis="y2", line=dict(color=COLORS["real"], **line)))
+                                 mode="lines+markers", yaxis="y2", line=dict(color=COLORS["real"], **line),
+                                 yhoverformat=HOVER_FORMAT))
     fig.update_layout(yaxis2=dict(overlaying="y", side="right", range=[0, 100], title="% recognisable",
                                   showgrid=False, tickmode="linear", tick0=0, dtick=20))
     return _layout(fig, "Sample quality (bundled digit classifier)", "classifier FID", revision=revision)
@@ -362,4 +369,25 @@ def why_log_d_figure(fake_probs: Sequence[float], g_loss: str, revision: str = "
     fig = _layout(fig, "Why −log D? Where the current fakes sit on the generator's loss", "generator loss",
                   yrange=(-7, 7), revision=revision)
     fig.update_layout(xaxis_title="D(G(z)): D's probability that a fake is real", hovermode="closest")
+    return fig
+
+
+def game_figure(points: Sequence[dict], x_title: str, height: int = 320, revision: str = "game") -> go.Figure:
+    """"Be the discriminator": the student's and D's share of right answers per round; `points` hold x (G's
+    iteration, or the round's number where G does not train), you, and d (None where no D judged)."""
+    fig = go.Figure()
+    x = [p["x"] for p in points]
+    fig.add_trace(go.Scatter(x=x, y=[p["you"] * 100 for p in points], name="You", mode="lines+markers",
+                             line=dict(color=COLORS["G"], width=LINE_WIDTH), marker=dict(size=9)))
+    judged = [p for p in points if p.get("d") is not None]
+    if judged:
+        fig.add_trace(go.Scatter(x=[p["x"] for p in judged], y=[p["d"] * 100 for p in judged], name="D",
+                                 mode="lines+markers", line=dict(color=COLORS["D"], width=LINE_WIDTH),
+                                 marker=dict(size=9, symbol="square")))
+    fig.add_hline(y=50, line=dict(color=EVENT_COLOR, dash="dot", width=1))  # guessing: a coin flip
+    fig = _layout(fig, "Right answers per round", "% right", yrange=(-3, 103), revision=revision)
+    fig.update_layout(xaxis_title=x_title, hovermode="closest", height=height)
+    fig.update_yaxes(tickmode="linear", tick0=0, dtick=25)
+    if x_title == "round":  # whole rounds, never 1.5
+        fig.update_xaxes(tickmode="linear", tick0=1, dtick=1 if len(points) <= 12 else 5)
     return fig

@@ -11,10 +11,11 @@ import streamlit as st
 
 from arena.class_runs import SORTS, ClassRun, class_runs, ranked
 from arena.classroom import Challenge, ClassError, KeyGuard, Lesson, recently_pruned, set_shared
+from arena.game_scores import by_player, describe_tally, tally
 from gan.imaging import grid_image, png_bytes
 from gan.presets.train import LESSONS
 from ui.charts import compact, loss_figure
-from ui.identity import board, roster
+from ui.identity import board, game_log, roster
 from ui.keys import Class
 from ui.state import browser_id, runs_dir, slot_registry
 from ui.text import plain
@@ -246,6 +247,36 @@ def challenge_ranking(rows: list[ClassRun]) -> None:
                                      for row in entries]}, hide_index=True)
     else:
         st.caption("No entries yet: a student's run enters when it keeps the challenge's rules.")
+
+
+# ------------------------------------------------------------------------------------------ be the discriminator
+def game_scores() -> None:
+    """The class against D: every checked round of "Be the discriminator" added up, in large type for the
+    projector, then each player's."""
+    results = game_log().results()
+    everyone = tally(results)
+    if not everyone.rounds:
+        st.caption("No rounds played yet: students play on the Be the discriminator page.")
+        return
+    with st.container(horizontal=True, gap="large"):
+        if everyone.judged_images:
+            st.metric("The class got right", f"{everyone.accuracy_on_judged:.0%}", width="content",
+                      help="On the images of the rounds against a live training, where D judged the same images.")
+            st.metric("D got right", f"{everyone.d_accuracy:.0%}", width="content")
+        st.metric("Images judged by the class", f"{everyone.images:,}", width="content")
+    st.markdown(describe_tally(everyone))
+    players = by_player(results)
+    tallies = list(players.values())
+    st.dataframe({"Player": list(players), "Rounds": [t.rounds for t in tallies],
+                  "Right, all rounds": [f"{t.accuracy:.0%}" for t in tallies],
+                  "Right where D judged": [_share(t.accuracy_on_judged) for t in tallies],
+                  "D on the same images": [_share(t.d_accuracy) for t in tallies]}, hide_index=True, width="stretch")
+    st.button("Start the count afresh", key=Class.CLEAR_GAME, on_click=game_log().clear, icon=":material/restart_alt:",
+              help="Forget every round played so far (a new lesson).")
+
+
+def _share(value: float | None) -> str:
+    return "no D" if value is None else f"{value:.0%}"
 
 
 # ------------------------------------------------------------------------------------------ the class's people

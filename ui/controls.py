@@ -95,7 +95,7 @@ def render_run_controls(runner_name: str, snap: RunnerSnapshot | None, on_start:
     for col, (kind, label) in zip(st.columns(3), (("iteration", "Step"), ("d", "D step"), ("g", "G step"))):
         # Enabled through the whole run, never switched on by Pause: a click that landed while the page redrew them
         # from disabled to enabled was lost (seen in Chromium, one click in three under load).
-        col.button(label, on_click=_step, args=(runner_name, kind), disabled=not steerable,
+        col.button(label, on_click=step_once, args=(runner_name, kind), disabled=not steerable,
                    width="stretch", help=step_help, key=keys.step(runner_name, kind))
     show_refusal(runner_name)
     if knobs:
@@ -109,7 +109,7 @@ def _pause_or_resume(runner_name: str, command: str) -> None:
     _wait_for_run(runner, lambda snap: snap.status == wanted)
 
 
-def _step(runner_name: str, kind: str) -> None:
+def step_once(runner_name: str, kind: str) -> None:
     """One step (a running game is paused first), waiting for the run to report it, so that the rerun the click
     triggers draws the step's message and grid at once (it took the status fragment's next poll, 1.2-1.3 s after the
     click)."""
@@ -144,7 +144,7 @@ def step_meaning(step: dict) -> str:
     on its own batch just before and just after the update (comparing with the previous record would compare two
     different batches)."""
     kind, before, after = step["kind"], step.get("before"), step.get("after")
-    if kind == "iteration":
+    if kind in ("iteration", "parts"):
         return "Each player's loss is on the batch it learned from."
     if before is None:  # a trainer that cannot judge a batch again: the step's own number only
         return (f"Measured on the batch it learned from. Only {'the detective' if kind == 'd' else 'the forger'} "
@@ -165,6 +165,8 @@ def _step_numbers(step: dict) -> str:
     if kind == "iteration":
         return (f"Step {where}: one whole iteration (D's steps, then G's): D's loss {record['d_loss']:.3f} · "
                 f"G's loss {record['g_loss']:.3f}")
+    if kind == "parts":
+        return f"One iteration in parts {where}: go through its four parts under **The game as a graph**"
     player, loss = ("D", "d_loss") if kind == "d" else ("G", "g_loss")
     if before is None:
         return f"{player} step {where}: {player}'s loss {record[loss]:.3f}"

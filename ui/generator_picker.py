@@ -136,6 +136,15 @@ def _upload(prefix: str) -> LoadedGenerator | None:
     return LoadedGenerator(G, f"upload:{upload.file_id}", safe_label(Path(upload.name).stem), state)
 
 
+def load_bundled(name: str) -> LoadedGenerator:
+    """The bundled generator `name` (a key of gan.latent.bundled_generators()), from the picker's cache; raises
+    CheckpointError when its file is missing or unusable."""
+    path = bundled_generators()[name]
+    if not path.exists():
+        raise CheckpointError(f"the bundled generator {name} is missing from assets/pretrained/ (`make pretrained`)")
+    return _from_file(path, name)
+
+
 def _from_file(path: Path, label: str) -> LoadedGenerator:
     mtime = Path(path).stat().st_mtime
     G, state = _loaded(_load_file(str(path), mtime))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from arena.classroom import Board, ClassError, Roster, display_name, new_token, student_id, valid_token
+from arena.game_scores import GameLog
 from ui.keys import Class
 from ui.state import runs_dir
 
@@ -74,8 +75,18 @@ def _board(folder: str) -> Board:
     return Board(folder)
 
 
+@st.cache_resource(show_spinner=False)
+def _game_log(folder: str) -> GameLog:
+    return GameLog(folder)
+
+
 def roster() -> Roster:
     return _roster(str(runs_dir()))
+
+
+def game_log() -> GameLog:
+    """The class's rounds of "Be the discriminator" (one log per runs folder, shared by every tab)."""
+    return _game_log(str(runs_dir()))
 
 
 def board() -> Board:
@@ -103,4 +114,5 @@ def _claim() -> None:
         st.session_state[Class.NICKNAME_ERROR] = f"Not saved: {err}."
 
 
-__all__ = ["COOKIE", "ClassError", "Student", "board", "current_student", "keep_token", "nickname_form", "roster"]
+__all__ = ["COOKIE", "ClassError", "Student", "board", "current_student", "game_log", "keep_token", "nickname_form",
+           "roster"]

@@ -21,6 +21,8 @@ class Train:
     PRESET = "train.preset"
     RUN_PRESET = "train.run_preset"  # the preset picked when the run started (the picker may have moved on)
     HIDDEN = "train.hidden"  # fields a lesson link hides from this tab
+    PART = "train.part"  # the part of a walked iteration shown (ui.iteration_parts)
+    PARTS_STEP = "train.parts_step"  # the button that plays one iteration in parts
     LINK_READ = "train.link_read"  # the page's link is read once per tab, then the page writes it
     SHARE_HIDE = "train.share_hide"  # what the teacher hides from the students who open the share link
     ERROR = "train.error"
@@ -40,6 +42,11 @@ class Train:
     @staticmethod
     def chart(name: str) -> str:
         return _join("train.chart", name)
+
+    @staticmethod
+    def maths(name: str) -> str:
+        """The "The maths" popover under chart `name` (its iteration box: `<key>.iteration`)."""
+        return _join("train.maths", name)
 
     @staticmethod
     def timeline(turn: int, end: int | None) -> str:
@@ -178,6 +185,25 @@ class Picker:
         return _join(prefix, "upload")
 
 
+class Game:
+    """Be the discriminator (app_pages/game.py, ui/game.py)."""
+
+    OPPONENT = "game.opponent"  # the picker: the student's live run, or a bundled generator
+    ROUND = "game.round"  # the round on screen (ui.game.Round: a gan.game.GameRound, whom it was against, its number)
+    ROUNDS = "game.rounds"  # rounds drawn in this tab: each round's marks are new widgets
+    SCORE = "game.score"  # the round on screen's gan.game.RoundScore, once checked
+    HISTORY = "game.history"  # this tab's checked rounds, for the chart
+    ERROR = "game.error"  # why the last round could not be drawn
+    CHECK = "game.check"
+    NEW_ROUND = "game.new_round"
+    CHART = "game.chart"
+
+    @staticmethod
+    def mark(round_number: int, i: int) -> str:
+        """Round `round_number`'s checkbox "fake" under image `i`."""
+        return _join("game.mark", f"round{round_number}", i)
+
+
 def live(page: str, name: str, generation: int = 0) -> str:
     """The run controls' widget `name` (a live knob) on `page` ("train" or "playground"); `generation` counts the
     times the app itself set the knobs (a cure): see ui.controls.apply_cure."""
@@ -230,3 +256,16 @@ class Class:
     CHALLENGE_TITLE = "class.challenge_title"
     MESSAGE = "class.message"  # what the teacher's last action did
     CHALLENGE_NOTE = "class.challenge_note"  # why the last Train run did not enter the challenge
+    CLEAR_GAME = "class.clear_game"  # the button that starts the class's "Be the discriminator" count afresh
+
+
+class Tour:
+    """The guided tour this tab follows (ui.tour); its link keys are `tour` and `step`."""
+
+    LINK = ("tour", "step")  # query parameters every page leaves to the tour
+    ACTIVE = "tour.active"  # the tour's slug, None when no tour is followed
+    STEP = "tour.step"  # the step shown, 1-based (as in the link)
+    PICK = "tour.pick"  # the sidebar's list of tours
+    AUTOSTART = "tour.autostart"  # the page whose run a step starts on its next draw ("train", "playground")
+    GO_TO = "tour.go_to"  # the page a step's button asked for, switched to on the next draw
+    LINK_SEEN = "tour.link_seen"  # the (tour, step) of the address bar last taken or written

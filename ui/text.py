@@ -37,8 +37,12 @@ def link_problems(problems: list[str]) -> None:
 def single_values(query_params) -> tuple[dict[str, str], list[str]]:
     """The link's parameters, one value each; a key given twice with different values is ambiguous, left out and
     reported (st.query_params.to_dict() would silently keep the last)."""
+    from ui.keys import Tour
+
     values, problems = {}, []
     for key in query_params:
+        if key in Tour.LINK:
+            continue  # the guided tour's (ui.tour), on every page
         given = list(dict.fromkeys(query_params.get_all(key)))
         if len(given) == 1:
             values[key] = given[0]
@@ -64,6 +68,19 @@ def unused_link_keys(page: str, takes: tuple[str, ...] = ()) -> None:
     if st.session_state.get(flag):
         return
     st.session_state[flag] = True
-    unused = sorted(key for key in st.query_params if not key.startswith(takes))
+    from ui.keys import Tour
+
+    unused = sorted(key for key in st.query_params if not key.startswith(takes) and key not in Tour.LINK)
     if unused:
         link_problems([f"the {page} page takes no setting {', '.join(unused)} from a link"])
+
+
+def tour_link() -> dict[str, str]:
+    """The guided tour's place as link parameters ({"tour": slug, "step": "3"}), {} when no tour is followed: a page
+    that rewrites its address bar keeps them."""
+    import streamlit as st
+
+    from ui.keys import Tour
+
+    slug = st.session_state.get(Tour.ACTIVE)
+    return {"tour": slug, "step": str(st.session_state.get(Tour.STEP, 1))} if slug else {}

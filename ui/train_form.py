@@ -21,7 +21,7 @@ from gan.presets.train import LESSONS, lesson
 from ui.controls import lr_input
 from ui.keys import Train
 from ui.state import server_limits
-from ui.text import link_problems, single_values
+from ui.text import link_problems, single_values, tour_link
 
 CHOICES = {"arch": ARCHS, "dataset": DATASETS, "g_loss": G_LOSSES, "device": DEVICES, "precision": PRECISIONS,
            "objective": OBJECTIVES, "diffaugment": DIFFAUGMENT}
@@ -272,8 +272,8 @@ def write_link(config: Config, hide: tuple[str, ...] = ()) -> dict[str, str]:
     """Keep the address bar in step with the form, so copying it shares the set-up; returns the link's parameters."""
     params = link_params(config, st.session_state.get(Train.PRESET, next(iter(LESSONS))), hide,
                          projector=st.session_state.get(Train.PROJECTOR, False))
-    if st.query_params.to_dict() != params:
-        st.query_params.from_dict(params)
+    if st.query_params.to_dict() != params | tour_link():
+        st.query_params.from_dict(params | tour_link())  # the tour's place stays in the address bar
     return params
 
 

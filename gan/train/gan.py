@@ -24,6 +24,7 @@ seeds' game, number for number.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 from contextlib import AbstractContextManager, contextmanager
 
 import numpy as np
@@ -35,17 +36,19 @@ from gan.checkpoint import load_weights
 from gan.config import CONDITIONAL_ARCHS, Config
 from gan.data import IndexSampler, load_images, split_fraction, to_training_tensor
 from gan.device import autocast, choose_precision, resolve_device
-from gan.losses import (d_objective, discriminator_accuracy, g_objective, gradient_penalty,
+from gan.imaging import to_uint8
+from gan.losses import (d_objective, d_objective_parts, discriminator_accuracy, g_objective, gradient_penalty,
                         wgan_gradient_penalty)
 from gan.models import NoiseGenerator, build_discriminator, build_generator
 from gan.models.cgan import CGANGenerator
 
-from gan.train.loop import METRICS, Record, TrainingLoop
+from gan.train.loop import DETAIL_METRICS, METRICS, Record, TrainingLoop
 
 HELD_OUT_SCORED = 500  # held-out and training digits D is scored on for the memorisation measure
 # Objectives that see only differences of D's scores: adding a constant changes nothing, so "D calls it real" is
 # measured against the midpoint of the real and the fake batch's mean scores rather than against 0.
 SHIFT_INVARIANT = ("wasserstein", "relativistic")
+WALK_SHOWN = 8  # real digits and fakes the walk through an iteration shows, with D's score on each
 
 
 Batch = tuple[torch.Tensor, tuple[torch.Tensor, ...]]  # (index of the real digits, G's inputs (z,) or (z, y))
@@ -86,7 +89,7 @@ class GANTrainer(TrainingLoop):
         self.elapsed = 0.0
         self.d_steps = config.d_steps
         self.pretrained = config.d_pretrain_steps == 0
-        self.history = {k: [] for k in ("iteration", "epoch", *METRICS, "its_per_sec")}
+        self.history = {k: [] for k in ("iteration", "epoch", *METRICS, "its_per_sec", *DETAIL_METRICS)}
         self.events = []  # live changes of hyperparameters, marked on the curves
         self.snapshot_iterations = []
         self.snapshots = []  # uint8 (n, 1, 28, 28) each
@@ -96,6 +99,7 @@ class GANTrainer(TrainingLoop):
         self._start_loop()
 
     game_data = "dataset"  # what the GAN game trains on, as the batch-size error names it
+    measures_details = True  # the loss's parts and the gradients' norms (DETAIL_METRICS): the curves' maths
 
     @property
     def _autocast(self) -> AbstractContextManager:
@@ -156,12 +160,17 @@ class GANTrainer(TrainingLoop):
         x_seen = self._augment(x).requires_grad_(cfg.r1 > 0)
         fake_seen = self._augment(fake.detach()).requires_grad_(cfg.r2 > 0)
         d_real, d_fake = self._judge(x_seen, fake_seen, real_condition, fake_condition)
-        loss = d_objective(cfg.objective, d_real, d_fake, cfg.label_smoothing)
+        loss_real, loss_fake = d_objective_parts(cfg.objective, d_real, d_fake, cfg.label_smoothing)
+        loss = loss_real + loss_fake
+        penalty = self._penalty(d_real, d_fake, x_seen, fake_seen, real_condition)
         self.opt_d.zero_grad(set_to_none=True)
-        (loss + self._penalty(d_real, d_fake, x_seen, fake_seen, real_condition)).backward()
+        (loss + penalty).backward()
+        grad_norm = _gradient_norm(self.D)
         self.opt_d.step()
         self._pending_fake = (fake, fake_condition, x, real_condition) if keep_fake_for_g else None
         self._accumulate_d(loss, d_real, d_fake)
+        penalty = penalty.detach().float() if isinstance(penalty, torch.Tensor) else torch.zeros_like(grad_norm)
+        self._d_detail_sum += torch.stack((loss_real.detach(), loss_fake.detach(), penalty, grad_norm))
 
     def g_step(self, batch: Batch | None = None) -> None:
         """(2) Update G: make D call its fakes real, with D frozen. `batch`: as in d_step (its real digits serve the
@@ -190,6 +199,7 @@ class GANTrainer(TrainingLoop):
             loss = g_objective(cfg.objective, d_fake, d_real, cfg.g_loss)
             self.opt_g.zero_grad(set_to_none=True)
             loss.backward()
+            self._g_detail_sum += _gradient_norm(self.G)
             self.opt_g.step()
         finally:
             self.D.requires_grad_(True)
@@ -205,6 +215,41 @@ class GANTrainer(TrainingLoop):
         before = self._judge_batch(batch)
         (self.d_step if kind == "d" else self.g_step)(batch=batch)
         return {"before": before, "after": self._judge_batch(batch)}
+
+    def walk_iteration(self, shown: int = WALK_SHOWN) -> dict[str, Any]:
+        """One iteration (one D update, then one G update) on one batch, with what each of its parts saw, for the
+        Train page's walk through an iteration: G draws the batch's fakes; D judges real and fake; D's loss and
+        update; G's loss and update. `shown` of the batch's real digits and fakes come back as uint8 images with
+        D's score on each, before and after each update (judged as training sees them, running statistics kept)."""
+        batch = self._draw_batch()
+        index, z = batch
+        shown_z = tuple(part[:shown] for part in z)
+        before = self._judge_batch(batch)
+        reals, fakes, p_real, p_fake = self._judge_shown(index[:shown], shown_z)
+        self.d_step(batch=batch)
+        d_grad_norm = _gradient_norm(self.D).item()  # the gradients stay on the weights until the next update
+        after_d = self._judge_batch(batch)
+        _, _, p_real_after_d, p_fake_after_d = self._judge_shown(index[:shown], shown_z)
+        self.g_step(batch=batch)
+        g_grad_norm = _gradient_norm(self.G).item()
+        after_g = self._judge_batch(batch)
+        _, fakes_after_g, _, p_fake_after_g = self._judge_shown(index[:shown], shown_z)
+        self.iteration += 1  # one iteration, as iteration_step counts it (with one D update, whatever d_steps is)
+        return {"before": before, "after_d": after_d, "after_g": after_g, "reals": reals, "fakes": fakes,
+                "fakes_after_g": fakes_after_g, "p_real": p_real, "p_fake": p_fake, "p_real_after_d": p_real_after_d,
+                "p_fake_after_d": p_fake_after_d, "p_fake_after_g": p_fake_after_g, "d_grad_norm": d_grad_norm,
+                "g_grad_norm": g_grad_norm}
+
+    @torch.no_grad()
+    def _judge_shown(self, index: torch.Tensor, z: tuple) -> tuple[Any, Any, list[float], list[float]]:
+        """The real digits at `index` and G's fakes of `z` as uint8 images, with D's score ("real") for each."""
+        x, real_condition = self.real[index], self._condition(index)
+        with _running_stats_kept(self.G, self.D), self._autocast:
+            fake = self.G(*z)
+            d_real, d_fake = self._judge(x, fake, real_condition, z[1:])
+        shown_real, shown_fake = self._centred(d_real, d_fake)
+        return (to_uint8(x.float().cpu()).numpy(), to_uint8(fake.float().cpu()).numpy(),
+                torch.sigmoid(shown_real).flatten().tolist(), torch.sigmoid(shown_fake).flatten().tolist())
 
     def _draw_batch(self) -> Batch:
         return self.sampler.next(), self.G.sample_inputs(self.config.batch_size, self.rng, self.device)
@@ -452,6 +497,13 @@ class WarmingUpEMA:
     def resume(self, average: AveragedModel) -> None:
         """Continue a loaded average's count."""
         self.updates = int(average.n_averaged)
+
+
+def _gradient_norm(net: torch.nn.Module) -> torch.Tensor:
+    """The L2 norm of all of `net`'s weight gradients taken as one long vector: a 0-d float32 tensor on their device
+    (read back with the window's other sums, so no host sync here)."""
+    grads = [p.grad for p in net.parameters() if p.grad is not None]
+    return torch.nn.utils.get_total_norm(grads).float()
 
 
 def _evenly_spaced(index: np.ndarray, n: int) -> np.ndarray:

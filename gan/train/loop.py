@@ -19,6 +19,11 @@ from gan.config import Config
 from gan.imaging import to_uint8
 
 METRICS = ("d_loss", "g_loss", "d_acc_real", "d_acc_fake", "d_real", "d_fake")
+# What D's loss is made of and how hard each player was pushed, recorded by the trainers that measure them
+# (`measures_details`): d_loss = d_loss_real + d_loss_fake, and D's update descends d_loss + d_penalty.
+D_DETAILS = ("d_loss_real", "d_loss_fake", "d_penalty", "d_grad_norm")
+G_DETAILS = ("g_grad_norm",)
+DETAIL_METRICS = D_DETAILS + G_DETAILS
 MAX_SNAPSHOTS = 240  # sample grids kept for the timeline and the GIF; older ones are thinned out evenly
 GOOD_STATE_EVERY_S = 5.0  # how often the last good state is copied, at most
 
@@ -59,10 +64,21 @@ class Record:
     """Seconds of training so far (pauses excluded)."""
     samples: torch.Tensor | None = field(default=None, repr=False)
     """At sample intervals: the fixed noise batch's images, (n, 1, 28, 28) float32 in [-1, 1] on the CPU."""
+    # DETAIL_METRICS: None where the trainer does not measure them (or a resumed run's checkpoint did not hold them)
+    d_loss_real: float | None = None
+    """D's loss on the real batch (the relativistic loss, which pairs each real with a fake: all of it)."""
+    d_loss_fake: float | None = None
+    """D's loss on the fakes (relativistic: 0); d_loss = d_loss_real + d_loss_fake."""
+    d_penalty: float | None = None
+    """The gradient penalties (R1, R2, WGAN-GP) D's update adds to d_loss; 0 without any."""
+    d_grad_norm: float | None = None
+    """The L2 norm of the gradient of all D's weights together, at its update."""
+    g_grad_norm: float | None = None
+    """The L2 norm of the gradient of all G's weights together, at its update."""
 
     def metrics(self) -> dict[str, float]:
-        """The plain numbers of the record (no images)."""
-        return {k: v for k, v in asdict(self).items() if k != "samples"}
+        """The plain numbers of the record (no images; no detail it does not have)."""
+        return {k: v for k, v in asdict(self).items() if k != "samples" and v is not None}
 
 
 class TrainingLoop:
@@ -78,6 +94,8 @@ class TrainingLoop:
     live_samples: torch.Tensor | None = None
     classifier_history: list[dict] | None = None
     latest_view: Any | None = None
+    # Whether d_step and g_step add to the DETAIL_METRICS sums (`_d_detail_sum`, `_g_detail_sum`).
+    measures_details = False
     # What the load_weights error calls the two players (the CycleGAN's are its A -> B translator and B's judge).
     player_names = ("generator", "discriminator")
 
@@ -216,6 +234,8 @@ class TrainingLoop:
             () if self._g_count else ("g_loss",))
         for key in missing:
             values[key] = self.history[key][-1] if self.history[key] else 0.0
+        if self.measures_details:
+            values.update({k: v for k, v in self._window_details().items() if v is not None})
         if not all(math.isfinite(v) for v in values.values()):
             raise TrainingDiverged(self.iteration, self._good_iteration(), values)
         record = Record(iteration=self.iteration, epoch=self.iteration / self._batches_per_epoch(),
@@ -346,9 +366,23 @@ class TrainingLoop:
         self._good_state = copy.deepcopy(state)
         self._good_state_taken = time.perf_counter()
 
+    def _window_details(self) -> dict[str, float | None]:
+        """The window's means of DETAIL_METRICS; a player that did not move carries over its last numbers (None where
+        there are none: a run resumed from a checkpoint that did not record them)."""
+        details: dict[str, float | None] = {}
+        for keys, sums, count in ((D_DETAILS, self._d_detail_sum, self._d_count),
+                                  (G_DETAILS, self._g_detail_sum, self._g_count)):
+            if count:
+                details.update(zip(keys, (sums / count).tolist()))
+            else:
+                details.update((k, self.history[k][-1] if self.history.get(k) else None) for k in keys)
+        return details
+
     def _reset_window(self) -> None:
         self._d_sum = torch.zeros(5, device=self.device)
         self._g_sum = torch.zeros((), device=self.device)
+        self._d_detail_sum = torch.zeros(len(D_DETAILS), device=self.device)
+        self._g_detail_sum = torch.zeros(len(G_DETAILS), device=self.device)
         self._d_count = 0
         self._g_count = 0
         self._window_iteration = self.iteration

@@ -57,7 +57,7 @@ def runner(monkeypatch):
 @pytest.mark.parametrize("thinned", [False, True], ids=["short-run", "thinned-records"])
 def test_a_step_returns_at_the_first_look_that_shows_its_report(runner, thinned):
     copy = runner(LinkCopy(record_at=1, report_at=3, thinned=thinned))
-    controls._step("train", "d")
+    controls.step_once("train", "d")
     # not at its record (the report, which the rerun draws, came two looks later), not at the bound
     assert copy.last_step is not None and copy.looks - copy.stepped_at == 3
 
@@ -74,6 +74,6 @@ def test_a_run_that_does_not_obey_holds_the_callback_for_the_bound_only(runner, 
     monkeypatch.setattr(controls, "OBEY_WAIT_S", 0.2)
     copy = runner(LinkCopy(record_at=10**9, report_at=10**9))
     begun = time.monotonic()
-    controls._step("train", "g")
+    controls.step_once("train", "g")
     assert copy.last_step is None and copy.looks >= 2  # it looked again until the bound, then gave up
     assert time.monotonic() - begun < 5
