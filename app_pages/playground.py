@@ -25,6 +25,7 @@ from ui.playground_form import (
 )
 from ui.keys import Playground
 from ui.session import start_worker
+from ui.iteration_parts import live_game_graph
 from ui.tour import autostart
 from ui.state import session_slot
 from ui.text import unused_link_keys
@@ -213,5 +214,9 @@ with picture:
         polling = st.session_state[Playground.LIVE_UPDATES]
     st.fragment(live_view, run_every=(CURVES_REFRESH_S if waiting else REFRESH_S) if polling else None)()
     st.fragment(live_curves, run_every=CURVES_REFRESH_S if polling else None)()
+
+if snapshot is not None and snapshot.records:
+    st.subheader("The game as a graph")
+    st.fragment(live_game_graph, run_every=CURVES_REFRESH_S if polling else None)(Playground.RUNNER)
 
 render_dirac_section()

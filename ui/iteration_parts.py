@@ -26,12 +26,16 @@ def render_game_section(runner_name: str, snap, *, live: bool, every_s: float) -
     st.subheader("The game as a graph")
     steerable = snap is not None and snap.status in ("running", "paused")
     walk = snap.last_step if snap is not None and snap.last_step and snap.last_step.get("kind") == "parts" else None
-    st.button("Play one iteration in parts", key=Train.PARTS_STEP, on_click=_walk_once, args=(runner_name,),
-              disabled=not steerable, icon=":material/slow_motion_video:",
-              help="Pauses the run and plays one iteration (one D update, then one G update) on one batch; then "
-                   "go through its four parts below.")
+    walk_button, game_link = st.columns(2, vertical_alignment="center")
+    walk_button.button("Play one iteration in parts", key=Train.PARTS_STEP, on_click=_walk_once,
+                       args=(runner_name,), disabled=not steerable, icon=":material/slow_motion_video:",
+                       help="Pauses the run and plays one iteration (one D update, then one G update) on one batch; "
+                            "then go through its four parts below.")
+    if steerable:
+        game_link.page_link("app_pages/game.py", label="Be the discriminator against this run",
+                            icon=":material/visibility:")
     if walk is None or snap.status != "paused":
-        st.fragment(_live_graph, run_every=every_s if live else None)(runner_name)
+        st.fragment(live_game_graph, run_every=every_s if live else None)(runner_name)
         return
     parts = walk["parts"]
     part = st.segmented_control("Part of the iteration", PART_ORDER, key=Train.PART, required=True,
@@ -47,7 +51,8 @@ def _walk_once(runner_name: str) -> None:
     step_once(runner_name, "parts")
 
 
-def _live_graph(runner_name: str) -> None:
+def live_game_graph(runner_name: str) -> None:
+    """The graph with the run's newest record (a fragment: it follows the run)."""
     from ui.state import session_slot
 
     runner = session_slot().runner(runner_name)
@@ -55,7 +60,8 @@ def _live_graph(runner_name: str) -> None:
     numbers = records[-1] if records else {}
     render_game_graph(numbers, caption=(f"Iteration {numbers['iteration']:,}: the newest numbers (means over the "
                                         "last iterations). Dashed: the gradients that flow back from each loss to "
-                                        "the player it trains (their size, |∇|).") if numbers else None)
+                                        "the player it trains (their size, |∇|; – where the run does not record "
+                                        "them).") if numbers else None)
 
 
 PART_WORDS = {

@@ -264,7 +264,7 @@ TOURS: dict[str, Tour] = {
                  setup=Setup(preset="label-smoothing")),
             Step("Spectral normalisation",
                  "Each layer of D is kept from stretching its input too much, so D's scores change smoothly and G "
-                 "gets useful gradients.",
+                 "gets useful gradients, even against a D that learns 40 times faster (this lesson).",
                  setup=Setup(preset="spectral-norm")),
             Step("Hinge loss",
                  "D stops pushing once an image is clearly real or clearly fake: no reward for being extra sure.",
@@ -275,14 +275,17 @@ TOURS: dict[str, Tour] = {
                  setup=Setup(preset="wgan-gp")),
             Step("Averaged G (EMA)",
                  "The grid is drawn by an average of G's recent weights: the jitter of the chase is smoothed out.",
-                 setup=Setup(preset="ema", start=True),
-                 watch=Watch("digits_drawn", within=8_000, args={"classes": 8},
-                             seen=("At iteration {iteration:,} ({seconds:.0f} s of training), the averaged G drew "
-                                   "{classes} of the ten digits."),
-                             instead="By iteration {iteration:,}, the averaged G draws {classes} of the ten digits.")),
+                 setup=Setup(preset="ema")),
             Step("Two time-scales (TTUR)",
-                 "D learns 4 times faster than G, with one step each: D stays a good judge without running away.",
-                 setup=Setup(preset="ttur")),
+                 "D learns 4 times faster than G, with one step each: D stays a good judge without running away. "
+                 "*Do it for me* also starts the run: watch **What D believes**.",
+                 setup=Setup(preset="ttur", start=True),
+                 watch=Watch("d_fooled", within=3_000, args={"level": 0.3, "after": 300},
+                             seen=("At iteration {iteration:,}, D(G(z)) is {d_fake:.2f} and D(x) {d_real:.2f}: "
+                                   "although D learns 4 times faster, G still fools it often. D leads, but does "
+                                   "not run away."),
+                             instead=("By iteration {iteration:,}, D(G(z)) is only {d_fake:.2f}: this time D ran "
+                                      "ahead."))),
             Step("DiffAugment",
                  "With few real images D memorises them. Shifting and cutting both real and fake images the same "
                  "way stops that.",

@@ -1,5 +1,6 @@
 """The maths beside the curves, in a real browser: a paused run's formulas end in the very number its charts show at
-that iteration. Saves a screenshot to test-artifacts/."""
+that iteration; then one iteration is walked through in its four parts on the graph of the game. Saves screenshots
+to test-artifacts/."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from benchmarks.live_app import ROOT, served_app
+from ui.game_graph import LIT, PARTS
 
 ARTIFACTS = ROOT / "test-artifacts"
 SHOWN = re.compile(r"= (-?\d+\.\d+)$")  # a worked line's last number
@@ -49,7 +51,7 @@ def _shown(popover, symbol: str) -> tuple[int, str]:
     return iteration, SHOWN.search(line).group(1)
 
 
-def test_the_maths_of_two_charts_ends_in_the_number_the_chart_shows(browser, env):
+def test_a_paused_runs_maths_ends_in_the_charts_numbers_and_one_iteration_is_walked_in_parts(browser, env):
     ARTIFACTS.mkdir(exist_ok=True)
     checks = (("Losses", "D loss", "L_D"), ("What D believes", "mean D(x), real", "\\overline{D(x)}"))
     with served_app(env=env) as url:
@@ -77,3 +79,32 @@ def test_the_maths_of_two_charts_ends_in_the_number_the_chart_shows(browser, env
                 page.screenshot(path=str(ARTIFACTS / "train_maths_losses.png"))
             page.keyboard.press("Escape")
             expect(popover).to_have_count(0, timeout=5_000)
+        _walk_one_iteration_in_parts(page)
+
+
+def _lit_nodes(page) -> set[str]:
+    """The graph's nodes drawn in the highlight colour (Graphviz's SVG names each node in its <title>)."""
+    return set(page.locator(".stGraphVizChart svg g.node").evaluate_all(
+        f"nodes => nodes.filter(n => n.querySelector('[stroke=\"{LIT}\"]')).map(n => n.querySelector('title')"
+        ".textContent)"))
+
+
+def _walk_one_iteration_in_parts(page) -> None:
+    page.get_by_role("button", name="Play one iteration in parts").click()
+    for number, (part, (title, nodes, _)) in enumerate(PARTS.items(), start=1):
+        page.get_by_text(f"{number}. {title}", exact=True).click()
+        caption = page.get_by_text(re.compile(rf"^Iteration [\d,]+, part {number} of 4: {re.escape(title)}"))
+        expect(caption).to_be_visible(timeout=20_000)
+        expect(page.locator(".stGraphVizChart svg g.node").first).to_be_attached(timeout=10_000)
+        deadline = time.monotonic() + 10
+        while _lit_nodes(page) != nodes and time.monotonic() < deadline:
+            time.sleep(0.2)  # the graph is drawn in the browser, after the element arrives
+        assert _lit_nodes(page) == nodes, (part, _lit_nodes(page))
+        if part == "judge":  # the graph's D(x) is the batch's mean score, and each shown digit has its own
+            edge = page.locator(".stGraphVizChart svg g.edge text").filter(has_text="D(x) =").text_content()
+            mean = page.get_by_text(re.compile(r"batch mean D\(x\) = ")).inner_text()
+            assert edge.split("= ")[1] == mean.split("= ")[1].rstrip(")"), (edge, mean)
+            scores = page.get_by_test_id("stImageCaption").filter(has_text=re.compile(r"^[01]\.\d\d$"))
+            expect(scores).to_have_count(16, timeout=10_000)
+            page.mouse.move(1270, 710)
+            page.screenshot(path=str(ARTIFACTS / "train_iteration_parts.png"))
