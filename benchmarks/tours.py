@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 
 from arena.scoring import live_scores, score_every
-from gan.diagnose import apply_remedy
+from gan.diagnose import apply_remedy, diagnose
 from gan.presets.tours import TOURS, Step, Tour
 from gan.watch import CHECKS, Seen
 
@@ -38,6 +38,8 @@ class Moment:
     seconds: float
     """Seconds of training of this run when it came."""
     text: str
+    alerts: tuple[tuple[str, tuple], ...] = ()
+    """The app's alerts on the run at that moment, each with its one-click cure (gan.diagnose)."""
 
 
 class _Run:
@@ -64,6 +66,15 @@ class _Run:
 
     def seen(self) -> Seen:
         return Seen(records=self.records, quality=self.quality, events=list(self.trainer.events))
+
+    def alerts(self) -> tuple[tuple[str, tuple], ...]:
+        """What the Train page's alerts say now, with their cures (none on the playground's toy game)."""
+        if self.page == "playground":
+            return ()
+        trainer = self.trainer
+        knobs = {"lr_g": trainer.lr_g, "lr_d": trainer.lr_d, "d_steps": trainer.d_steps}
+        found = diagnose(self.records, self.quality, g_loss=trainer.config.g_loss, knobs=knobs)
+        return tuple((alert.key, alert.remedy) for alert in found)
 
     def advance(self) -> None:
         record = next(self.steps)
@@ -103,7 +114,7 @@ def _wait(slug: str, step: Step, run: _Run) -> Moment:
         if sighting.reached or iteration >= allowed:
             text = (watch.seen if sighting.reached else watch.instead).format(**sighting.numbers)
             return Moment(slug, step.title, sighting.reached, iteration, allowed,
-                          run.records[-1]["elapsed"] if run.records else 0.0, text)
+                          run.records[-1]["elapsed"] if run.records else 0.0, text, run.alerts())
         run.advance()
 
 
@@ -117,7 +128,8 @@ def main(argv: list[str] | None = None) -> None:
         for moment in walk(slug, TOURS[slug]):
             mark = "reached" if moment.reached else "NOT reached"
             print(f"{slug:16s} {moment.step:28s} {mark} at iteration {moment.iteration:>6,} of {moment.allowed:>6,} "
-                  f"({moment.seconds:5.1f} s of training)\n    {moment.text}")
+                  f"({moment.seconds:5.1f} s of training)\n    {moment.text}\n    alerts then: "
+                  f"{', '.join(key for key, _ in moment.alerts) or '-'}")
         print(f"{slug:16s} walked in {time.perf_counter() - started:.1f} s")
 
 

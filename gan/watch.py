@@ -17,7 +17,8 @@ from typing import Any
 from gan.diagnose import D_WINS_ACCURACY, diagnose
 
 SMOOTHING = 5  # records: a moment counts when the median of this many in a row shows it, not a one-record spike
-KNOBS = ("lr_g", "lr_d", "d_steps", "g_loss")  # the live changes a step can make (its "after the change" checks)
+KNOBS = ("lr_g", "lr_d", "d_steps", "g_loss")
+ALERTS_FROM = 300  # gan.diagnose's min_iterations: the page's alerts judge a run from this iteration on  # the live changes a step can make (its "after the change" checks)
 
 
 @dataclass(frozen=True)
@@ -102,11 +103,12 @@ def _quality_numbers(seen: Seen, point: Mapping[str, Any], since: int) -> dict[s
             "recognisable": point.get("recognisable", 0.0)}
 
 
-def d_wins(seen: Seen) -> Sighting:
-    """D sorts practically every real and fake image correctly (the "D wins" alert's thresholds)."""
+def d_wins(seen: Seen, after: int = ALERTS_FROM) -> Sighting:
+    """D sorts practically every real and fake image correctly (the "D wins" alert's thresholds), from iteration
+    `after` on (by default when the page's alerts start judging: the step's cure is then the alert's)."""
     for i, r in enumerate(seen.records):
         acc_real, acc_fake = _smoothed(seen.records, i, "d_acc_real"), _smoothed(seen.records, i, "d_acc_fake")
-        if r["iteration"] >= 100 and acc_real >= D_WINS_ACCURACY and acc_fake >= D_WINS_ACCURACY:
+        if r["iteration"] >= after and acc_real >= D_WINS_ACCURACY and acc_fake >= D_WINS_ACCURACY:
             return Sighting(True, {"iteration": r["iteration"], "acc_real": acc_real, "acc_fake": acc_fake,
                                    "d_fake": _smoothed(seen.records, i, "d_fake")})
     return Sighting(False, _latest(seen, "d_acc_real", "d_acc_fake", "d_fake") | {

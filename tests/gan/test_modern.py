@@ -227,10 +227,11 @@ def test_wgan_gp_lesson_critic_estimate_falls_with_the_fid():
     from gan.presets.train import LESSONS
     from gan.quality import score_generator
 
-    trainer = GANTrainer(LESSONS["wgan-gp"].config.replace(iterations=600, seconds=None, precision="fp32"))
+    # Seed 0: the estimate 45.3 -> 25.0 and the FID 1,529 -> 1,228 from iteration 100 to 400 (16.6 and 1,221 at 600).
+    trainer = GANTrainer(LESSONS["wgan-gp"].config.replace(iterations=400, seconds=None, precision="fp32"))
     points = []
     for record in trainer.run():
-        if record.iteration in (100, 600):
+        if record.iteration in (100, 400):
             points.append((-record.d_loss, score_generator(trainer.G, n=200).fid))
     (w_early, fid_early), (w_late, fid_late) = points
     assert w_late < 0.8 * w_early and fid_late < fid_early

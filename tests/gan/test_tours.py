@@ -106,3 +106,16 @@ def test_every_tours_watched_moments_come_within_their_steps_when_walked_with_it
     missed = [f"{m.tour} / {m.step}: {m.text}" for m in moments if not m.reached]
     assert not missed, "\n".join(missed)
     assert all(m.iteration <= m.allowed for m in moments)
+    # A failure lesson's tour makes the very change the page's alert offers as its cure, at the moment the failure
+    # shows: the walk above is also the proof that each alert's one-click cure brings the game back.
+    by_step = {(m.tour, m.step): m for m in moments}
+    cures = 0
+    for slug, tour in TOURS.items():
+        failure = None
+        for step in tour.steps:
+            if step.setup.knobs and failure is not None:
+                offered = [dict(remedy) for _, remedy in failure.alerts if remedy]
+                assert offered and offered[0] == dict(step.setup.knobs), (slug, failure.alerts, step.setup.knobs)
+                cures += 1
+            failure = by_step.get((slug, step.title), failure)
+    assert cures == 3  # D wins, the saturating loss, mode collapse
