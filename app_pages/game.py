@@ -3,7 +3,7 @@ beside D's on the same images, round after round, against their live training or
 
 import streamlit as st
 
-from ui.game import (INTRO, describe_opponent, ensure_round, history_chart, opponent_picker, opponents, picked,
+from ui.game import (intro, describe_opponent, ensure_round, history_chart, opponent_picker, opponents, picked,
                      results, round_buttons, round_grid, totals)
 from ui.keys import Game
 
@@ -19,7 +19,7 @@ score = st.session_state.get(Game.SCORE)
 if score is not None:  # the result where the instructions stood: the grid and the buttons stay on a 720-px screen
     results(score)
 else:
-    st.markdown(INTRO)
+    st.markdown(intro(shown))
 error = st.session_state.get(Game.ERROR)
 if error:
     st.warning(error, icon=":material/hourglass_empty:")

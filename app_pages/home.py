@@ -35,7 +35,7 @@ and draws nothing else (*mode collapse*). GAN Arena shows you both, and how to f
     )
 
 st.subheader("Where to go")
-cols = st.columns(5)
+cols = st.columns(3)  # five across cut "Be the discriminator" short at 1280 px
 LINKS = [
     ("app_pages/train.py", "Train", ":material/model_training:",
      "Pick a preset, press Start, and watch the two networks fight, live."),
@@ -48,16 +48,16 @@ LINKS = [
     ("app_pages/game.py", "Be the discriminator", ":material/visibility:",
      "Can you tell real digits from G's fakes? Play against D, and see who spots more."),
 ]
-for col, (page, label, icon, text) in zip(cols, LINKS):
-    with col:
+for i, (page, label, icon, text) in enumerate(LINKS):
+    with cols[i % len(cols)]:
         st.page_link(page, label=label, icon=icon)
         st.caption(text)
 
 st.subheader("Guided tours")
 st.caption("Short lessons that drive the app step by step and check what your run just showed, in its own numbers.")
-tour_cols = st.columns(4)
+tour_cols = st.columns(3)
 for i, (slug, tour) in enumerate(TOURS.items()):
-    with tour_cols[i % 4]:
+    with tour_cols[i % 3]:
         st.page_link(TOUR_PAGES[tour.page], label=tour.title, icon=":material/school:",
                      query_params={"tour": slug, "step": "1"}, help=tour.summary)
 st.caption("Everything runs offline on the 5,000 real MNIST digits shipped with the app (CC BY-SA 3.0).")

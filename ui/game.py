@@ -40,6 +40,14 @@ SHORT_NAMES = {"MLP GAN (seed 001)": "MLP GAN", "DCGAN (GANs in Action, ch. 4)":
                "Conditional GAN (CGAN, GANs in Action, ch. 8)": "CGAN"}  # the picker's labels, one line at 1280 px
 INTRO = ("Half of these 16 digits are real handwriting, half were drawn by the generator G. Tick the ones you think "
          "are **fake**, then press **Check**: do you spot more fakes than the discriminator D?")
+INTRO_WITHOUT_D = ("Half of these 16 digits are real handwriting, half were drawn by the generator G. Tick the ones you "
+                   "think are **fake**, then press **Check**: how many can you spot? (This generator comes without "
+                   "its discriminator D: to play against D, start a training on the Train page.)")
+
+
+def intro(shown: Round | None) -> str:
+    """The instructions: against D where the round has one, else the student alone (a bundled generator)."""
+    return INTRO_WITHOUT_D if shown is not None and shown.game.d_real is None else INTRO
 
 
 class RoundUnavailable(RuntimeError):
@@ -162,7 +170,7 @@ def tile(game: GameRound, i: int, key: str, checked: bool) -> None:
     st.image(grid_array(game.images[i:i + 1], scale=TILE_SCALE, padding=0), output_format="PNG", width="stretch",
              alt=f"Digit {i + 1}")
     if not checked:
-        st.checkbox(f"Fake #{i + 1}", key=key)
+        st.checkbox("Fake?", key=key, help=f"Tick if you think digit {i + 1} was drawn by G.")
         return
     truth = ":green[**Real**]" if game.real[i] else ":orange[**Fake**]"
     st.markdown(f"{truth}  \n{verdicts(game, i, bool(st.session_state.get(key)))}")  # two lines, one element

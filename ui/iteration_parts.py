@@ -68,7 +68,7 @@ PART_WORDS = {
     "draw": "G turns a batch of fresh noise vectors z into fakes. Nothing learns yet.",
     "judge": "D scores each real digit and each fake: near 1 means \"real\".",
     "d_update": "D's loss is large when it scores real digits low or fakes high. D changes its weights a little "
-                "along the gradient, to make that loss smaller: its scores move apart.",
+                "along the gradient, to make that loss smaller on this batch.",
     "g_update": "G's loss is large when D scores its fakes low. The gradient flows back through D (which stays as "
                 "it is) into G, which changes its weights so that its fakes score higher.",
 }

@@ -42,6 +42,8 @@ def follow_tour_link() -> None:
 def touring() -> bool:
     """Whether this tab follows a tour (or its link asks for one): the page list then moves to the top bar, and the
     sidebar is the tour's."""
+    if st.session_state.get(Keys.GO_TO) == "leave":  # Finish or Leave was just pressed
+        return False
     return bool(st.session_state.get(Keys.ACTIVE) or st.query_params.get("tour") in TOURS)
 
 

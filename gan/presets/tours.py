@@ -70,7 +70,8 @@ class Tour:
     seed: int = 0
 
 
-WHAT_NEXT = "Open another tour from the **Tours** list in the sidebar, or try the knobs on your own."
+WHAT_NEXT = ("Press **Finish**, then pick another tour under **Guided tours** in the sidebar (or on Home), or try the "
+             "knobs on your own.")
 
 TOURS: dict[str, Tour] = {
     "first-gan": Tour(
@@ -84,8 +85,9 @@ TOURS: dict[str, Tour] = {
                  "between 0 and 1: how sure it is that the image is a real digit. D wants to tell real from fake. "
                  "G wants to fool D."),
             Step("Start the game",
-                 "Press **Start** (or *Do it for me*). At first G draws only static. Look at the chart **What D "
-                 "believes**: D(x) is D's score for real digits, D(G(z)) its score for G's fakes.",
+                 "Press *Do it for me*: it picks this tour's lesson and starts it. At first G draws only static. "
+                 "Scroll down to the chart **What D believes**: D(x) is D's score for real digits, D(G(z)) its "
+                 "score for G's fakes.",
                  setup=Setup(preset="fast", start=True),
                  watch=Watch("d_tells_apart", within=1_500, args={"gap": 0.3},
                              seen=("At iteration {iteration:,}, D scored the real digits {d_real:.2f} and G's "
@@ -94,7 +96,7 @@ TOURS: dict[str, Tour] = {
                                       "{d_fake:.2f}: the gap never grew to 0.3. D learned slowly this time."))),
             Step("G catches up",
                  "G learns from D's scores: it changes its images so that D calls them real more often. Watch the "
-                 "two lines in **What D believes** come closer.",
+                 "two lines in **What D believes** (under the grid) come closer.",
                  watch=Watch("d_fooled", within=3_000, args={"level": 0.3, "after": 300},
                              seen=("At iteration {iteration:,}, D(G(z)) climbed to {d_fake:.2f} (D(x) is "
                                    "{d_real:.2f}). D is fooled far more often now, though the fakes are still "
@@ -103,7 +105,8 @@ TOURS: dict[str, Tour] = {
                                       "most fakes. G has not caught up yet."))),
             Step("Digits appear",
                  "Look at the grid: the same noise, drawn again and again as G learns. A **digit classifier** (a "
-                 "network trained to read digits) checks which digits G draws.",
+                 "network trained to read digits) checks which digits G draws: scroll down to **Which digits G "
+                 "draws**.",
                  watch=Watch("digits_drawn", within=8_000, args={"classes": 10},
                              seen=("At iteration {iteration:,} ({seconds:.0f} s of training) the classifier found "
                                    "all ten digits, 0 to 9, among G's samples. Nobody showed G a single digit: it "
@@ -111,8 +114,8 @@ TOURS: dict[str, Tour] = {
                              instead=("By iteration {iteration:,}, the classifier finds {classes} of the ten digits. "
                                       "Give it more time: the others usually follow."))),
             Step("What you saw",
-                 "D learned first, then G caught up. Neither wins in a good game: D(x) and D(G(z)) settle near 0.5, "
-                 "because D can no longer tell. " + WHAT_NEXT),
+                 "D learned first, then G caught up. Neither wins in a good game: D(x) and D(G(z)) come close "
+                 "(here they settle near 0.6 and 0.4), because D can no longer be sure. " + WHAT_NEXT),
         ),
     ),
     "d-wins": Tour(
@@ -124,7 +127,8 @@ TOURS: dict[str, Tour] = {
                  "This lesson makes D learn 40 times faster than G, and take 3 steps for each step of G. What do "
                  "you think happens to G?"),
             Step("D runs away",
-                 "Press **Start**. Watch **Discriminator accuracy**: the share of images D sorts correctly.",
+                 "Press *Do it for me*: it picks this lesson and starts it. Scroll down to **Discriminator "
+                 "accuracy**: the share of images D sorts correctly.",
                  setup=Setup(preset="strong-d", start=True),
                  watch=Watch("d_wins", within=2_000,
                              seen=("From iteration {iteration:,}, D sorted {acc_real:.0%} of real and {acc_fake:.0%} "
@@ -152,10 +156,11 @@ TOURS: dict[str, Tour] = {
         page="train",
         steps=(
             Step("Variety matters",
-                 "A good G draws all ten digits. In this lesson G learns 40 times faster than D. Watch the **class "
-                 "histogram**: how often the classifier sees each digit among G's samples."),
+                 "A good G draws all ten digits. In this lesson G learns 40 times faster than D. The chart **Which "
+                 "digits G draws** shows how often a digit classifier sees each digit among G's samples."),
             Step("G collapses",
-                 "Press **Start** and watch the grid and the histogram.",
+                 "Press *Do it for me*: it picks this lesson and starts it. Watch the grid, and scroll down to "
+                 "**Which digits G draws**.",
                  setup=Setup(preset="mode-collapse", start=True),
                  watch=Watch("collapsed", within=4_000,
                              seen=("At iteration {iteration:,}, {top_share:.0%} of G's samples look like {digit}s and "
@@ -186,7 +191,8 @@ TOURS: dict[str, Tour] = {
                  "When D rejects a fake, D(G(z)) is near 0, and this loss is almost flat there: the **gradient** "
                  "(the slope that tells G which way to change) is nearly zero."),
             Step("The loss saturates",
-                 "Press **Start**: the original loss against a fast D. Watch D(G(z)) in **What D believes**.",
+                 "Press *Do it for me*: it starts the original loss against a fast D. Scroll down to D(G(z)) in "
+                 "**What D believes**.",
                  setup=Setup(preset="saturating", start=True),
                  watch=Watch("d_fake_stays_below", within=3_000, args={"level": 0.05, "iterations": 300},
                              seen=("D(G(z)) stayed below {level} for {span:,} iterations (from {start:,} to "
@@ -304,7 +310,8 @@ TOURS: dict[str, Tour] = {
                  "(orange) from noise. The background is D's map: how sure D is, at each spot, that a point there "
                  "is real."),
             Step("Watch the points spread",
-                 "Press **Start**. The arrows show where D's scores push each fake point.",
+                 "Press *Do it for me*: it picks the ring and starts. The arrows show where D's scores push each "
+                 "fake point.",
                  setup=Setup(preset="ring", start=True),
                  watch=Watch("modes_covered", within=4_000, args={"share": 0.75},
                              seen=("At iteration {iteration:,}, G's points held {covered} of the {modes} clusters "

@@ -60,7 +60,8 @@ def log_lines(tmp_path) -> list[dict]:
 def test_a_round_against_a_bundled_generator_is_scored_as_marked_and_counts_for_the_class(tmp_path):
     at = open_page(PAGE)
     assert at.segmented_control(key=keys.Game.OPPONENT).options == ["MLP GAN", "DCGAN", "CGAN"]  # no run: no live D
-    assert [c.label for c in at.checkbox] == [f"Fake #{i}" for i in range(1, 17)]
+    assert [c.label for c in at.checkbox] == ["Fake?"] * 16
+    assert "without its discriminator" in at.markdown[0].value  # no D to beat: the question is the student's alone
     assert len(at.image) == 16 and not at.checkbox[0].value
     game = play(at)
     assert sum(game.real) == 8 and game.d_real is None
