@@ -5,9 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from gan.presets.tours import TOURS
-
-TOUR_PAGES = {"train": "app_pages/train.py", "explorer": "app_pages/explorer.py", "compare": "app_pages/compare.py",
-              "playground": "app_pages/playground.py"}
+from ui.class_banner import PAGE_FILES
 
 DIAGRAM = Path(__file__).resolve().parent.parent / "assets" / "gan_diagram.svg"
 
@@ -58,6 +56,6 @@ st.caption("Short lessons that drive the app step by step and check what your ru
 tour_cols = st.columns(3)
 for i, (slug, tour) in enumerate(TOURS.items()):
     with tour_cols[i % 3]:
-        st.page_link(TOUR_PAGES[tour.page], label=tour.title, icon=":material/school:",
+        st.page_link(PAGE_FILES[tour.page], label=tour.title, icon=":material/school:",
                      query_params={"tour": slug, "step": "1"}, help=tour.summary)
 st.caption("Everything runs offline on the 5,000 real MNIST digits shipped with the app (CC BY-SA 3.0).")

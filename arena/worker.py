@@ -664,7 +664,8 @@ class WorkerRunner(BackgroundRun):
         self._commands.put("game_round", seed)
 
     def snapshot(self, since: int = 0):
-        """The link's latest copy of the run (records from index `since` on); never waits on the worker."""
+        """The link's latest copy of the run (records from index `since` on; a negative index counts from the end, as
+        in a list); never waits on the worker."""
         self.touch()
         snap = self._mirror.snapshot(since)
         self._mark_place_in_line(snap)

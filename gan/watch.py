@@ -111,8 +111,8 @@ def d_wins(seen: Seen, after: int = ALERTS_FROM) -> Sighting:
         if r["iteration"] >= after and acc_real >= D_WINS_ACCURACY and acc_fake >= D_WINS_ACCURACY:
             return Sighting(True, {"iteration": r["iteration"], "acc_real": acc_real, "acc_fake": acc_fake,
                                    "d_fake": _smoothed(seen.records, i, "d_fake")})
-    return Sighting(False, _latest(seen, "d_acc_real", "d_acc_fake", "d_fake") | {
-        "acc_real": _latest(seen, "d_acc_real")["d_acc_real"], "acc_fake": _latest(seen, "d_acc_fake")["d_acc_fake"]})
+    latest = _latest(seen, "d_acc_real", "d_acc_fake", "d_fake")
+    return Sighting(False, latest | {"acc_real": latest["d_acc_real"], "acc_fake": latest["d_acc_fake"]})
 
 
 def d_fake_stays_below(seen: Seen, level: float = 0.05, iterations: int = 300) -> Sighting:

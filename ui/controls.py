@@ -13,7 +13,7 @@ from arena.runner import RunnerSnapshot
 from gan.diagnose import apply_remedy
 from ui import keys
 from ui.session import show_refusal
-from ui.state import session_slot
+from ui.state import NO_RECORDS, session_slot
 
 LIVE_KNOBS = ("lr_g", "lr_d", "d_steps")
 # Pause, Resume and the Steps wait for the run to say it obeyed, so that the rerun their click triggers draws the new
@@ -29,7 +29,6 @@ OBEY_POLL_S = 0.05
 # and its downloads. The bound is for a worker that does not answer, which the link kills after
 # arena.worker.STOP_GRACE_S (3 s): the status fragment shows its end when it comes.
 STOP_WAIT_S = 5.0
-NO_RECORDS = 2**62  # `snapshot(since=NO_RECORDS)`: the run's state without copying its metric records
 STEP_HELP = ("See each player move on its own (a running game pauses first): Step plays one whole iteration, D step "
              "trains only the discriminator on one batch, G step only the generator.")
 

@@ -24,7 +24,7 @@ from ui import charts
 from ui.generator_picker import load_bundled
 from ui.identity import current_student, game_log
 from ui.keys import Game, Train
-from ui.state import session_slot
+from ui.state import NO_RECORDS, session_slot
 
 LIVE = "Your training"
 PLAYABLE = ("running", "paused")  # a run whose worker holds G and D (queued or starting: not yet; ended: gone)
@@ -33,7 +33,6 @@ PLAYABLE = ("running", "paused")  # a run whose worker holds G and D (queued or 
 # whose iterations are slow (a DCGAN on a busy CPU): the page then says so, and New round asks again.
 ROUND_WAIT_S = 10.0
 ROUND_POLL_S = 0.05
-NO_RECORDS = 2**62  # a snapshot without the run's records: nothing here reads them
 COLUMNS = 8  # a round's 16 digits in two rows: the grid and the buttons fit a 1280x720 projector
 TILE_SCALE = 4  # 28-px digits drawn 112 px (Streamlit only shrinks): readable from the back of the room
 SHORT_NAMES = {"MLP GAN (seed 001)": "MLP GAN", "DCGAN (GANs in Action, ch. 4)": "DCGAN",

@@ -16,6 +16,7 @@ import streamlit as st
 from ui.controls import step_once
 from ui.game_graph import PARTS, render_game_graph
 from ui.keys import Train
+from ui.state import session_slot
 
 PART_ORDER = tuple(PARTS)
 IMAGE_SCALE = 3
@@ -53,10 +54,8 @@ def _walk_once(runner_name: str) -> None:
 
 def live_game_graph(runner_name: str) -> None:
     """The graph with the run's newest record (a fragment: it follows the run)."""
-    from ui.state import session_slot
-
     runner = session_slot().runner(runner_name)
-    records = runner.snapshot().records if runner is not None else []
+    records = runner.snapshot(since=-1).records if runner is not None else []  # the newest record only
     numbers = records[-1] if records else {}
     render_game_graph(numbers, caption=(f"Iteration {numbers['iteration']:,}: the newest numbers (means over the "
                                         "last iterations). Dashed: the gradients that flow back from each loss to "

@@ -24,6 +24,7 @@ XSRF_COOKIE = "_streamlit_xsrf"
 # timers the browser may slow to one a minute.
 IDLE_TIMEOUT_S = float(os.environ.get("GAN_ARENA_IDLE_TIMEOUT_S", "") or 180)
 HEARTBEAT_S = max(1.0, IDLE_TIMEOUT_S / 6)
+NO_RECORDS = 2**62  # `snapshot(since=NO_RECORDS)`: a run's state without copying its metric records
 # A tab that stops its trainings (a new Start, or the tab going away) waits for them to end: each run's link thread
 # is joined, which returns the moment the run has been saved, has given its slot back and has published its end, in
 # that order, so that what comes next (the new run joining the line, the page's redraw) finds them ended. The runs

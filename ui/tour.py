@@ -16,7 +16,7 @@ from gan.watch import Seen, follow
 from ui.class_banner import PAGE_FILES
 from ui.keys import Compare, Playground, Train
 from ui.keys import Tour as Keys
-from ui.state import paced, session_slot
+from ui.state import NO_RECORDS, paced, session_slot
 from ui.text import plain, tour_link
 
 WATCH_EVERY_S = 2.0
@@ -98,7 +98,8 @@ def _panel(slug: str, index: int, page: str) -> None:
 
 def _setup_button(tour: TourData, step: Step, index: int) -> None:
     needs_run = bool(step.setup.knobs) and not step.setup.start
-    running = _snapshot(tour.page) is not None and _snapshot(tour.page).status in ("running", "paused")
+    snap = _snapshot(step.page or tour.page, records=False) if needs_run else None
+    running = snap is not None and snap.status in ("running", "paused")
     if needs_run and not running:
         st.caption("This change steers a running game: start the run of the step before first.")
     st.button("Do it for me", key="tour.setup", on_click=_set_up, args=(tour, step),
@@ -120,9 +121,10 @@ def _watch_status(slug: str, index: int) -> None:
     show(text, icon=icon[state])
 
 
-def _snapshot(page: str):
+def _snapshot(page: str, records: bool = True):
+    """The page's run (None where the page has none); without its records where `records` is False."""
     runner = session_slot().runner(RUNNERS[page]) if page in RUNNERS else None
-    return runner.snapshot() if runner is not None else None
+    return runner.snapshot(since=0 if records else NO_RECORDS) if runner is not None else None
 
 
 def _quality(page: str, snap) -> list:
