@@ -221,7 +221,19 @@ def test_the_playgrounds_projector_view_fits_one_screen(browser, env):
     from benchmarks.layout_check import cut_labels, layout_problems
 
     with served_app(env=env) as url:
-        page, status = _training_at_1280x720(browser, url + "/playground?view=projector")
+        # A budget no test outlasts: the default 20,000 iterations ended before the check once in CI, and Pause went.
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(url + "/playground")
+        page.get_by_text("Training", exact=True).click()
+        iterations = page.get_by_label("iterations", exact=True)
+        iterations.fill("10000000")
+        iterations.press("Enter")
+        expect(iterations).to_have_value("10000000")
+        page.get_by_text("Projector view", exact=True).click()
+        expect(page).to_have_url(re.compile(r"view=projector"))
+        page.get_by_role("button", name="Start").click()
+        status = page.get_by_test_id("stProgress").first
+        expect(status).to_contain_text("Training", timeout=120_000)
         charts = page.get_by_test_id("stPlotlyChart")
         expect(charts).to_have_count(3, timeout=60_000)  # the losses, the distances, the plane
         page.mouse.move(1270, 715)
