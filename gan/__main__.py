@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import math
 import sys
 import tempfile
 import typing
@@ -32,7 +33,8 @@ from gan.config import (
     preset,
 )
 from gan.cost import available_memory, generator_cost, mib
-from gan.data import DatasetUnavailable
+from gan.data import OWN_IMAGES, DatasetUnavailable, read_own_images
+from gan.image_sets import save_image_set
 from gan.device import apply_threads, choose_threads, describe_device
 from gan.fileio import DiskFull, write_bytes_atomic
 from gan.imaging import grid_image, png_bytes
@@ -41,10 +43,10 @@ from gan.runs import save_run
 from gan.train import Record, Trainer, TrainingDiverged
 from gan.train.build import build_trainer, live_grid_columns, trainer_from_checkpoint
 
-CHOICES = {"arch": ARCHS, "dataset": DATASETS, "g_loss": G_LOSSES, "device": DEVICES, "precision": PRECISIONS}
+CHOICES = {"arch": ARCHS, "g_loss": G_LOSSES, "device": DEVICES, "precision": PRECISIONS}
 FLAG_ALIASES = {"iterations": ("--iters", "--iterations")}
 MAX_SAMPLES = {".npy": 100_000, ".png": 10_000}  # 100,000 digits are 314 MB of float32; a 10,000-digit grid is 100 x 100
-IMAGE_BYTES = 28 * 28 * 4
+FLOAT_BYTES = 4
 RESUMABLE = ("iterations", "epochs", "seconds", "sample_every", "log_every", "checkpoint_every", "device")
 
 
@@ -78,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     sample.add_argument("--digit", type=int, choices=range(10), metavar="0-9",
                         help="conditional GANs only: draw this digit (default: every digit, at random)")
-    sample.add_argument("--out", required=True, help="FILE.npy: float32 (N,1,28,28) in [-1,1]; FILE.png: a grid")
+    sample.add_argument("--out", required=True, help="FILE.npy: float32 (N,C,H,W) in [-1,1], (N,1,28,28) for digits; FILE.png: a grid")
     sample.add_argument("--device", choices=DEVICES, default="cpu")
     return parser
 
@@ -91,6 +93,10 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
         help_text = docs[f.name]  # every field declares its help (tests/gan/test_settings.py)
         if kind is bool:
             parser.add_argument(*flags, dest=f.name, action="store_true", default=None, help=help_text)
+        elif f.name == "dataset":  # a name, or the folder (or zip) of the user's own images
+            parser.add_argument(*flags, dest=f.name, default=None, metavar="{" + ",".join(DATASETS) + "} or PATH",
+                                help=help_text + " A folder or zip of images here means 'images' with that "
+                                "image_folder (add --dataset images-rgb --image-folder PATH for colour).")
         else:
             parser.add_argument(*flags, dest=f.name, type=kind, choices=CHOICES.get(f.name), default=None,
                                 help=help_text, metavar=None if f.name in CHOICES else f.name.upper())
@@ -113,6 +119,11 @@ def _positive_int(text: str) -> int:
 # ---------------------------------------------------------------------------------------------------- train
 def config_from_args(args: argparse.Namespace) -> Config:
     given = {f.name: getattr(args, f.name) for f in fields(Config) if getattr(args, f.name) is not None}
+    if given.get("dataset") not in (None, *DATASETS):  # --dataset path/to/folder
+        if "image_folder" in given:
+            raise UsageError("--dataset PATH is the folder of your images: leave out --image-folder, or give "
+                             "--dataset images (or images-rgb) with it")
+        given.update(dataset="images", image_folder=given["dataset"])
     budget_given = {"iterations", "epochs", "seconds"} & set(given)
     if args.preset:
         if "arch" in given:
@@ -160,6 +171,10 @@ def run_train(args: argparse.Namespace) -> int:
 def _new_trainer(args: argparse.Namespace, out: Path) -> Trainer:
     config = config_from_args(args)
     _prepare_out(out)
+    if config.dataset in OWN_IMAGES:  # the run keeps the very pixels it trains on, and its checkpoint points there
+        images = read_own_images(config.image_folder, config.image_size, rgb=config.channels == 3)
+        print(f"{len(images):,} images from {config.image_folder}, {config.image_size}x{config.image_size}", flush=True)
+        config = config.replace(image_folder=str(save_image_set(images, out).resolve()))
     return build_trainer(config)
 
 
@@ -227,7 +242,8 @@ def run_sample(args: argparse.Namespace) -> int:
     state = load_checkpoint(args.checkpoint)
     if state["config"].arch not in NOISE_ARCHS:
         raise UsageError(f"sample draws from noise; a {state['config'].arch} translates images (see its progress.gif)")
-    _check_room(generator_cost(state["config"]).memory + args.n * IMAGE_BYTES * 3)  # images, the float32 copy, the file
+    image_bytes = math.prod(state["config"].image_shape) * FLOAT_BYTES
+    _check_room(generator_cost(state["config"]).memory + args.n * image_bytes * 3)  # images, the float32 copy, the file
     G = generator_from_checkpoint(state, args.device)
     rng = torch.Generator().manual_seed(args.seed)
     with torch.inference_mode():

@@ -11,7 +11,7 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from gan.data import DATASETS
+from gan.data import DATASETS, DIGIT_DATASETS, FIXED_28, OWN_IMAGES, channels_of
 from gan.losses import OBJECTIVES
 from gan.settings import ConfigError, setting, settings_help, validate_settings
 
@@ -34,8 +34,15 @@ class Config:
     arch: str = setting("mlp", "Architecture: 'mlp' (seed 001), 'dcgan' (GANs in Action, ch. 4), 'cgan' "
                         "(conditional, ch. 8), 'sgan' (semi-supervised, ch. 7) or 'cyclegan' (plain <-> thick digits, "
                         "ch. 9).", choices=ARCHS)
-    dataset: str = setting("mnist-embedded", "Training images: the 5,000 embedded MNIST digits (offline), full MNIST "
-                           "or Fashion-MNIST.", choices=DATASETS)
+    dataset: str = setting("mnist-embedded", "Training images: the 5,000 embedded MNIST digits (offline), full MNIST, "
+                           "Fashion-MNIST, 'shapes' (squares, ellipses and hearts with known size, rotation and "
+                           "position, drawn offline; 'shapes-rgb' in colour) or your own images ('images', grey, or "
+                           "'images-rgb', colour, read from image_folder).", choices=DATASETS)
+    image_size: int = setting(28, "Width and height of the images, in pixels: the digits are 28; shapes and your own "
+                              "images may be 28, 32 or 64 for the DCGAN, any size from 8 to 128 for the MLP.", low=8,
+                              high=128, integer=True)
+    image_folder: str = setting("", "Your own images (dataset 'images' or 'images-rgb'): a folder of image files, a "
+                                "zip, or a run's images.npz.")  # free: any path
     data_dir: str = setting("data", "Folder holding (or receiving) torchvision datasets.")  # free: any folder
     download: bool = setting(False, "Allow downloading full MNIST / Fashion-MNIST; nothing is downloaded otherwise.")
 
@@ -114,6 +121,21 @@ class Config:
                                     high=10_000_000, integer=True)
 
     # ------------------------------------------------------------------ derived values
+    @property
+    def channels(self) -> int:
+        """1 for grey images, 3 for colour."""
+        return channels_of(self.dataset)
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        """(channels, height, width) of every image G draws and D judges."""
+        return self.channels, self.image_size, self.image_size
+
+    @property
+    def digits(self) -> bool:
+        """Whether the images are MNIST digits, which the bundled digit classifier scores."""
+        return self.dataset in DIGIT_DATASETS
+
     def iterations_for(self, n_images: int) -> int | None:
         """The iteration budget implied by `iterations` and `epochs` (the smaller), None if neither is set."""
         budgets = []
@@ -143,7 +165,7 @@ class Config:
         """Raise ConfigError naming the first impossible value; return self when all is well."""
         validate_settings(self)
         # The checks across fields come after every field passed its own, so they read sane values.
-        for check in (_bce_only_knobs, _modern_techniques_need_a_plain_gan, _some_budget):
+        for check in (_bce_only_knobs, _modern_techniques_need_a_plain_gan, _data_fits_the_model, _some_budget):
             check(self)
         return self
 
@@ -163,6 +185,25 @@ def _bce_only_knobs(cfg: Config) -> None:
     if cfg.label_smoothing:
         raise ConfigError(f"label_smoothing softens the 'bce' objective's targets; the {cfg.objective!r} objective "
                           "has none (set it to 0)")
+
+
+CONV_SIZES = (28, 32, 64)  # the convolutional families' image sizes: the book's 28, and the DCGAN paper's 32 and 64
+DIGITS_ONLY = ("cgan", "sgan", "cyclegan")  # told or taught the digit, or turning thin digits into thick ones
+
+
+def _data_fits_the_model(cfg: Config) -> None:
+    if cfg.dataset in FIXED_28 and cfg.image_size != 28:
+        raise ConfigError(f"image_size: the {cfg.dataset} images are 28x28 (got {cfg.image_size}); other sizes are for "
+                          "the shapes and your own images")
+    if cfg.dataset in OWN_IMAGES and not cfg.image_folder:
+        raise ConfigError(f"image_folder: the {cfg.dataset!r} dataset reads your own images; give their folder, zip "
+                          "or images.npz")
+    if cfg.arch in DIGITS_ONLY and cfg.dataset not in FIXED_28:
+        raise ConfigError(f"dataset: the {cfg.arch} GAN is built for the labelled 28x28 digits (mnist-embedded, mnist "
+                          f"or fashion-mnist); train the mlp or the dcgan on {cfg.dataset}")
+    if cfg.arch != "mlp" and cfg.image_size not in CONV_SIZES:
+        raise ConfigError(f"image_size: the {cfg.arch} GAN's convolutions draw {', '.join(map(str, CONV_SIZES))}-pixel "
+                          f"images (got {cfg.image_size}); the mlp takes any size from 8 to 128")
 
 
 MODERN_FIELDS = ("objective", "spectral_norm", "r1", "r2", "gp", "diffaugment", "data_fraction")

@@ -8,6 +8,8 @@ runs to the last megabyte.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 
 import torch
@@ -17,7 +19,8 @@ from gan.config import Config
 
 FLOAT_BYTES = 4  # weights, optimiser state and activations are float32 (bf16 autocast only shrinks activations)
 # Training images held on the device, 28x28 float32 each; an unknown dataset is taken as large.
-DATASET_IMAGES = {"mnist-embedded": 5_000, "mnist": 60_000, "fashion-mnist": 60_000}
+DATASET_IMAGES = {"mnist-embedded": 5_000, "mnist": 60_000, "fashion-mnist": 60_000, "shapes": 5_000,
+                  "shapes-rgb": 5_000}  # your own images: at most ImageLimits.max_images, 5,000 by default
 SCORED_SAMPLES = 500  # the live quality score draws this many samples at once (gan.quality.SCORE_SAMPLES)
 MIB = 2**20
 
@@ -56,7 +59,7 @@ def training_cost(config: Config) -> Cost:
     # weight + gradient + Adam's exp_avg and exp_avg_sq; the average of G is one more copy of G's weights
     weights = FLOAT_BYTES * (4 * params + (g_params if config.g_ema else 0))
     penalty = 2 if (config.r1 or config.r2 or config.gp) else 1  # a gradient penalty differentiates twice
-    data = DATASET_IMAGES.get(config.dataset, 70_000) * 28 * 28 * FLOAT_BYTES
+    data = DATASET_IMAGES.get(config.dataset, 5_000) * math.prod(config.image_shape) * FLOAT_BYTES
     checkpoint = FLOAT_BYTES * (3 * params + (g_params if config.g_ema else 0))
     return Cost(parameters=params, weights=weights, activations=2 * penalty * FLOAT_BYTES * activations,
                 data=data, checkpoint=checkpoint)

@@ -1,6 +1,7 @@
-"""Training images: the embedded MNIST digits and torchvision datasets.
+"""Training images: the embedded MNIST digits, torchvision datasets, shapes with known factors, the user's own images.
 
-Every loader returns plain numpy arrays, images uint8 (N, 28, 28) in 0..255 and labels int64 (N,).
+Every loader returns plain numpy arrays, images uint8 (N, H, W) in 0..255 (grey) or (N, H, W, 3) (colour) and
+labels int64 (N,) or None where the images have none.
 Training keeps the whole set on the device as one tensor (`to_training_tensor`) and draws batches
 of indices with `IndexSampler`, so no DataLoader or worker processes are involved.
 
@@ -13,7 +14,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-DATASETS = ("mnist-embedded", "mnist", "fashion-mnist")
+DATASETS = ("mnist-embedded", "mnist", "fashion-mnist", "shapes", "shapes-rgb", "images", "images-rgb")
+DIGIT_DATASETS = ("mnist-embedded", "mnist")  # what the digit classifier's scores mean something on
+FIXED_28 = ("mnist-embedded", "mnist", "fashion-mnist")  # 28x28 grey, labelled: every architecture trains on them
+OWN_IMAGES = ("images", "images-rgb")  # read from `image_folder`: a folder, a zip, or a run's saved images.npz
+SHAPES_DRAWN = 5_000  # the shapes' training set: as many as the embedded digits, drawn with seed 0 (the same set
+# for every run, as a dataset is)
 
 EMBEDDED_PATH = Path(__file__).resolve().parent.parent / "assets" / "mnist_5k.npz"
 
@@ -33,8 +39,8 @@ def load_images(name: str, data_dir: str | Path = "data", download: bool = False
     under `data_dir`; they are downloaded only when `download` is True.
     Raises ValueError for an unknown name and DatasetUnavailable when the files cannot be had.
     """
-    if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    if name not in FIXED_28:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(FIXED_28)}")
     if name == "mnist-embedded":
         return _load_embedded()
     return _load_torchvision(name, Path(data_dir), download)
@@ -75,10 +81,71 @@ def _unavailable_message(name: str, data_dir: Path, download: bool, err: Excepti
     )
 
 
+def channels_of(dataset: str) -> int:
+    """3 for the colour datasets, 1 for the grey ones."""
+    return 3 if dataset.endswith("-rgb") else 1
+
+
+def load_dataset(name: str, image_size: int = 28, image_folder: str | Path = "", data_dir: str | Path = "data",
+                 download: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """(images uint8 (N, S, S) or (N, S, S, 3), labels int64 (N,) or None) of any dataset, at `image_size`.
+
+    The digits are 28x28 (load_images); shapes are drawn at the size asked for, labelled by their shape; the user's
+    own images (no labels) come from `image_folder`: a saved images.npz, a folder or a zip (gan.image_sets).
+    """
+    if name in FIXED_28:
+        return load_images(name, data_dir, download)
+    if name in ("shapes", "shapes-rgb"):
+        return _drawn_shapes(image_size, name == "shapes-rgb")
+    if name in OWN_IMAGES:
+        return read_own_images(image_folder, image_size, rgb=name == "images-rgb"), None
+    raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+
+
+@functools.lru_cache(maxsize=2)
+def _drawn_shapes(size: int, rgb: bool) -> tuple[np.ndarray, np.ndarray]:
+    from gan.shapes import SHAPES, draw_shapes
+
+    images, factors = draw_shapes(SHAPES_DRAWN, size=size, seed=0, rgb=rgb)
+    labels = np.rint(factors[:, 0] * (len(SHAPES) - 1)).astype(np.int64)
+    images.flags.writeable = False  # shared by every caller through the cache
+    return images, labels
+
+
+def read_own_images(source: str | Path, size: int, rgb: bool) -> np.ndarray:
+    """The user's images at `size`: a run's images.npz as saved (its size and colour must match), or a folder or a
+    zip read and checked by gan.image_sets. Raises DatasetUnavailable with the reason."""
+    from gan.image_sets import ImageSetRejected, read_image_folder, read_image_set
+
+    path = Path(source) if str(source) else None
+    if path is None or not path.exists():
+        raise DatasetUnavailable(f"your own images: {source or 'no folder given'} does not exist (give a folder of "
+                                 "images, a zip, or upload them on the Train page)")
+    try:
+        if path.suffix == ".npz":
+            return _saved_images(path, size, rgb)
+        if path.suffix == ".zip":
+            return read_image_set([(path.name, path.read_bytes())], size=size, rgb=rgb).images
+        return read_image_folder(path, size=size, rgb=rgb).images
+    except ImageSetRejected as err:
+        raise DatasetUnavailable(f"your own images: {err}") from None
+
+
+def _saved_images(path: Path, size: int, rgb: bool) -> np.ndarray:
+    with np.load(path, allow_pickle=False) as f:
+        images = f["images"]
+    expected = (size, size, 3) if rgb else (size, size)
+    if images.dtype != np.uint8 or images.shape[1:] != expected:
+        raise DatasetUnavailable(f"{path.name} holds images of {images.shape[1:]} ({images.dtype}); this run trains "
+                                 f"on {'x'.join(map(str, expected))} uint8")
+    return images
+
+
 def to_training_tensor(images: np.ndarray, device: torch.device | str) -> torch.Tensor:
-    """Convert uint8 images (N, 28, 28) to one float32 tensor (N, 1, 28, 28) in [-1, 1] on `device`."""
+    """Convert uint8 images (N, H, W) or (N, H, W, 3) to one float32 tensor (N, C, H, W) in [-1, 1] on `device`."""
     x = torch.tensor(images, dtype=torch.uint8, device=device)  # copies, so read-only arrays are fine
-    return (x.float() / 127.5 - 1.0).unsqueeze(1)
+    x = x.unsqueeze(1) if x.ndim == 3 else x.permute(0, 3, 1, 2).contiguous()
+    return x.float() / 127.5 - 1.0
 
 
 def split_fraction(labels: np.ndarray | None, n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

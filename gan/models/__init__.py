@@ -16,9 +16,9 @@ from gan.models.sgan import SGANDiscriminator
 
 def build_generator(cfg: Config) -> NoiseGenerator:
     if cfg.arch == "mlp":
-        return MLPGenerator(cfg.latent_dim, cfg.g_width, cfg.leaky_slope, cfg.bn_momentum)
+        return MLPGenerator(cfg.latent_dim, cfg.g_width, cfg.leaky_slope, cfg.bn_momentum, cfg.image_shape)
     if cfg.arch in ("dcgan", "sgan"):  # the semi-supervised GAN keeps the ch. 4 generator
-        return DCGANGenerator(cfg.latent_dim, cfg.g_width, cfg.leaky_slope, cfg.bn_momentum)
+        return DCGANGenerator(cfg.latent_dim, cfg.g_width, cfg.leaky_slope, cfg.bn_momentum, cfg.image_shape)
     if cfg.arch == "cgan":
         return CGANGenerator(cfg.latent_dim, cfg.g_width, cfg.leaky_slope, cfg.bn_momentum)
     raise ValueError(f"unknown arch {cfg.arch!r}")
@@ -31,9 +31,9 @@ def build_discriminator(cfg: Config) -> nn.Module:
 
 def _discriminator(cfg: Config) -> nn.Module:
     if cfg.arch == "mlp":
-        return MLPDiscriminator(cfg.d_width, cfg.leaky_slope)
+        return MLPDiscriminator(cfg.d_width, cfg.leaky_slope, cfg.image_shape)
     if cfg.arch == "dcgan":
-        return DCGANDiscriminator(cfg.d_width, cfg.leaky_slope, cfg.bn_momentum)
+        return DCGANDiscriminator(cfg.d_width, cfg.leaky_slope, cfg.bn_momentum, cfg.image_shape)
     if cfg.arch == "cgan":
         return CGANDiscriminator(cfg.d_width, cfg.leaky_slope, cfg.bn_momentum)
     if cfg.arch == "sgan":

@@ -34,7 +34,7 @@ from torch.optim.swa_utils import AveragedModel
 from gan.augment import diff_augment, parse_policy
 from gan.checkpoint import load_weights
 from gan.config import CONDITIONAL_ARCHS, Config
-from gan.data import IndexSampler, load_images, split_fraction, to_training_tensor
+from gan.data import IndexSampler, load_dataset, split_fraction, to_training_tensor
 from gan.device import autocast, choose_precision, resolve_device
 from gan.imaging import to_uint8
 from gan.losses import (d_objective, d_objective_parts, discriminator_accuracy, g_objective, gradient_penalty,
@@ -68,7 +68,8 @@ class GANTrainer(TrainingLoop):
         self.precision = choose_precision(config.precision, self.device)  # 'auto' -> what this hardware runs natively
         self.conditional = config.arch in CONDITIONAL_ARCHS
         if images is None:
-            images, labels = load_images(config.dataset, config.data_dir, download=config.download)
+            images, labels = load_dataset(config.dataset, config.image_size, config.image_folder, config.data_dir,
+                                          download=config.download)
         self._set_up_data(np.asarray(images), None if labels is None else np.asarray(labels))
         if len(self.real) < config.batch_size:
             raise ValueError(f"batch_size {config.batch_size} is larger than the {self.game_data} "
