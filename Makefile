@@ -70,6 +70,7 @@ pretrained: $(VENV)/.installed
 
 classifier: $(VENV)/.installed
 	$(PY) -m gan.quality --retrain
+	$(PY) -m gan.factors --retrain
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -8,6 +8,9 @@ from pathlib import Path
 import streamlit as st
 
 from gan.config import Config, ConfigError
+from gan.data import OWN_IMAGES, SHAPES
+from gan.shapes import SHAPES as SHAPE_KINDS
+from gan.image_scores import FEATURES_NAME
 from gan.diagnose import Alert, diagnose
 from gan.imaging import grid_array, grid_image, png_bytes
 from gan.presets.baseline import compares_with_baseline, load_baseline
@@ -31,6 +34,7 @@ from ui.session import start_training
 from ui.iteration_parts import render_game_section
 from ui.tour import autostart
 from ui.state import paced, session_slot
+from ui.uploads import uploaded_images
 from ui.train_form import (
     FORM_FIELDS,
     config_from_form,
@@ -83,7 +87,8 @@ def on_start() -> None:
     set_follow(True)
     forget_live_knobs(Train.RUNNER)
     st.session_state[Train.RUN_PRESET] = st.session_state.get(Train.PRESET)
-    start_training(Train.RUNNER, config, label=config.arch, preset=st.session_state.get(Train.PRESET))
+    start_training(Train.RUNNER, config, label=config.arch, preset=st.session_state.get(Train.PRESET),
+                   images=uploaded_images() if config.dataset in OWN_IMAGES else None)
 
 
 def set_follow(follow: bool) -> None:
@@ -248,7 +253,10 @@ def live_charts() -> None:
         return
     if run_config().arch == "sgan":
         render_semi_supervised(r)
-    render_quality(snap, quality_before)
+    if run_config().digits:
+        render_quality(snap, quality_before)
+    else:
+        render_data_scores(snap)
     render_why_log_d(snap)
 
 
@@ -308,6 +316,44 @@ def render_quality(snap: RunnerSnapshot, before: list[dict]) -> None:
             right.caption(WASSERSTEIN_CAPTION)
 
 
+OWN_IMAGES_CAPTION = ("No classifier knows what your images show, so these scores judge the look and copying only. "
+                      f"KID here uses {FEATURES_NAME}: it falls as samples take on the training images' colours, "
+                      "edges and layout, not whether they make sense. Under the green line, samples sit closer to a "
+                      "training image than those images sit to each other: G is copying them.")
+SHAPES_CAPTION = ("Every drawn shape's factors are known, so a small network trained on them (bundled, like the "
+                  "digit classifier) reads each sample: which shape, how big, where, what colour. Its FID compares "
+                  "only with itself. Mode collapse shows as a missing shape; a G that draws everything in one place "
+                  "shows as a low x or y coverage.")
+NO_SCORE_CAPTION = ("No quality score for {dataset}: the bundled classifier knows digits only, and a score on "
+                    "features that mean nothing here would mislead. Judge the samples by eye.")
+
+
+def render_data_scores(snap: RunnerSnapshot) -> None:
+    """The scores that mean something for a run on other images than digits (render_quality's digit scores do not)."""
+    config = run_config()
+    left, right = st.columns(2, gap="medium")
+    if config.dataset in OWN_IMAGES:
+        left.plotly_chart(charts.random_kid_figure(snap.quality), key=Train.chart("kid_random"), width="stretch")
+        right.plotly_chart(charts.copies_figure(snap.quality), key=Train.chart("copies"), width="stretch")
+        st.caption(OWN_IMAGES_CAPTION)
+    elif config.dataset in SHAPES:
+        latest = snap.quality[-1] if snap.quality else None
+        left.plotly_chart(charts.quality_figure(snap.quality, features="shapes factor network",
+                                                fid_name="factor-network FID"),
+                          key=Train.chart("quality"), width="stretch")
+        right.plotly_chart(charts.histogram_figure(latest["shape_histogram"] if latest else None, kinds=SHAPE_KINDS,
+                                                   kind="shape"), key=Train.chart("hist"), width="stretch")
+        left, right = st.columns(2, gap="medium")
+        left.plotly_chart(charts.coverage_figure(latest), key=Train.chart("coverage"), width="stretch")
+        right.caption(SHAPES_CAPTION)
+    else:
+        st.caption(NO_SCORE_CAPTION.format(dataset=config.dataset))
+    if any("d_acc_held_out" in p for p in snap.quality):
+        left, _ = st.columns(2, gap="medium")
+        left.plotly_chart(charts.memorisation_figure(snap.quality), key=Train.chart("memo"), width="stretch")
+        left.caption(MEMORISATION_CAPTION)
+
+
 def render_status(snap: RunnerSnapshot) -> None:
     parts = [status_text(snap, STATUS_TEXT), *budget_parts(snap, run_config())]
     if snap.its_per_sec:
@@ -338,7 +384,7 @@ def budget_parts(snap: RunnerSnapshot, config: Config) -> list[str]:
 
 def current_alerts(snap: RunnerSnapshot) -> list[Alert]:
     """The failures the run shows now, each with its cure from the run's live settings."""
-    digit_scores = snap.quality if run_config().arch != "cyclegan" else None
+    digit_scores = snap.quality if run_config().arch != "cyclegan" and run_config().digits else None
     knobs = {"lr_g": snap.lr_g, "lr_d": snap.lr_d, "d_steps": snap.d_steps}
     return diagnose(snap.records, digit_scores, g_loss=snap.g_loss, knobs=knobs)
 

@@ -8,6 +8,8 @@ The teacher's settings (environment variables of the server), with defaults safe
   GAN_ARENA_KEEP_RUNS_PER_STUDENT   saved runs kept per student (their newest), default 20
   GAN_ARENA_MAX_GENERATOR_MB        memory of a generator the web server loads (an upload, a saved run), default 128
   GAN_ARENA_ALLOW_DOWNLOADS         1 lets a student's run download full MNIST / Fashion-MNIST into data/, default 0
+  GAN_ARENA_MAX_UPLOAD_IMAGES       images one uploaded set may hold, default 2000
+  GAN_ARENA_MAX_UPLOAD_MB           one uploaded set's size, its files together or a zip expanded, default 50
 
 Each refusal says which limit stopped the request and the setting that changes it. What a request costs comes
 from `gan.cost` (the networks built on the meta device: nothing is allocated to find out).
@@ -26,6 +28,7 @@ from arena.scheduler import SERVER_RESERVE, env_number
 from gan.config import Config, ConfigError
 from gan.cost import MIB, Cost, generator_cost, mib, training_cost
 from gan.fileio import folder_size
+from gan.image_sets import ImageLimits
 
 # Beyond its tensors, a training process holds PyTorch's kernels, the digit classifier and allocator slack:
 # measured 190-250 MiB here for a run of the smallest nets.
@@ -48,6 +51,8 @@ class ServerLimits:
     keep_runs_per_student: int = 20
     generator_mb: int = 128
     allow_downloads: bool = False
+    upload_images: int = 2000
+    upload_mb: int = 50
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> ServerLimits:
@@ -64,11 +69,20 @@ class ServerLimits:
                    runs_folder_mb=number("GAN_ARENA_MAX_RUNS_MB", defaults.runs_folder_mb),
                    keep_runs_per_student=number("GAN_ARENA_KEEP_RUNS_PER_STUDENT", defaults.keep_runs_per_student),
                    generator_mb=number("GAN_ARENA_MAX_GENERATOR_MB", defaults.generator_mb),
-                   allow_downloads=env.get("GAN_ARENA_ALLOW_DOWNLOADS", "").strip().lower() in ("1", "true", "yes"))
+                   allow_downloads=env.get("GAN_ARENA_ALLOW_DOWNLOADS", "").strip().lower() in ("1", "true", "yes"),
+                   upload_images=number("GAN_ARENA_MAX_UPLOAD_IMAGES", defaults.upload_images),
+                   upload_mb=number("GAN_ARENA_MAX_UPLOAD_MB", defaults.upload_mb))
 
     @property
     def run_seconds(self) -> float:
         return self.run_minutes * 60
+
+    @property
+    def image_limits(self) -> ImageLimits:
+        """What one uploaded set of images may cost (gan.image_sets judges it before decoding anything)."""
+        total = self.upload_mb * MIB
+        return ImageLimits(max_images=self.upload_images, max_total_bytes=total,
+                           max_file_bytes=min(total, ImageLimits.max_file_bytes))
 
     # ------------------------------------------------------------------ what a config asks for
     def check_training(self, config: Config) -> Cost:

@@ -267,6 +267,10 @@ class TrainJob(Job):
     runs_dir: str
     label: str
     autosave_s: float = AUTOSAVE_S
+    images: Any = None
+    """The student's uploaded images (uint8, gan.image_sets) for a run on its own images: kept in the run's folder
+    when it is reserved, where the saved config then points (the Latent Explorer reads them back), and handed to
+    the trainer as they are (a cluster node may not see that folder)."""
 
     def check(self, limits: ServerLimits) -> Cost | None:
         return limits.check_training(self.config)
@@ -274,13 +278,22 @@ class TrainJob(Job):
     def run_labels(self) -> list[str]:
         return [self.label]  # one folder: the autosaves, then the final save
 
+    def reserve(self) -> list[Path]:
+        folders = super().reserve()
+        if self.images is not None and folders and Path(self.config.image_folder).parent != folders[0].resolve():
+            from gan.image_sets import save_image_set
+
+            self.config = self.config.replace(image_folder=str(save_image_set(self.images, folders[0]).resolve()))
+        return folders
+
     def build(self):
         from arena.runner import TrainingRunner
         from arena.scoring import live_scores, score_every
         from gan.train.build import build_trainer
 
         self._files = files = RunFiles(self.reserve(), ship=self.ship_files)
-        return TrainingRunner(lambda: build_trainer(self.config), scorer=live_scores,
+        given = {} if self.images is None else {"images": self.images}
+        return TrainingRunner(lambda: build_trainer(self.config, **given), scorer=live_scores,
                               score_every=score_every(self.config), idle_timeout=math.inf,
                               on_end=lambda state: files.save_run(0, state),
                               autosave=lambda state: files.save_checkpoint(0, state),

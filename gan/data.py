@@ -17,6 +17,7 @@ import torch
 DATASETS = ("mnist-embedded", "mnist", "fashion-mnist", "shapes", "shapes-rgb", "images", "images-rgb")
 DIGIT_DATASETS = ("mnist-embedded", "mnist")  # what the digit classifier's scores mean something on
 FIXED_28 = ("mnist-embedded", "mnist", "fashion-mnist")  # 28x28 grey, labelled: every architecture trains on them
+SHAPES = ("shapes", "shapes-rgb")  # drawn on the fly with known factors (gan.shapes), labelled by their shape
 OWN_IMAGES = ("images", "images-rgb")  # read from `image_folder`: a folder, a zip, or a run's saved images.npz
 SHAPES_DRAWN = 5_000  # the shapes' training set: as many as the embedded digits, drawn with seed 0 (the same set
 # for every run, as a dataset is)
@@ -95,7 +96,7 @@ def load_dataset(name: str, image_size: int = 28, image_folder: str | Path = "",
     """
     if name in FIXED_28:
         return load_images(name, data_dir, download)
-    if name in ("shapes", "shapes-rgb"):
+    if name in SHAPES:
         return _drawn_shapes(image_size, name == "shapes-rgb")
     if name in OWN_IMAGES:
         return read_own_images(image_folder, image_size, rgb=name == "images-rgb"), None

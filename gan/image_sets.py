@@ -22,6 +22,7 @@ from PIL import Image, UnidentifiedImageError
 
 from gan.fileio import write_bytes_atomic
 
+IMAGES_FILE = "images.npz"  # a run's own copy of the images it trains on
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 
 
@@ -103,7 +104,7 @@ def save_image_set(images: np.ndarray, folder: str | Path) -> Path:
     """The set as `folder`/images.npz (written atomically): the run keeps the very pixels it trained on."""
     buffer = io.BytesIO()
     np.savez_compressed(buffer, images=images)
-    path = Path(folder) / "images.npz"
+    path = Path(folder) / IMAGES_FILE
     write_bytes_atomic(path, buffer.getvalue())
     return path
 

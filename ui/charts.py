@@ -238,15 +238,16 @@ def d_output_figure(records, events=(), revision: str = "live", baseline: Sequen
                          revision=revision, baseline=baseline)
 
 
-def quality_figure(quality: Sequence[dict], revision: str = "live", baseline: Sequence[dict] = ()) -> go.Figure:
+def quality_figure(quality: Sequence[dict], revision: str = "live", baseline: Sequence[dict] = (),
+                   features: str = "bundled digit classifier", fid_name: str = "classifier FID") -> go.Figure:
     """Classifier FID (lower is better) and the share of confidently recognised samples, on two axes; `baseline`:
-    the seed run's points, dotted."""
+    the seed run's points, dotted. `features`: the network whose features and verdicts these are."""
     fig = go.Figure()
     for points, line, suffix in _with_baseline(quality, baseline):
         if not points:
             continue
         data = columns(points, "iteration", "fid", "recognisable")
-        fig.add_trace(go.Scatter(x=data["iteration"], y=data["fid"], name="classifier FID (lower is better)" + suffix,
+        fig.add_trace(go.Scatter(x=data["iteration"], y=data["fid"], name=f"{fid_name} (lower is better)" + suffix,
                                  mode="lines+markers", line=dict(color=COLORS["quality"], **line),
                                  yhoverformat=HOVER_FORMAT))
         fig.add_trace(go.Scatter(x=data["iteration"], y=data["recognisable"] * 100, name="% recognisable" + suffix,
@@ -254,7 +255,7 @@ def quality_figure(quality: Sequence[dict], revision: str = "live", baseline: Se
                                  yhoverformat=HOVER_FORMAT))
     fig.update_layout(yaxis2=dict(overlaying="y", side="right", range=[0, 100], title="% recognisable",
                                   showgrid=False, tickmode="linear", tick0=0, dtick=20))
-    return _layout(fig, "Sample quality (bundled digit classifier)", "classifier FID", revision=revision)
+    return _layout(fig, f"Sample quality ({features})", fid_name, revision=revision)
 
 
 def _points_with(points: Sequence[dict], *keys: str) -> list[dict]:
@@ -297,6 +298,38 @@ def memorisation_figure(quality: Sequence[dict], revision: str = "live") -> go.F
     return fig
 
 
+def coverage_figure(point: dict | None, revision: str = "live") -> go.Figure:
+    """How much of each factor's range the samples span, as the factor network reads them (1: as the real shapes)."""
+    names = [name for name in ("scale", "x", "y", "hue") if point and f"{name}_coverage" in point]
+    shares = np.array([point[f"{name}_coverage"] for name in names]) if point else np.zeros(0)
+    fig = go.Figure(go.Bar(x=names or ["scale", "x", "y"], y=shares * 100 if names else [0, 0, 0],
+                           marker_color=COLORS["real"], text=[f"{s:.0%}" for s in shares], textposition="outside"))
+    fig = _layout(fig, "How much of each factor G covers", "% of the real shapes' range", revision=revision)
+    fig.update_layout(xaxis_title="factor", showlegend=False, hovermode=False, xaxis_type="category")
+    fig.update_yaxes(range=[0, 115])
+    return fig
+
+
+def copies_figure(quality: Sequence[dict], revision: str = "live") -> go.Figure:
+    """A run on the user's images: how close G's samples come to a training image, against how far the training
+    images lie from one another. Far below that line, G copies."""
+    points = _points_with(quality, "copy_distance", "copy_spacing")
+    return series_figure(points, [("copy_distance", "samples to their nearest training image", COLORS["fake"]),
+                                  ("copy_spacing", "training images to their nearest other", COLORS["real"])],
+                         title="Does G copy? Distance to the nearest training image", yaxis="pixel distance (RMS)",
+                         revision=revision)
+
+
+def random_kid_figure(quality: Sequence[dict], revision: str = "live") -> go.Figure:
+    """KID x 1000 on random-feature embeddings (gan.image_scores), log axis: the look, not the meaning."""
+    points = [{**p, "kid_random": max(p["kid_random"], 0.1)} for p in _points_with(quality, "kid_random")]
+    fig = series_figure(points, [("kid_random", "KID × 1000", COLORS["quality"])],
+                        title="Looks like the training images? (KID on random features)", yaxis="KID × 1000",
+                        revision=revision)
+    log_axis(fig)
+    return fig
+
+
 def wasserstein_figure(records: Sequence[dict], quality: Sequence[dict], revision: str = "live") -> go.Figure:
     """WGAN's promise: the critic's estimate of the Wasserstein distance, mean D(x) - mean D(G(z)) (= -D loss, the
     penalty left out), falls as the samples improve; the classifier FID on the right axis is the check."""
@@ -332,15 +365,16 @@ def semi_supervised_figure(points: Sequence[dict], revision: str = "live") -> go
                          yaxis="accuracy", yrange=(0, 1), revision=revision)
 
 
-def histogram_figure(histogram: Sequence[float] | None, revision: str = "live") -> go.Figure:
-    """Which digits the classifier sees in the samples: a healthy run fills all ten bars."""
-    shares = np.zeros(10) if histogram is None else np.asarray(histogram, dtype=np.float64)
-    fig = go.Figure(go.Bar(x=[str(d) for d in range(10)], y=shares * 100, marker_color=COLORS["quality"],
+def histogram_figure(histogram: Sequence[float] | None, revision: str = "live",
+                     kinds: Sequence[str] = tuple(str(d) for d in range(10)), kind: str = "digit") -> go.Figure:
+    """Which digits (or other `kinds` of image) the classifier sees in the samples: a healthy run fills every bar."""
+    shares = np.zeros(len(kinds)) if histogram is None else np.asarray(histogram, dtype=np.float64)
+    fig = go.Figure(go.Bar(x=list(kinds), y=shares * 100, marker_color=COLORS["quality"],
                            text=[f"{s:.0%}" for s in shares], textposition="outside"))
-    fig.add_hline(y=10, line=dict(color=EVENT_COLOR, dash="dot", width=1))  # real MNIST: 10 % each
-    fig = _layout(fig, "Which digits G draws", "% of samples (recognisable)", revision=revision)
+    fig.add_hline(y=100 / len(kinds), line=dict(color=EVENT_COLOR, dash="dot", width=1))  # the real data's share
+    fig = _layout(fig, f"Which {kind}s G draws", "% of samples (recognisable)", revision=revision)
     # Categories: Plotly reads "0".."9" as numbers and labelled only 0 and 5.
-    fig.update_layout(xaxis_title="digit", showlegend=False, hovermode=False, xaxis_type="category")
+    fig.update_layout(xaxis_title=kind, showlegend=False, hovermode=False, xaxis_type="category")
     fig.update_yaxes(range=[0, max(40.0, float(shares.max()) * 110)])
     return fig
 

@@ -33,6 +33,8 @@ class Train:
     LIVE_UPDATES = "train.live_updates"
     BASELINE = "train.baseline"  # overlay the seed MLP GAN's bundled curves on the run's
     PROJECTOR = "train.projector"  # the projector view: what the class watches on one 1280x720 screen
+    UPLOAD = "train.upload"  # the file uploader of the student's own images
+    IMAGE_SET = "train.image_set"  # (what was read: files, size, colour) -> the ImageSet or the refusal, read once
 
     @staticmethod
     def field(name: str) -> str:

@@ -80,10 +80,12 @@ def show_refusal(name: str) -> None:
         st.warning(note, icon=":material/emoji_events:")
 
 
-def start_training(name: str, config: Config, label: str, preset: str | None = None) -> WorkerRunner | None:
-    """Start a Train page run of `config` (from lesson `preset`); it is saved under runs_dir() as it trains and when
-    it ends. A run that keeps the rules of the class's challenge enters it."""
-    job = TrainJob(config, str(runs_dir()), label)
+def start_training(name: str, config: Config, label: str, preset: str | None = None,
+                   images=None) -> WorkerRunner | None:
+    """Start a Train page run of `config` (from lesson `preset`; on the uploaded `images` where it trains on the
+    student's own); it is saved under runs_dir() as it trains and when it ends. A run that keeps the rules of the
+    class's challenge enters it."""
+    job = TrainJob(config, str(runs_dir()), label, images=images)
     student = current_student()
     job.owner = RunOwner(student.id, student.nickname, preset=preset, challenge=challenge_entry(config, preset))
     return start_worker(name, job, "Train")

@@ -16,12 +16,14 @@ import streamlit as st
 
 from gan.config import (ARCHS, DATASETS, DEVICES, DIFFAUGMENT, G_LOSSES, OBJECTIVES, PRECISIONS, Config, ConfigError,
                         field_help)
+from gan.data import OWN_IMAGES, channels_of
 from gan.device import choose_precision, resolve_device
 from gan.presets.train import LESSONS, lesson
 from ui.controls import lr_input
 from ui.keys import Train
 from ui.state import server_limits
 from ui.text import link_problems, single_values, tour_link
+from ui.uploads import NEED_UPLOAD, render_image_upload, uploaded_images
 
 CHOICES = {"arch": ARCHS, "dataset": DATASETS, "g_loss": G_LOSSES, "device": DEVICES, "precision": PRECISIONS,
            "objective": OBJECTIVES, "diffaugment": DIFFAUGMENT}
@@ -31,7 +33,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "Optimisation": ("lr_g", "lr_d", "beta1", "beta2", "batch_size", "d_steps", "g_ema"),
     "Losses": ("g_loss", "label_smoothing", "d_pretrain_steps"),
     "Stabilisers": ("objective", "spectral_norm", "r1", "r2", "gp", "diffaugment"),
-    "Data": ("dataset", "download", "data_fraction"),
+    "Data": ("dataset", "image_size", "download", "data_fraction"),
     "Run": ("iterations", "epochs", "seconds", "seed", "device", "precision", "sample_every", "n_samples",
             "log_every"),
 }
@@ -68,6 +70,10 @@ TEACHING = {
     "diffaugment": "D sees shifted, cut-out, re-lit versions of every image, real and fake alike: it can no longer "
                    "memorise a few training digits, and G is not taught to draw the augmentations.",
     "data_fraction": "Few training digits (try 0.01: 50 of them) let D memorise them; the held-out digits show it.",
+    "dataset": "The digits are where GANs are learnt. Shapes have known factors (which shape, how big, where): the "
+               "Latent Explorer shows which of them each direction of z moves. Your own images: upload them below.",
+    "image_size": "Bigger images are sharper but slower to learn: 32 is quick, 64 asks minutes more. The DCGAN "
+                  "draws 28, 32 or 64 pixels.",
     "d_pretrain_steps": "A head start for D: it first learns real digits vs noise (seed 002).",
     "leaky_slope": "A leaky ReLU lets a little gradient through negative inputs, so no unit goes silent.",
     "bn_momentum": "How fast BatchNorm's running statistics (used to draw the samples) follow the training batches.",
@@ -76,6 +82,7 @@ TEACHING = {
                  "elsewhere; on a CPU without native bf16, forcing bf16 makes training many times slower.",
 }
 
+UPLOADED = "uploaded"  # a run on the images uploaded in this tab: its folder gets their copy when it starts
 _FLOAT_FORMATS = {"lr_g": "%.1e", "lr_d": "%.1e", "beta2": "%.4f", "g_ema": "%.3f", "data_fraction": "%.3f"}
 _STEPS = {"lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.05, "beta2": 0.001, "g_ema": 0.001, "label_smoothing": 0.05,
           "leaky_slope": 0.01, "bn_momentum": 0.05, "epochs": 1.0, "seconds": 30.0, "r1": 0.1, "r2": 0.1,
@@ -128,6 +135,10 @@ def render_form_fields(hidden: frozenset[str] = frozenset()) -> None:
             for i, name in enumerate(names):
                 with cols[i % 3]:
                     _field_widget(name, getattr(config, name))
+            dataset = st.session_state.get(Train.field("dataset"), config.dataset)
+            if title == "Data" and dataset in OWN_IMAGES:
+                render_image_upload(st.session_state.get(Train.field("image_size"), config.image_size),
+                                    rgb=channels_of(dataset) == 3)
 
 
 def _field_widget(name: str, value) -> None:
@@ -169,6 +180,12 @@ def config_from_form() -> Config:
     for name, value in values.items():
         if _TYPES[name] in (float, float | None) and isinstance(value, int) and not isinstance(value, bool):
             values[name] = float(value)
+    if values.get("dataset", config.dataset) in OWN_IMAGES:
+        if uploaded_images() is None:
+            raise ConfigError(NEED_UPLOAD)
+        values["image_folder"] = UPLOADED  # the run's own copy, once it has a folder (arena.worker.TrainJob)
+    else:
+        values["image_folder"] = ""
     config = config.replace(**values).validate()
     server_limits().check_training(config)  # the server's limits (a LimitExceeded is a ConfigError)
     return config

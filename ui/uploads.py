@@ -1,0 +1,76 @@
+"""The student's own images on the Train page: uploaded files (or one zip), read safely, previewed with their count.
+
+The reading is gan.image_sets' (every check made before anything is decoded), under the server's upload limits
+(arena.limits: GAN_ARENA_MAX_UPLOAD_IMAGES, GAN_ARENA_MAX_UPLOAD_MB). A set is read once per choice of files, size and
+colour; the run takes its pixels (arena.worker.TrainJob keeps them in the run's folder). File names come from
+outside: they are shown as text, never rendered.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from gan.image_sets import IMAGE_SUFFIXES, ImageSet, ImageSetRejected, read_image_set
+from gan.imaging import grid_array
+from ui.keys import Train
+from ui.state import server_limits
+
+PREVIEWED = 32  # images in the preview grid: two rows at the page's width
+UPLOAD_TYPES = [suffix.lstrip(".") for suffix in (*IMAGE_SUFFIXES, ".zip")]
+NEED_UPLOAD = ("your own images: upload them first (Data tab: several image files or one zip), or pick another "
+               "dataset")
+
+
+def render_image_upload(size: int, rgb: bool) -> None:
+    """The uploader, then the set as read: a preview grid and its count, or why it was refused."""
+    limits = server_limits().image_limits
+    files = st.file_uploader(
+        "Your images", type=UPLOAD_TYPES, accept_multiple_files=True, key=Train.UPLOAD,
+        help=f"Several image files or one zip of them, {limits.min_images}–{limits.max_images:,} images, up to "
+             f"{limits.max_total_bytes // 2**20:,} MB in all. Each is cropped to its centre square and resized to "
+             "the image size; duplicates and files that are not images are left out.")
+    image_set = _read(files or [], size, rgb)
+    if isinstance(image_set, str):
+        st.error("These images cannot be used:", icon=":material/error:")
+        st.text(image_set)  # it may quote a file's name: text, never Markdown
+        return
+    if image_set is None:
+        st.caption("A GAN needs many pictures of one kind of thing (faces, leaves, letters): a few hundred at least.")
+        return
+    st.image(grid_array(_as_nchw(image_set.images[:PREVIEWED]), nrow=16, scale=2),
+             output_format="PNG", caption=f"{len(image_set.names):,} images, {size}×{size} "
+                                          f"{'colour' if rgb else 'grey'} (the first {min(PREVIEWED, len(image_set.names))})")
+    if image_set.skipped:
+        st.text(f"Left out: {image_set.summary()}")  # names from outside: text, never Markdown
+
+
+def uploaded_images() -> np.ndarray | None:
+    """The uint8 images of the set read last, None when there is none (or it was refused)."""
+    read = st.session_state.get(Train.IMAGE_SET)
+    image_set = read[1] if read else None
+    return image_set.images if isinstance(image_set, ImageSet) else None
+
+
+def _read(files: list, size: int, rgb: bool) -> ImageSet | str | None:
+    """The set of `files` at `size`, read once per choice (a refusal as its message); None without files."""
+    if not files:
+        st.session_state.pop(Train.IMAGE_SET, None)
+        return None
+    choice = (tuple(f.file_id for f in files), size, rgb)
+    read = st.session_state.get(Train.IMAGE_SET)
+    if read is None or read[0] != choice:
+        try:
+            result: ImageSet | str = read_image_set(((f.name, f.getvalue()) for f in files), size=size, rgb=rgb,
+                                                    limits=server_limits().image_limits)
+        except ImageSetRejected as err:
+            result = str(err)
+        st.session_state[Train.IMAGE_SET] = read = (choice, result)
+    return read[1]
+
+
+def _as_nchw(images: np.ndarray):
+    import torch  # here: the page imports this module before any run needs PyTorch
+
+    x = torch.from_numpy(images)
+    return x.unsqueeze(1) if x.ndim == 3 else x.permute(0, 3, 1, 2)
