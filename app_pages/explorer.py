@@ -62,12 +62,13 @@ if preview:
 
 # PyTorch and the core, once the preview is on screen: seconds on a tab's first visit to a fresh server
 from gan.imaging import grid_array  # noqa: E402
-from gan.latent import MODES, is_conditional, nearest_real, raw_offset, real_digits  # noqa: E402
+from gan.data import SHAPES  # noqa: E402
+from gan.latent import MODES, is_conditional, nearest_real, raw_offset, training_images_of  # noqa: E402
 from gan.quality import classify  # noqa: E402
 from ui.explorer import (DEFAULT_FRAMES, DEFAULT_MODE, DEFAULT_T, EDIT_MODES, IMAGE_SCALE, LINKED,  # noqa: E402
                          conditional_endpoint_inputs, describe, direction_sliders, directions, endpoint_inputs,
-                         first_walk, grid_picker, ignored_link_values, linked_values, raw_sliders, walk_gif,
-                         walk_picture)
+                         factor_plot, first_walk, grid_picker, ignored_link_values, linked_values, raw_sliders,
+                         shape_reading, walk_gif, walk_picture)
 from ui.generator_picker import generator_picker  # noqa: E402
 from ui.text import link_problems  # noqa: E402
 
@@ -81,6 +82,7 @@ if loaded is None:
     st.stop()
 G = loaded.G
 conditional = is_conditional(G)
+config = loaded.state["config"]
 
 with controls:
     st.markdown(describe(loaded))
@@ -88,7 +90,7 @@ with controls:
         seed_a, seed_b, digits = conditional_endpoint_inputs()
         st.caption(CONDITIONAL_NOTE)
     else:
-        (seed_a, seed_b), digits = endpoint_inputs(first_walk(loaded.key, G)), None
+        (seed_a, seed_b), digits = endpoint_inputs(first_walk(loaded.key, G) if config.digits else (1, 2)), None
     t = st.slider("t: from A (0) to B (1)", 0.0, 1.0, DEFAULT_T, 0.01, key=Explorer.T, bind=LINKED)
     mode = st.radio("Interpolation", MODES, index=MODES.index(DEFAULT_MODE), horizontal=True, key=Explorer.MODE,
                     bind=LINKED,
@@ -107,20 +109,32 @@ with view:
         offset = found.offset(direction_sliders(found))
         st.caption("GANSpace (Härkönen et al., 2020): PCA of the first layer's outputs over 5,000 random z, "
                    "mapped back to z by linear regression. The top directions change the most.")
+        if config.dataset in SHAPES:  # every shape's factors are known: which of them does each direction move?
+            factor_plot(loaded.key, G, found, rgb=config.channels == 3)
     else:
         offset = raw_offset(G.latent_dim, raw_sliders(G.latent_dim))
 
 picture = walk_picture(G, seed_a, seed_b, t, frames, mode, offset, digits)
 name = f"walk_{seed_a}_{seed_b}" + ("" if digits is None else f"_digits_{digits[0]}_{digits[1]}")
-index, distance = nearest_real(picture.frame.image)
-label, confidence = classify(picture.frame.image)
-reals = real_digits()
+reals = training_images_of(config)
+index, distance = nearest_real(picture.frame.image, reals)
 
 image_slot.image(picture.image, caption=picture.image_caption, output_format="PNG")  # a preview's very bytes
-nearest_slot.image(grid_array(reals.images[index], scale=IMAGE_SCALE), output_format="PNG",
-                   caption=f"Nearest training digit (a {reals.labels[index].item()}), "
-                           f"L2 distance {distance.item():.1f}")
-show_verdict(verdict_slot, str(label.item()), f"{confidence.item():.0%}")
+if config.digits:
+    label, confidence = classify(picture.frame.image)
+    nearest_slot.image(grid_array(reals.images[index], scale=IMAGE_SCALE), output_format="PNG",
+                       caption=f"Nearest training digit (a {reals.labels[index].item()}), "
+                               f"L2 distance {distance.item():.1f}")
+    show_verdict(verdict_slot, str(label.item()), f"{confidence.item():.0%}")
+else:  # no digit classifier: what the factor network reads in a shape; for your own images, no verdict at all
+    nearest_slot.image(grid_array(reals.images[index], scale=IMAGE_SCALE), output_format="PNG",
+                       caption=f"Nearest training image, L2 distance {distance.item():.1f}")
+    with verdict_slot.container():
+        if config.dataset in SHAPES:
+            shape_reading(picture.frame.image)
+        else:
+            st.caption("No classifier knows your images: compare G's picture with its nearest training image. "
+                       "Nearly the same picture means G copies it.")
 strip_slot.image(picture.strip, caption=picture.strip_caption, output_format="PNG")
 with view:
     st.download_button("Download the walk as a GIF", lambda: walk_gif(G, seed_a, seed_b, mode, offset, digits=digits),

@@ -11,7 +11,7 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from gan.data import DATASETS, DIGIT_DATASETS, FIXED_28, OWN_IMAGES, channels_of
+from gan.data import DATASETS, DIGIT_DATASETS, FIXED_28, channels_of
 from gan.losses import OBJECTIVES
 from gan.settings import ConfigError, setting, settings_help, validate_settings
 
@@ -195,9 +195,6 @@ def _data_fits_the_model(cfg: Config) -> None:
     if cfg.dataset in FIXED_28 and cfg.image_size != 28:
         raise ConfigError(f"image_size: the {cfg.dataset} images are 28x28 (got {cfg.image_size}); other sizes are for "
                           "the shapes and your own images")
-    if cfg.dataset in OWN_IMAGES and not cfg.image_folder:
-        raise ConfigError(f"image_folder: the {cfg.dataset!r} dataset reads your own images; give their folder, zip "
-                          "or images.npz")
     if cfg.arch in DIGITS_ONLY and cfg.dataset not in FIXED_28:
         raise ConfigError(f"dataset: the {cfg.arch} GAN is built for the labelled 28x28 digits (mnist-embedded, mnist "
                           f"or fashion-mnist); train the mlp or the dcgan on {cfg.dataset}")

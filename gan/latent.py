@@ -19,12 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
 from gan.checkpoint import CheckpointError, generator_from_checkpoint, load_checkpoint
 from gan.config import NOISE_ARCHS, Config
-from gan.data import load_images, to_training_tensor
+from gan.data import DIGIT_DATASETS, load_dataset, load_images, to_training_tensor
 from gan.models import NoiseGenerator
 from gan.models.cgan import CGANGenerator
 
@@ -285,11 +286,11 @@ class RealDigits:
     """The embedded training digits, flattened for nearest-neighbour search in pixel space."""
 
     images: torch.Tensor
-    """(N, 1, 28, 28) float32 in [-1, 1]."""
-    labels: torch.Tensor
-    """(N,) int64."""
+    """(N, C, S, S) float32 in [-1, 1]; the digits' (N, 1, 28, 28)."""
+    labels: torch.Tensor | None
+    """(N,) int64 (the digit, the shape); None for the user's own images."""
     flat: torch.Tensor
-    """(N, 784) the images flattened."""
+    """(N, C x S x S) the images flattened."""
     sq_norms: torch.Tensor
     """(N,) |x|^2 of each image, for |a - x|^2 = |a|^2 - 2 a.x + |x|^2."""
 
@@ -298,9 +299,29 @@ class RealDigits:
 def real_digits() -> RealDigits:
     """The 5,000 embedded digits, loaded once per process (shared: do not modify)."""
     images, labels = load_images("mnist-embedded")
+    return _real_set(images, labels)
+
+
+@functools.lru_cache(maxsize=4)
+def training_images(dataset: str, image_size: int = 28, image_folder: str = "") -> RealDigits:
+    """A run's training images for the nearest-image search: the embedded digits for the digit datasets (full MNIST
+    may not be on this machine), the drawn shapes, or the run's own copy of the user's images (labels: None)."""
+    if dataset in DIGIT_DATASETS:
+        return real_digits()
+    images, labels = load_dataset(dataset, image_size, image_folder)
+    return _real_set(images, labels)
+
+
+def training_images_of(config: Config) -> RealDigits:
+    """training_images of the run `config` describes."""
+    return training_images(config.dataset, config.image_size, config.image_folder)
+
+
+def _real_set(images: np.ndarray, labels: np.ndarray | None) -> RealDigits:
     x = to_training_tensor(images, "cpu")
     flat = x.flatten(1)
-    return RealDigits(images=x, labels=torch.from_numpy(labels.copy()), flat=flat, sq_norms=flat.square().sum(1))
+    return RealDigits(images=x, labels=None if labels is None else torch.from_numpy(np.array(labels)), flat=flat,
+                      sq_norms=flat.square().sum(1))
 
 
 def nearest_real(images: torch.Tensor, reals: RealDigits | None = None) -> tuple[torch.Tensor, torch.Tensor]:

@@ -310,6 +310,21 @@ def coverage_figure(point: dict | None, revision: str = "live") -> go.Figure:
     return fig
 
 
+def factor_effects_figure(effects: np.ndarray, factors: Sequence[str], directions: Sequence[str],
+                          revision: str = "static") -> go.Figure:
+    """Directions (rows) against the shapes' factors (columns): how far each direction moves each factor, as a share
+    of its range (for the shape, the share of samples whose shape changes). One bright cell in a row: untangled."""
+    shares = np.asarray(effects, dtype=np.float64) * 100
+    fig = go.Figure(go.Heatmap(z=shares, x=list(factors), y=list(directions), zmin=0, zmax=100,
+                               colorscale="Purples", showscale=False, text=[[f"{v:.0f} %" for v in row] for row in shares],
+                               texttemplate="%{text}", hoverinfo="skip"))
+    fig = _layout(fig, "Which factors each direction moves", "direction", revision=revision)
+    fig.update_layout(xaxis_title="factor (as the factor network reads it)", showlegend=False, hovermode=False)
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category", side="bottom")
+    return fig
+
+
 def copies_figure(quality: Sequence[dict], revision: str = "live") -> go.Figure:
     """A run on the user's images: how close G's samples come to a training image, against how far the training
     images lie from one another. Far below that line, G copies."""

@@ -292,3 +292,42 @@ def write_previews(directory: Path = PRETRAINED_DIR) -> Path:
     write_bytes_atomic(path, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
     path.chmod(0o644)
     return path
+
+
+# ------------------------------------------------------------------------------------------ shapes' factors
+FACTOR_SPAN = 2.0  # the factor plot pushes z this many standard deviations either way along each direction
+FACTOR_NOTE = ("Each row pushes 64 random z two standard deviations either way along one direction; the factor "
+               "network reads the shapes G draws at both ends. A row with one strong cell is a direction that moves "
+               "one factor alone (the GAN untangled it); a row lit across moves several together. Shape: the share "
+               "of samples that change shape. Differences under ~5 % are the network's own reading noise.")
+
+
+@st.cache_resource(show_spinner="Reading the factors each direction moves…", max_entries=8)
+def _factor_effects(key: str, _G: nn.Module, _found: LatentDirections, rgb: bool) -> dict:
+    from gan.factors import direction_effects
+
+    one_std = _found.directions * _found.steps[:, None]  # a one-standard-deviation move along each direction
+    return direction_effects(_G, one_std, n=64, span=FACTOR_SPAN, rgb=rgb)
+
+
+def factor_plot(key: str, G: nn.Module, found: LatentDirections, rgb: bool) -> None:
+    """The heatmap of which factors each principal direction moves, for a generator of shapes."""
+    from ui import charts
+
+    effects = _factor_effects(key, G, found, rgb)
+    rows = [f"PC{i + 1}" for i in range(len(found.directions))]
+    st.plotly_chart(charts.factor_effects_figure(effects["effects"], effects["factors"], rows),
+                    key=Explorer.FACTORS, width="stretch")
+    st.caption(FACTOR_NOTE)
+
+
+def shape_reading(image: torch.Tensor) -> None:
+    """What the factor network reads in one drawn shape: which shape, how sure, how big and where."""
+    from gan.factors import predict_factors
+    from gan.shapes import SHAPES
+
+    read = predict_factors(image)
+    st.metric("Factor network reads", SHAPES[int(read["shape"][0])])
+    st.metric("Confidence", f"{read['shape_confidence'][0].item():.0%}")
+    st.caption(f"size {read['scale'][0].item():.2f}, at x {read['x'][0].item():.2f}, y {read['y'][0].item():.2f}"
+               " (0 to 1 across the image)")

@@ -19,7 +19,7 @@ from gan.checkpoint import CheckpointError
 from gan.config import NOISE_ARCHS
 from gan.game import GameRound, RoundScore, draw_round, score_round
 from gan.imaging import grid_array
-from gan.latent import bundled_generators, real_digits
+from gan.latent import bundled_generators, training_images_of
 from ui import charts
 from ui.generator_picker import load_bundled
 from ui.identity import current_student, game_log
@@ -124,7 +124,8 @@ def _new_round_against_picked(choices: dict[str, str | None]) -> None:
 
 def _bundled_round(name: str, seed: int) -> GameRound:
     loaded = load_bundled(name)
-    return draw_round(loaded.G, real_digits().images, seed, iteration=int(loaded.state.get("iteration", 0)))
+    reals = training_images_of(loaded.state["config"]).images  # the images G learnt from: digits, shapes or yours
+    return draw_round(loaded.G, reals, seed, iteration=int(loaded.state.get("iteration", 0)))
 
 
 def _live_round(seed: int) -> tuple[GameRound, str]:

@@ -133,6 +133,7 @@ class Explorer:
 
     PICKER = "explorer.picker"  # the generator picker's prefix (see Picker)
     SEED_A = "explorer.seed_a"
+    FACTORS = "explorer.factors"  # the plot of which shape factors each direction moves
     SEED_B = "explorer.seed_b"
     DIGIT_A = "explorer.digit_a"
     DIGIT_B = "explorer.digit_b"

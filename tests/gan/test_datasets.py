@@ -37,7 +37,6 @@ def test_the_digits_dcgan_keeps_the_books_layers():
 
 @pytest.mark.parametrize("changes, says", [
     (dict(dataset="mnist-embedded", image_size=32), "28x28"),
-    (dict(dataset="images"), "image_folder"),
     (dict(arch="cgan", dataset="shapes"), "labelled 28x28 digits"),
     (dict(arch="dcgan", dataset="shapes", image_size=48), "28, 32, 64"),
     (dict(dataset="shapes", image_size=200), "image_size"),
@@ -98,6 +97,11 @@ def test_the_cli_trains_on_a_folder_and_the_run_keeps_its_images(tmp_path):
     folder.rename(tmp_path / "moved")  # the run no longer needs the folder it was read from
     G = generator_from_checkpoint(state, "cpu")
     assert G(*G.sample_inputs(2)).shape == (2, 1, 32, 32)
+
+
+def test_own_images_without_a_folder_say_where_to_give_them(tmp_path, capsys):
+    assert main(["train", "--dataset", "images", "--out", str(tmp_path / "run"), "--iterations", "2"]) == 2
+    assert "no folder given" in capsys.readouterr().err
 
 
 def test_a_folder_with_too_few_images_is_one_clear_error(tmp_path, capsys):

@@ -9,13 +9,14 @@ from gan.presets.train import LESSONS, Lesson, lesson
 SEED_LESSONS = ("mlp", "dcgan", "cgan", "sgan", "cyclegan")
 FAILURE_LESSONS = ("saturating", "strong-d", "mode-collapse", "label-smoothing")
 MODERN_LESSONS = ("spectral-norm", "hinge", "wgan-gp", "ema", "ttur", "memorise", "diffaugment")
+DATA_LESSONS = ("shapes", "colour-dcgan", "own-images")  # beyond the digits: the DCGAN on shapes and on your images
 MLP_LESSONS = ("fast", *FAILURE_LESSONS, *MODERN_LESSONS)  # the seed MLP GAN with a few knobs turned
 BUDGET = {"iterations", "seconds", "sample_every"}  # how long a lesson runs and how often it draws, not what it teaches
 CONFIG_FIELDS = {f.name for f in fields(Config)}
 
 
 def test_the_presets_come_in_order_with_the_seed_defaults_first():
-    assert list(LESSONS) == ["mlp", "fast", *SEED_LESSONS[1:], *FAILURE_LESSONS, *MODERN_LESSONS]
+    assert list(LESSONS) == ["mlp", "fast", *SEED_LESSONS[1:], *FAILURE_LESSONS, *MODERN_LESSONS, *DATA_LESSONS]
     assert lesson("mlp").name == "MLP GAN — seed 001" and lesson("dcgan").name == "DCGAN — GANs in Action"
 
 
