@@ -39,6 +39,7 @@ from gan.device import apply_threads, choose_threads, describe_device
 from gan.fileio import DiskFull, write_bytes_atomic
 from gan.imaging import grid_image, png_bytes
 from gan.presets.train import LESSONS, lesson
+from gan.models.common import draw_in_batches
 from gan.runs import save_run
 from gan.train import Record, Trainer, TrainingDiverged
 from gan.train.build import build_trainer, live_grid_columns, trainer_from_checkpoint
@@ -252,7 +253,7 @@ def run_sample(args: argparse.Namespace) -> int:
             if len(inputs) < 2:
                 raise UsageError(f"--digit needs a conditional GAN; this checkpoint is a {state['config'].arch}")
             inputs[1] = torch.full_like(inputs[1], args.digit)
-        images = torch.cat([G(*[t[i:i + 512] for t in inputs]) for i in range(0, args.n, 512)]).float().cpu()
+        images = draw_in_batches(G, inputs).cpu()
     if out.suffix == ".npy":
         buf = io.BytesIO()
         np.save(buf, images.numpy().astype(np.float32))

@@ -16,12 +16,12 @@ import torch
 from torch import nn
 
 from gan.config import Config
+from gan.models.common import SAMPLE_BATCH
 
 FLOAT_BYTES = 4  # weights, optimiser state and activations are float32 (bf16 autocast only shrinks activations)
 # Training images held on the device, 28x28 float32 each; an unknown dataset is taken as large.
 DATASET_IMAGES = {"mnist-embedded": 5_000, "mnist": 60_000, "fashion-mnist": 60_000, "shapes": 5_000,
                   "shapes-rgb": 5_000}  # your own images: at most ImageLimits.max_images, 5,000 by default
-SCORED_SAMPLES = 500  # the live quality score draws this many samples at once (gan.quality.SCORE_SAMPLES)
 MIB = 2**20
 
 
@@ -67,12 +67,12 @@ def training_cost(config: Config) -> Cost:
 
 def generator_cost(config: Config) -> Cost:
     """What sampling a checkpoint's generator needs (the Latent Explorer, the live score): its weights, and the
-    largest layers of one batch of SCORED_SAMPLES drawn without gradients."""
+    largest layers of one batch of SAMPLE_BATCH (the most anything draws at once) drawn without gradients."""
     from gan.models import build_generator
 
     with torch.device("meta"):
         G = build_generator(config)
-        outputs = _outputs(G, lambda: G(*_inputs(G, config, SCORED_SAMPLES)))
+        outputs = _outputs(G, lambda: G(*_inputs(G, config, SAMPLE_BATCH)))
     params = _count(G)
     peak = 2 * max(outputs, default=0)  # without autograd only a layer's input and output live at once
     return Cost(parameters=params, weights=FLOAT_BYTES * params, activations=FLOAT_BYTES * peak, data=0,

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gan.models.common import NoiseGenerator
+from gan.models.common import NoiseGenerator, draw_in_batches
 from gan.quality import kernel_distance
 
 FEATURES_NAME = "a fixed random convolutional network (seeded, no download): colour, edges, texture, layout"
@@ -97,7 +97,7 @@ def eval_samples(G: NoiseGenerator, n: int, seed: int = 0) -> torch.Tensor:
     was_training = G.training
     G.eval()
     try:
-        return G(*inputs).float().cpu()
+        return draw_in_batches(G, inputs).cpu()
     finally:
         G.train(was_training)
 

@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gan.data import load_images, to_training_tensor
-from gan.models.common import NoiseGenerator
+from gan.models.common import NoiseGenerator, draw_in_batches
 
 CLASSIFIER_PATH = Path(__file__).resolve().parent.parent / "assets" / "digit_classifier.pt"
 NUM_CLASSES = 10
@@ -260,7 +260,7 @@ def score_generator(G: NoiseGenerator, n: int = SCORE_SAMPLES, seed: int = 0) ->
     was_training = G.training
     G.eval()
     try:
-        return score_samples(G(*inputs).float())
+        return score_samples(draw_in_batches(G, inputs))
     finally:
         G.train(was_training)
 
@@ -273,7 +273,7 @@ def conditional_accuracy(G: NoiseGenerator, n: int = SCORE_SAMPLES, seed: int = 
     was_training = G.training
     G.eval()
     try:
-        predicted, _ = classify(G(z, labels).float())
+        predicted, _ = classify(draw_in_batches(G, (z, labels)))
     finally:
         G.train(was_training)
     return (predicted == labels.cpu()).double().mean().item()

@@ -315,7 +315,7 @@ def factor_effects_figure(effects: np.ndarray, factors: Sequence[str], direction
     """Directions (rows) against the shapes' factors (columns): how far each direction moves each factor, as a share
     of its range (for the shape, the share of samples whose shape changes). One bright cell in a row: untangled."""
     shares = np.asarray(effects, dtype=np.float64) * 100
-    fig = go.Figure(go.Heatmap(z=shares, x=list(factors), y=list(directions), zmin=0, zmax=100,
+    fig = go.Figure(go.Heatmap(z=shares.tolist(), x=list(factors), y=list(directions), zmin=0, zmax=100,
                                colorscale="Purples", showscale=False, text=[[f"{v:.0f} %" for v in row] for row in shares],
                                texttemplate="%{text}", hoverinfo="skip"))
     fig = _layout(fig, "Which factors each direction moves", "direction", revision=revision)

@@ -299,7 +299,8 @@ FACTOR_SPAN = 2.0  # the factor plot pushes z this many standard deviations eith
 FACTOR_NOTE = ("Each row pushes 64 random z two standard deviations either way along one direction; the factor "
                "network reads the shapes G draws at both ends. A row with one strong cell is a direction that moves "
                "one factor alone (the GAN untangled it); a row lit across moves several together. Shape: the share "
-               "of samples that change shape. Differences under ~5 % are the network's own reading noise.")
+               "of samples that change shape. Rotation and shape mean something once G draws clean outlines: on "
+               "blobs the network's reading of them is a guess, and every row shows some.")
 
 
 @st.cache_resource(show_spinner="Reading the factors each direction moves…", max_entries=8)

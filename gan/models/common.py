@@ -7,6 +7,9 @@ from torch import nn
 
 IMAGE_SHAPE = (1, 28, 28)
 N_PIXELS = 28 * 28
+# The most samples drawn in one forward pass outside training (scores, the CLI's sample): it bounds what sampling a
+# generator costs (gan.cost.generator_cost), which at 500 at once came to 550 MiB for a 64x64 colour DCGAN.
+SAMPLE_BATCH = 64
 
 
 class NoiseGenerator(nn.Module):
@@ -18,6 +21,13 @@ class NoiseGenerator(nn.Module):
                       device: torch.device | str = "cpu") -> tuple[torch.Tensor, ...]:
         """The generator's inputs for n samples: (z,) or, for a conditional G, (z, labels)."""
         raise NotImplementedError
+
+
+def draw_in_batches(G: nn.Module, inputs: tuple[torch.Tensor, ...] | list[torch.Tensor],
+                    batch: int = SAMPLE_BATCH) -> torch.Tensor:
+    """G(*inputs) as float32, `batch` samples per forward pass (the same images: call it in eval mode)."""
+    n = len(inputs[0])
+    return torch.cat([G(*(t[i:i + batch] for t in inputs)).float() for i in range(0, n, batch)])
 
 
 def keras_init(module: nn.Module) -> None:

@@ -328,3 +328,34 @@ def test_the_preview_comes_before_pytorch_and_only_for_what_the_tab_opens_on(mon
 
     monkeypatch.setattr(hashlib, "file_digest", lambda *args, **kwargs: Other())
     assert left_on_the_page() == []  # a rebuilt generator's stale preview is never shown
+
+
+def test_a_shapes_generator_shows_the_factors_each_direction_moves_and_no_digit_verdict(tmp_path, tiny):
+    """A run on shapes: the factor network's reading instead of the digit classifier's, the nearest drawn shape, and
+    the plot of the factors each principal direction moves, the very numbers of gan.factors.direction_effects (whose
+    test shows it finds the factor a direction moves)."""
+    import json
+
+    import numpy as np
+
+    from gan.factors import direction_effects
+    from gan.latent import principal_directions
+    from ui.explorer import FACTOR_SPAN, N_DIRECTIONS
+
+    trainer = GANTrainer(tiny("dcgan", dataset="shapes", image_size=32, iterations=2), device="cpu")
+    for _ in trainer.run():
+        pass
+    save_checkpoint(trainer.state_dict(), tmp_path / "runs" / "tiny-shapes" / "checkpoint.pt")
+    at = open_explorer(**{keys.Picker.source(keys.Explorer.PICKER): "Saved run"})
+    assert not at.error and generated(at)
+    assert [m.label for m in at.metric][:2] == ["Factor network reads", "Confidence"]
+    assert at.metric[0].value in ("square", "ellipse", "heart")
+    assert any(image.captions[0].startswith("Nearest training image, L2 distance") for image in at.image)
+    [chart] = [c for c in at.get("plotly_chart") if keys.Explorer.FACTORS in c.proto.id]
+    [heatmap] = json.loads(chart.proto.spec)["data"]
+    assert heatmap["x"] == ["scale", "x", "y", "rotation", "shape"]
+    assert heatmap["y"] == [f"PC{i + 1}" for i in range(min(N_DIRECTIONS, 8))]
+    G = trainer.G.eval()
+    found = principal_directions(G, k=min(N_DIRECTIONS, 8), n=5000)
+    expected = direction_effects(G, found.directions * found.steps[:, None], n=64, span=FACTOR_SPAN, rgb=False)
+    assert np.allclose(heatmap["z"], expected["effects"] * 100, atol=1e-6)
