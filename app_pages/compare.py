@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from gan.config import ConfigError
+from gan.data import DataWords, words_for
 from gan.imaging import grid_array
 from gan.race import contender_from_checkpoint, same_noise_samples, verdict
 from arena.race_runner import RaceSnapshot, SideSnapshot
@@ -121,16 +122,21 @@ def live_view(projector: bool = False) -> None:
     x = st.session_state.get(Compare.X_AXIS, "elapsed")
     curves = [(s.label, s.records) for s in snap.sides]
     scores = [(s.label, s.quality) for s in snap.sides]
-    left, right = st.columns(2, gap="medium")
-    left.plotly_chart(figures.fid_overlay(scores, x), key=Compare.chart("fid"), width="stretch")
-    right.plotly_chart(figures.recognisable_overlay(scores, x), key=Compare.chart("recognisable"), width="stretch")
-    left, right = st.columns(2, gap="medium")
-    left.plotly_chart(figures.kid_overlay(scores, x), key=Compare.chart("kid"), width="stretch")
-    right.plotly_chart(figures.fidelity_diversity_overlay(scores, x), key=Compare.chart("prdc"), width="stretch")
-    right.caption("Precision: do the samples look like real digits? Recall: are all kinds of digits drawn? Mode "
-                  "collapse lowers recall, not precision.")
+    words = race_words(r)
+    if words.scorer:  # no score where none means anything (the verdict leaves its quality rows out too)
+        left, right = st.columns(2, gap="medium")
+        left.plotly_chart(figures.fid_overlay(scores, x, words), key=Compare.chart("fid"), width="stretch")
+        right.plotly_chart(figures.recognisable_overlay(scores, x), key=Compare.chart("recognisable"),
+                           width="stretch")
+        left, right = st.columns(2, gap="medium")
+        left.plotly_chart(figures.kid_overlay(scores, x), key=Compare.chart("kid"), width="stretch")
+        if words.noun == "digit":  # precision and recall: the classifier's features of the real digits
+            right.plotly_chart(figures.fidelity_diversity_overlay(scores, x), key=Compare.chart("prdc"),
+                               width="stretch")
+            right.caption("Precision: do the samples look like real digits? Recall: are all kinds of digits drawn? "
+                          "Mode collapse lowers recall, not precision.")
     if any("d_acc_held_out" in p for _, points in scores for p in points):
-        st.plotly_chart(figures.memorisation_overlay(scores, x), key=Compare.chart("memo"), width="stretch")
+        st.plotly_chart(figures.memorisation_overlay(scores, x, words), key=Compare.chart("memo"), width="stretch")
     left, right = st.columns(2, gap="medium")
     left.plotly_chart(figures.loss_overlay(curves, x), key=Compare.chart("loss"), width="stretch")
     right.plotly_chart(figures.accuracy_overlay(curves, x), key=Compare.chart("acc"), width="stretch")
@@ -152,10 +158,18 @@ def projector_race(snap: RaceSnapshot) -> None:
                                  f"{side.iteration:,}")
     with curves:
         scores = [(s.label, s.quality) for s in snap.sides]
-        st.plotly_chart(compact(figures.fid_overlay(scores, x), PROJECTOR_CHART_PX), key=Compare.chart("p_fid"),
-                        width="stretch")
+        words = race_words(race_runner())
+        if words.scorer:
+            st.plotly_chart(compact(figures.fid_overlay(scores, x, words), PROJECTOR_CHART_PX),
+                            key=Compare.chart("p_fid"), width="stretch")
         st.plotly_chart(compact(figures.loss_overlay([(s.label, s.records) for s in snap.sides], x),
                                 PROJECTOR_CHART_PX), key=Compare.chart("p_loss"), width="stretch")
+
+
+def race_words(r) -> DataWords:
+    """How to speak of the race's images: from the race's own configs (the form may have moved on since)."""
+    configs = getattr(getattr(r, "job", None), "configs", None)
+    return words_for(configs[0].dataset if configs else st.session_state.get(Compare.DATASET, "mnist-embedded"))
 
 
 def render_status(snap: RaceSnapshot) -> None:
@@ -185,7 +199,8 @@ def render_side(side: SideSnapshot) -> None:
         latest = side.quality[-1] if side.quality else None
         caption = f"{side.arch.upper()}, fixed noise, iteration {side.iteration:,}"
         if latest:
-            caption += f" · classifier FID {latest['fid']:.0f} at iteration {latest['iteration']:,}"
+            caption += f" · {race_words(race_runner()).scorer} FID {latest['fid']:.0f} at iteration " \
+                       f"{latest['iteration']:,}"
         st.image(grid_array(side.samples, scale=GRID_SCALE), output_format="PNG", width="stretch", caption=caption)
     if side.error:
         st.error(side.error, icon=":material/error:")
@@ -209,7 +224,9 @@ def render_table(contenders, rows, labels) -> None:
         st.markdown(f"#### {text}")
     st.table(figures.verdict_table(rows, labels))
     histograms = [(label, c.quality.class_histogram if c.quality else None) for label, c in zip(labels, contenders)]
-    st.plotly_chart(figures.histogram_pair(histograms), key=Compare.chart("hist"), width="stretch")
+    words = words_for(contenders[0].config.dataset)
+    if words.scorer:
+        st.plotly_chart(figures.histogram_pair(histograms, words), key=Compare.chart("hist"), width="stretch")
 
 
 def race_section() -> None:

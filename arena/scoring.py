@@ -58,3 +58,17 @@ def _reference(trainer) -> ImageReference:
         pick = torch.linspace(0, len(real) - 1, min(REFERENCE_IMAGES, len(real))).long().to(real.device)
         reference = trainer._image_reference = ImageReference(real[pick].float().cpu())
     return reference
+
+
+def race_scorer(config: Config):
+    """What scores a race's two generators on the race's data: the digit classifier, the shapes' factor network, or
+    nothing (the verdict's quality rows stay empty where no score means anything)."""
+    if config.digits:
+        return score_generator
+    if config.dataset in SHAPES:
+        from functools import partial
+
+        from gan.factors import score_shapes
+
+        return partial(score_shapes, rgb=config.channels == 3)
+    return None

@@ -337,11 +337,12 @@ class RaceJob(Job):
 
     def build(self):
         from arena.race_runner import RaceRunner
+        from arena.scoring import race_scorer
         from gan.race import Race
 
         self._files = files = RunFiles(self.reserve(), ship=self.ship_files)
         return RaceRunner(lambda: Race(self.configs, self.budget, self.labels), idle_timeout=math.inf,
-                          on_end=files.save_run)
+                          on_end=files.save_run, scorer=race_scorer(self.configs[0]))
 
     def feed(self, runner) -> RaceFeed:
         return RaceFeed(runner, self._files)

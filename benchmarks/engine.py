@@ -20,7 +20,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.flop_counter import FlopCounterMode
 
 from gan.config import Config, preset
-from gan.data import load_images, to_training_tensor
+from gan.data import load_dataset, load_images, to_training_tensor
 from gan.device import apply_threads, choose_precision, choose_threads, describe_device, resolve_device
 from gan.models import build_discriminator, build_generator
 from gan.presets.train import lesson
@@ -148,6 +148,26 @@ def speed_rows(device: torch.device, seconds: float, archs: tuple[str, ...] = ("
             its = iterations_per_second(loop, device, seconds)
             label = f"{arch} b{cfg.batch_size}, {_precision_label(precision, device)}"
             rows.append(Row(label, plain, its, "it/s", SPEED_TARGETS[arch] if precision == "fp32" else ""))
+            print(f"{label}: plain {plain:.1f} it/s, GAN Arena {its:.1f} it/s", flush=True)
+    return rows
+
+
+# Beyond the digits: the DCGAN of the shapes lessons at 32x32 in colour, and at 64x64 (issue 29).
+IMAGE_SIZES = {"dcgan 32x32 RGB": dict(dataset="shapes-rgb", image_size=32),
+               "dcgan 64x64 RGB": dict(dataset="shapes-rgb", image_size=64)}
+
+
+def image_size_rows(device: torch.device, seconds: float) -> list[Row]:
+    """Iterations per second of the DCGAN on colour shapes at 32 and 64 pixels, plain loop against GAN Arena."""
+    rows = []
+    for name, data in IMAGE_SIZES.items():
+        cfg = preset("dcgan", **data)
+        images, _ = load_dataset(cfg.dataset, cfg.image_size)
+        plain = iterations_per_second(PlainLoop(cfg.replace(precision="fp32"), images, device), device, seconds)
+        for precision in _precisions(device):
+            its = iterations_per_second(ArenaLoop(cfg.replace(precision=precision), images, device), device, seconds)
+            label = f"{name} b{cfg.batch_size}, {_precision_label(precision, device)}"
+            rows.append(Row(label, plain, its, "it/s", SPEED_TARGETS["dcgan"] if precision == "fp32" else ""))
             print(f"{label}: plain {plain:.1f} it/s, GAN Arena {its:.1f} it/s", flush=True)
     return rows
 
@@ -293,6 +313,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--digits-budget", type=float, default=150.0,
                         help="training seconds allowed per loop in the time-to-digits race (0 skips it)")
     parser.add_argument("--digits-seeds", type=int, default=3, help="seeds per loop in the time-to-digits race")
+    parser.add_argument("--no-image-sizes", dest="image_sizes", action="store_false",
+                        help="skip the DCGAN at 32x32 RGB and 64x64 RGB (colour shapes)")
     parser.add_argument("--latency", action="store_true",
                         help="only time one Latent Explorer slider move per bundled generator (CPU), then exit")
     args = parser.parse_args(argv)
@@ -306,6 +328,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"threads: {threads.threads} ({threads.reason})")
     print(f"precision: {choose_precision('auto', device).reason}\n")
     rows = speed_rows(device, args.seconds, tuple(args.arch or ("mlp", "dcgan")))
+    if args.image_sizes:
+        rows += image_size_rows(device, args.seconds)
     if args.digits_budget > 0:
         rows += digits_rows(device, args.digits_budget, args.digits_seeds)
     rows += bundled_rows()

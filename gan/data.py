@@ -9,6 +9,7 @@ Nothing is downloaded unless the caller asks (``download=True``, the CLI's ``--d
 """
 
 import functools
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +81,32 @@ def _unavailable_message(name: str, data_dir: Path, download: bool, err: Excepti
         f"{name} training data is not available in '{data_dir}' ({reason}). Nothing is downloaded "
         f"unless you ask: pass download=True (CLI: --download). {offline}"
     )
+
+
+@dataclass(frozen=True)
+class DataWords:
+    """How the pages speak of a dataset's images and of the network that scores them."""
+
+    noun: str
+    """One image: 'digit', 'shape', 'image'."""
+    kinds: tuple[str, ...]
+    """The classes its scoring network reads ('0'..'9', the shapes); () where none does."""
+    scorer: str | None
+    """'classifier', 'factor network'; None where no score means anything (the pages show none)."""
+
+    @property
+    def plural(self) -> str:
+        return self.noun + "s"
+
+
+def words_for(dataset: str) -> DataWords:
+    if dataset in DIGIT_DATASETS:
+        return DataWords("digit", tuple(str(d) for d in range(10)), "classifier")
+    if dataset in SHAPES:
+        from gan.shapes import SHAPES as KINDS
+
+        return DataWords("shape", KINDS, "factor network")
+    return DataWords("image", (), None)
 
 
 def channels_of(dataset: str) -> int:

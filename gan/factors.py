@@ -42,7 +42,7 @@ from torch import nn
 from gan.data import to_training_tensor
 from gan.fileio import write_bytes_atomic
 from gan.models.common import NoiseGenerator
-from gan.quality import frechet_distance, kernel_distance
+from gan.quality import SCORE_SAMPLES, QualityScore, frechet_distance, kernel_distance
 from gan.shapes import SCALES, SHAPES, draw_shapes
 
 FACTOR_NET_PATH = Path(__file__).resolve().parent.parent / "assets" / "shapes_factors.pt"
@@ -268,7 +268,8 @@ def factor_scores(images: torch.Tensor, rgb: bool) -> dict:
       look like no shape clearly; their sum is "recognisable"). Real shapes give about 1/3 each.
     - "shapes_covered": how many shapes hold at least SHAPE_COVERED (5%) of the samples: 3 for real shapes, 1 when G
       collapsed onto one shape. It cannot see collapse within a shape (every square the same size and place).
-    - "recognisable": the share of samples whose shape is read with confidence >= 0.9.
+    - "recognisable": the share of samples whose shape is read with confidence >= 0.9; "confidence" the mean
+      probability of the shape read.
     - "scale_coverage", "x_coverage", "y_coverage" (and "hue_coverage" when rgb): how much of the factor's range the
       samples span: the number of COVERAGE_BINS equal bins of the range that hold at least BIN_COVERED (2%) of the
       samples, over the same number for the real shapes, capped at 1. 1 means the samples reach everywhere the real
@@ -292,10 +293,22 @@ def factor_scores(images: torch.Tensor, rgb: bool) -> dict:
         "shape_histogram": histogram.tolist(),
         "shapes_covered": int((histogram >= SHAPE_COVERED).sum()),
         "recognisable": float(histogram.sum()),
+        "confidence": factors["shape_confidence"].double().mean().item(),
     }
     for name in _coverage_factors(bool(rgb)):
         scores[f"{name}_coverage"] = min(1.0, _covered_bins(factors[name], name) / max(real_bins[name], 1))
     return scores
+
+
+def score_shapes(G: NoiseGenerator, rgb: bool, n: int = SCORE_SAMPLES, seed: int = 0) -> QualityScore:
+    """factor_scores of `n` eval-mode samples of G as a QualityScore (the races' scorer on shapes): the shapes in
+    place of the digits."""
+    from gan.image_scores import eval_samples
+
+    scores = factor_scores(eval_samples(G, n, seed), rgb=rgb)
+    return QualityScore(fid=scores["fid"], confidence=scores["confidence"],
+                        class_histogram=tuple(scores["shape_histogram"]), classes_covered=scores["shapes_covered"],
+                        recognisable=scores["recognisable"], kid=scores["kid"])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,13 +28,15 @@ import numpy as np
 import torch
 
 from gan.config import Config, ConfigError
+from gan.data import words_for
 from gan.models import NoiseGenerator, build_discriminator, build_generator, count_parameters
 from gan.quality import QualityScore
 from gan.train import GANTrainer, Record, TrainingDiverged
 
 BUDGET_UNITS = ("seconds", "iterations")
 # What both sides must share for the race to be fair (and for the grids to show the same noise).
-SHARED_FIELDS = ("dataset", "data_dir", "download", "seed", "device", "n_samples", "log_every")
+SHARED_FIELDS = ("dataset", "image_size", "image_folder", "data_dir", "download", "seed", "device", "n_samples",
+                 "log_every")
 MAX_SECONDS = 7 * 24 * 3600
 WALL_PER_TRAINING_SECOND = 1.15  # clock time per second of training in a race: scoring, sampling, turn-taking
 MAX_ITERATIONS = 10_000_000
@@ -247,17 +249,24 @@ class VerdictRow:
 
 
 def verdict(a: Contender, b: Contender) -> list[VerdictRow]:
-    """The comparison table: quality first (classifier FID, confidence, coverage), then speed and size."""
+    """The comparison table: quality first (classifier FID, confidence, coverage; on shapes the factor network's),
+    then speed and size. Where no network scores the data, the quality rows are left out."""
     qa, qb = a.quality, b.quality
+    words = words_for(a.config.dataset)
 
     def q(name):
         return (getattr(qa, name) if qa else None, getattr(qb, name) if qb else None)
 
-    return [
-        VerdictRow("Classifier FID (lower is better)", q("fid"), "lower", "{:.1f}"),
-        VerdictRow("Classifier confidence", q("confidence"), "higher", "{:.0%}"),
+    scorer = (words.scorer or "").capitalize()
+    quality = [
+        VerdictRow(f"{scorer} FID (lower is better)", q("fid"), "lower", "{:.1f}"),
+        VerdictRow(f"{scorer} confidence", q("confidence"), "higher", "{:.0%}"),
         VerdictRow("Recognisable samples (confidence ≥ 90 %)", q("recognisable"), "higher", "{:.0%}"),
-        VerdictRow("Digit classes covered, of 10 (few: mode collapse)", q("classes_covered"), "higher", "{:.0f}"),
+        VerdictRow(f"{words.noun.capitalize()} classes covered, of {len(words.kinds)} (few: mode collapse)",
+                   q("classes_covered"), "higher", "{:.0f}"),
+    ] if words.scorer else []
+    return [
+        *quality,
         VerdictRow("Speed (iterations/s)", (a.its_per_sec, b.its_per_sec), "higher", "{:,.1f}"),
         VerdictRow("Iterations", (a.iteration, b.iteration), None, "{:,.0f}"),
         VerdictRow("Training time (s)", (a.elapsed, b.elapsed), None, "{:,.1f}"),

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from gan.data import DataWords, words_for
 from gan.race import Contender, VerdictRow
 from ui.charts import (
     EVENT_COLOR,
@@ -78,10 +79,14 @@ def accuracy_overlay(sides: Sequence[Side], x: str = "elapsed") -> go.Figure:
     return fig
 
 
-def fid_overlay(sides: Sequence[Side], x: str = "elapsed") -> go.Figure:
+DIGITS = words_for("mnist-embedded")
+
+
+def fid_overlay(sides: Sequence[Side], x: str = "elapsed", words: DataWords = DIGITS) -> go.Figure:
     """Classifier FID on a log axis: it falls from ~1,000 (noise) by orders of magnitude."""
-    return overlay_figure(sides, [("fid", "", "solid")], x=x, title="Classifier FID (lower is better)",
-                          yaxis="classifier FID", log_y=True, markers=True)
+    title = f"{words.scorer} FID (lower is better)".capitalize()
+    return overlay_figure(sides, [("fid", "", "solid")], x=x, title=title, yaxis=f"{words.scorer} FID", log_y=True,
+                          markers=True)
 
 
 def recognisable_overlay(sides: Sequence[Side], x: str = "elapsed") -> go.Figure:
@@ -109,25 +114,28 @@ def fidelity_diversity_overlay(sides: Sequence[Side], x: str = "elapsed") -> go.
                           yrange=(-0.02, 1.02), markers=True)
 
 
-def memorisation_overlay(sides: Sequence[Side], x: str = "elapsed") -> go.Figure:
+def memorisation_overlay(sides: Sequence[Side], x: str = "elapsed", words: DataWords = DIGITS) -> go.Figure:
     """D's share of held-out real digits called real (solid) against its training digits (dashed)."""
     return overlay_figure(_with(sides, "d_acc_held_out", "d_acc_trained_on"),
-                          [("d_acc_held_out", "held-out digits", "solid"),
-                           ("d_acc_trained_on", "training digits", "dash")],
-                          x=x, title="Does D memorise? Real digits D calls real", yaxis="share called real",
+                          [("d_acc_held_out", f"held-out {words.plural}", "solid"),
+                           ("d_acc_trained_on", f"training {words.plural}", "dash")],
+                          x=x, title=f"Does D memorise? Real {words.plural} D calls real", yaxis="share called real",
                           yrange=(-0.02, 1.02), markers=True)
 
 
-def histogram_pair(histograms: Sequence[tuple[str, Sequence[float] | None]]) -> go.Figure:
+def histogram_pair(histograms: Sequence[tuple[str, Sequence[float] | None]], words: DataWords = DIGITS
+                   ) -> go.Figure:
     """Which digits the classifier sees in each side's samples, bars side by side (mode collapse: one tall bar)."""
     fig = go.Figure()
+    kinds = list(words.kinds)
     for color, (label, histogram) in zip(SIDE_COLORS, histograms):
-        shares = np.zeros(10) if histogram is None else np.asarray(histogram, dtype=np.float64)
-        fig.add_trace(go.Bar(x=[str(d) for d in range(10)], y=shares * 100, name=label, marker_color=color))
-    fig.add_hline(y=10, line=dict(color=EVENT_COLOR, dash="dot", width=1))  # real MNIST: 10 % each
-    fig.update_layout(title=dict(text="Digits in the samples", font=dict(size=FONT_SIZE + 2)),
+        shares = np.zeros(len(kinds)) if histogram is None else np.asarray(histogram, dtype=np.float64)
+        fig.add_trace(go.Bar(x=kinds, y=shares * 100, name=label, marker_color=color))
+    fig.add_hline(y=100 / len(kinds), line=dict(color=EVENT_COLOR, dash="dot", width=1))  # the real data's share
+    fig.update_layout(title=dict(text=f"{words.plural.capitalize()} in the samples", font=dict(size=FONT_SIZE + 2)),
                       font=dict(size=FONT_SIZE), height=340, margin=dict(l=10, r=10, t=50, b=10), barmode="group",
-                      xaxis_title="digit", yaxis_title="% of samples", uirevision="compare", xaxis_type="category")
+                      xaxis_title=words.noun, yaxis_title="% of samples", uirevision="compare",
+                      xaxis_type="category")
     return legend_below(fig, FONT_SIZE)
 
 
@@ -147,12 +155,14 @@ def headline(contenders: Sequence[Contender]) -> str | None:
     a, b = contenders
     if a.quality is None or b.quality is None:
         return None
+    words = words_for(a.config.dataset)
     if a.quality.fid == b.quality.fid:
-        return f"A draw: both reach a classifier FID of {a.quality.fid:.1f}."
+        return f"A draw: both reach a {words.scorer} FID of {a.quality.fid:.1f}."
     win, lose = (a, b) if a.quality.fid < b.quality.fid else (b, a)
-    text = (f"**{win.label}** draws better digits: classifier FID **{win.quality.fid:.1f}** against "
+    text = (f"**{win.label}** draws better {words.plural}: {words.scorer} FID **{win.quality.fid:.1f}** against "
             f"{lose.quality.fid:.1f}, {win.quality.recognisable:.0%} against {lose.quality.recognisable:.0%} "
-            f"recognisable, {win.quality.classes_covered} against {lose.quality.classes_covered} of 10 digits")
+            f"recognisable, {win.quality.classes_covered} against {lose.quality.classes_covered} of "
+            f"{len(words.kinds)} {words.plural}")
     if win.its_per_sec and lose.its_per_sec:
         ratio = lose.its_per_sec / win.its_per_sec
         if ratio >= 1.5:

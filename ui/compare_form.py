@@ -13,7 +13,8 @@ import torch
 from torch import nn
 
 from arena.worker import RaceJob, WorkerRunner
-from gan.config import (DATASETS, DIFFAUGMENT, G_LOSSES, NOISE_ARCHS, OBJECTIVES, PRECISIONS, Config, ConfigError,
+from gan.data import FIXED_28, SHAPES
+from gan.config import (DIFFAUGMENT, G_LOSSES, NOISE_ARCHS, OBJECTIVES, PRECISIONS, Config, ConfigError,
                         field_help)
 from gan.presets.races import RACES, base_config
 from gan.quality import QualityScore, score_generator
@@ -99,8 +100,14 @@ def budget_ui() -> RaceBudget:
     wall = RaceBudget(unit, float(amount) if unit == "seconds" else int(amount)).wall_seconds()
     st.session_state[Compare.WALL_TIME] = wall
     mid.number_input("Seed (both sides)", 0, 2**31 - 1, step=1, key=Compare.SEED, help=field_help()["seed"], **KEEP)
-    right.selectbox("Data (both sides)", DATASETS, key=Compare.DATASET, help=field_help()["dataset"], **KEEP)
+    right.selectbox("Data (both sides)", RACE_DATASETS, key=Compare.DATASET, help=RACE_DATA_HELP, **KEEP)
     return RaceBudget(unit, float(amount) if unit == "seconds" else int(amount))
+
+
+RACE_DATASETS = (*FIXED_28, *SHAPES)  # your own images are uploaded on the Train page, for one run
+RACE_DATA_HELP = ("The images both sides train on: the 5,000 embedded digits (offline), full MNIST or Fashion-MNIST "
+                  "(downloaded only where the teacher allows), or shapes drawn with known factors (grey or colour, "
+                  "28x28), scored by the bundled factor network.")
 
 
 def side_ui(side: str) -> None:
