@@ -34,11 +34,11 @@ from ui.session import start_training
 from ui.iteration_parts import render_game_section
 from ui.tour import autostart
 from ui.state import paced, session_slot
-from ui.uploads import uploaded_images
 from ui.train_form import (
     FORM_FIELDS,
     config_from_form,
     current_config,
+    form_images,
     hidden_fields,
     read_link_once,
     render_form_fields,
@@ -88,7 +88,7 @@ def on_start() -> None:
     forget_live_knobs(Train.RUNNER)
     st.session_state[Train.RUN_PRESET] = st.session_state.get(Train.PRESET)
     start_training(Train.RUNNER, config, label=config.arch, preset=st.session_state.get(Train.PRESET),
-                   images=uploaded_images() if config.dataset in OWN_IMAGES else None)
+                   images=form_images(config))
 
 
 def set_follow(follow: bool) -> None:

@@ -268,9 +268,9 @@ class TrainJob(Job):
     label: str
     autosave_s: float = AUTOSAVE_S
     images: Any = None
-    """The student's uploaded images (uint8, gan.image_sets) for a run on its own images: kept in the run's folder
-    when it is reserved, where the saved config then points (the Latent Explorer reads them back), and handed to
-    the trainer as they are (a cluster node may not see that folder)."""
+    """The student's uploaded images (uint8, gan.image_sets; for a CycleGAN the pair (A, B)) for a run on its own
+    images: kept in the run's folder when it is reserved, where the saved config then points (the Latent Explorer
+    reads them back), and handed to the trainer as they are (a cluster node may not see that folder)."""
 
     def check(self, limits: ServerLimits) -> Cost | None:
         return limits.check_training(self.config)
@@ -281,9 +281,13 @@ class TrainJob(Job):
     def reserve(self) -> list[Path]:
         folders = super().reserve()
         if self.images is not None and folders and Path(self.config.image_folder).parent != folders[0].resolve():
-            from gan.image_sets import save_image_set
+            from gan.image_sets import IMAGES_B_FILE, IMAGES_FILE, save_image_set
 
-            self.config = self.config.replace(image_folder=str(save_image_set(self.images, folders[0]).resolve()))
+            pair = isinstance(self.images, tuple)
+            sets = zip(("image_folder", "image_folder_b"), (IMAGES_FILE, IMAGES_B_FILE),
+                       self.images if pair else (self.images,))
+            self.config = self.config.replace(**{field: str(save_image_set(images, folders[0], name).resolve())
+                                                 for field, name, images in sets})
         return folders
 
     def build(self):

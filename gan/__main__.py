@@ -34,7 +34,7 @@ from gan.config import (
 )
 from gan.cost import available_memory, generator_cost, mib
 from gan.data import OWN_IMAGES, DatasetUnavailable, read_own_images
-from gan.image_sets import save_image_set
+from gan.image_sets import IMAGES_B_FILE, IMAGES_FILE, save_image_set
 from gan.device import apply_threads, choose_threads, describe_device
 from gan.fileio import DiskFull, write_bytes_atomic
 from gan.imaging import grid_image, png_bytes
@@ -81,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     sample.add_argument("--digit", type=int, choices=range(10), metavar="0-9",
                         help="conditional GANs only: draw this digit (default: every digit, at random)")
-    sample.add_argument("--out", required=True, help="FILE.npy: float32 (N,C,H,W) in [-1,1], (N,1,28,28) for digits; FILE.png: a grid")
+    sample.add_argument("--out", required=True,
+                        help="FILE.npy: float32 (N,C,H,W) in [-1,1], (N,1,28,28) for digits; FILE.png: a grid")
     sample.add_argument("--device", choices=DEVICES, default="cpu")
     return parser
 
@@ -173,9 +174,14 @@ def _new_trainer(args: argparse.Namespace, out: Path) -> Trainer:
     config = config_from_args(args)
     _prepare_out(out)
     if config.dataset in OWN_IMAGES:  # the run keeps the very pixels it trains on, and its checkpoint points there
-        images = read_own_images(config.image_folder, config.image_size, rgb=config.channels == 3)
-        print(f"{len(images):,} images from {config.image_folder}, {config.image_size}x{config.image_size}", flush=True)
-        config = config.replace(image_folder=str(save_image_set(images, out).resolve()))
+        copies = {"image_folder": IMAGES_FILE}
+        if config.arch == "cyclegan":  # and domain B
+            copies["image_folder_b"] = IMAGES_B_FILE
+        for field, name in copies.items():
+            source = getattr(config, field)
+            images = read_own_images(source, config.image_size, rgb=config.channels == 3)
+            print(f"{len(images):,} images from {source}, {config.image_size}x{config.image_size}", flush=True)
+            config = config.replace(**{field: str(save_image_set(images, out, name).resolve())})
     return build_trainer(config)
 
 

@@ -11,7 +11,7 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from gan.data import DATASETS, DIGIT_DATASETS, FIXED_28, channels_of
+from gan.data import DATASETS, DIGIT_DATASETS, FIXED_28, OWN_IMAGES, channels_of
 from gan.losses import OBJECTIVES
 from gan.settings import ConfigError, setting, settings_help, validate_settings
 
@@ -42,7 +42,9 @@ class Config:
                               "images may be 28, 32 or 64 for the DCGAN, any size from 8 to 128 for the MLP.", low=8,
                               high=128, integer=True)
     image_folder: str = setting("", "Your own images (dataset 'images' or 'images-rgb'): a folder of image files, a "
-                                "zip, or a run's images.npz.")  # free: any path
+                                "zip, or a run's images.npz. For the CycleGAN, domain A.")  # free: any path
+    image_folder_b: str = setting("", "The CycleGAN's domain B on your own images: a folder, a zip or an images.npz, "
+                                  "translated to and from image_folder's domain A.")  # free: any path
     data_dir: str = setting("data", "Folder holding (or receiving) torchvision datasets.")  # free: any folder
     download: bool = setting(False, "Allow downloading full MNIST / Fashion-MNIST; nothing is downloaded otherwise.")
 
@@ -188,17 +190,24 @@ def _bce_only_knobs(cfg: Config) -> None:
 
 
 CONV_SIZES = (28, 32, 64)  # the convolutional families' image sizes: the book's 28, and the DCGAN paper's 32 and 64
-DIGITS_ONLY = ("cgan", "sgan", "cyclegan")  # told or taught the digit, or turning thin digits into thick ones
+DIGITS_ONLY = ("cgan", "sgan")  # told or taught the digit
 
 
 def _data_fits_the_model(cfg: Config) -> None:
     if cfg.dataset in FIXED_28 and cfg.image_size != 28:
         raise ConfigError(f"image_size: the {cfg.dataset} images are 28x28 (got {cfg.image_size}); other sizes are for "
                           "the shapes and your own images")
+    if cfg.arch == "cyclegan" and cfg.dataset not in (*FIXED_28, *OWN_IMAGES):
+        raise ConfigError("dataset: the CycleGAN translates between two domains: thin and thick digits "
+                          "(mnist-embedded, mnist, fashion-mnist), or two sets of your own images (images or "
+                          f"images-rgb, with image_folder and image_folder_b); not {cfg.dataset}")
+    if cfg.arch == "cyclegan" and cfg.image_size % 4:
+        raise ConfigError(f"image_size: the CycleGAN halves the image twice, so its side must be a multiple of 4 "
+                          f"(got {cfg.image_size})")
     if cfg.arch in DIGITS_ONLY and cfg.dataset not in FIXED_28:
         raise ConfigError(f"dataset: the {cfg.arch} GAN is built for the labelled 28x28 digits (mnist-embedded, mnist "
                           f"or fashion-mnist); train the mlp or the dcgan on {cfg.dataset}")
-    if cfg.arch != "mlp" and cfg.image_size not in CONV_SIZES:
+    if cfg.arch in ("dcgan", "cgan", "sgan") and cfg.image_size not in CONV_SIZES:
         raise ConfigError(f"image_size: the {cfg.arch} GAN's convolutions draw {', '.join(map(str, CONV_SIZES))}-pixel "
                           f"images (got {cfg.image_size}); the mlp takes any size from 8 to 128")
 

@@ -97,9 +97,10 @@ def _training_nets(config: Config) -> tuple[dict[str, nn.Module], int]:
     if config.arch == "cyclegan":
         from gan.models.cyclegan import PatchDiscriminator, UNetGenerator
 
-        nets = {"G": UNetGenerator(config.g_width), "G_BA": UNetGenerator(config.g_width),
-                "D_A": PatchDiscriminator(config.d_width), "D_B": PatchDiscriminator(config.d_width)}
-        image = torch.empty(batch, 1, 28, 28)
+        c = config.channels
+        nets = {"G": UNetGenerator(config.g_width, c), "G_BA": UNetGenerator(config.g_width, c),
+                "D_A": PatchDiscriminator(config.d_width, c), "D_B": PatchDiscriminator(config.d_width, c)}
+        image = torch.empty(batch, *config.image_shape)
 
         def iteration() -> None:  # A -> B -> A and B -> A -> B, each judged
             fake_b, fake_a = nets["G"](image), nets["G_BA"](image)

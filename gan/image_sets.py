@@ -23,6 +23,7 @@ from PIL import Image, UnidentifiedImageError
 from gan.fileio import write_bytes_atomic
 
 IMAGES_FILE = "images.npz"  # a run's own copy of the images it trains on
+IMAGES_B_FILE = "images_b.npz"  # and, for a CycleGAN, of its domain B
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 
 
@@ -100,11 +101,11 @@ def read_image_folder(folder: str | Path, *, size: int, rgb: bool = False,
     return read_image_set(_folder_files(root, limits), size=size, rgb=rgb, limits=limits)
 
 
-def save_image_set(images: np.ndarray, folder: str | Path) -> Path:
-    """The set as `folder`/images.npz (written atomically): the run keeps the very pixels it trained on."""
+def save_image_set(images: np.ndarray, folder: str | Path, name: str = IMAGES_FILE) -> Path:
+    """The set as `folder`/images.npz (or `name`; written atomically): the run keeps the very pixels it trained on."""
     buffer = io.BytesIO()
     np.savez_compressed(buffer, images=images)
-    path = Path(folder) / IMAGES_FILE
+    path = Path(folder) / name
     write_bytes_atomic(path, buffer.getvalue())
     return path
 

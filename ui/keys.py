@@ -33,8 +33,6 @@ class Train:
     LIVE_UPDATES = "train.live_updates"
     BASELINE = "train.baseline"  # overlay the seed MLP GAN's bundled curves on the run's
     PROJECTOR = "train.projector"  # the projector view: what the class watches on one 1280x720 screen
-    UPLOAD = "train.upload"  # the file uploader of the student's own images
-    IMAGE_SET = "train.image_set"  # (what was read: files, size, colour) -> the ImageSet or the refusal, read once
 
     @staticmethod
     def field(name: str) -> str:
@@ -44,6 +42,16 @@ class Train:
     @staticmethod
     def chart(name: str) -> str:
         return _join("train.chart", name)
+
+    @staticmethod
+    def upload(domain: str = "") -> str:
+        """The file uploader of the student's own images (of a CycleGAN's domain 'A' or 'B')."""
+        return _join("train.upload", domain or "set")
+
+    @staticmethod
+    def image_set(domain: str = "") -> str:
+        """(what was read: files, size, colour) -> the ImageSet or the refusal, read once per choice."""
+        return _join("train.image_set", domain or "set")
 
     @staticmethod
     def maths(name: str) -> str:

@@ -95,6 +95,19 @@ def help_text(name: str) -> str:
     return field_help()[name] + (f"\n\n{teaching}" if teaching else "")
 
 
+def upload_domains(arch: str) -> tuple[str, ...]:
+    """The image sets a run on the student's own images needs: two (A, B) for the CycleGAN, one for the others."""
+    return ("A", "B") if arch == "cyclegan" else ("",)
+
+
+def form_images(config: Config):
+    """What a run of `config` trains on from this tab's uploads: the set, the CycleGAN's (A, B), or None."""
+    if config.dataset not in OWN_IMAGES:
+        return None
+    sets = tuple(uploaded_images(domain) for domain in upload_domains(config.arch))
+    return sets if len(sets) > 1 else sets[0]
+
+
 def current_config() -> Config:
     if Train.CONFIG not in st.session_state:
         st.session_state[Train.CONFIG] = next(iter(LESSONS.values())).config
@@ -137,8 +150,9 @@ def render_form_fields(hidden: frozenset[str] = frozenset()) -> None:
                     _field_widget(name, getattr(config, name))
             dataset = st.session_state.get(Train.field("dataset"), config.dataset)
             if title == "Data" and dataset in OWN_IMAGES:
-                render_image_upload(st.session_state.get(Train.field("image_size"), config.image_size),
-                                    rgb=channels_of(dataset) == 3)
+                size = st.session_state.get(Train.field("image_size"), config.image_size)
+                for domain in upload_domains(st.session_state.get(Train.field("arch"), config.arch)):
+                    render_image_upload(size, rgb=channels_of(dataset) == 3, domain=domain)
 
 
 def _field_widget(name: str, value) -> None:
@@ -181,11 +195,13 @@ def config_from_form() -> Config:
         if _TYPES[name] in (float, float | None) and isinstance(value, int) and not isinstance(value, bool):
             values[name] = float(value)
     if values.get("dataset", config.dataset) in OWN_IMAGES:
-        if uploaded_images() is None:
-            raise ConfigError(NEED_UPLOAD)
-        values["image_folder"] = UPLOADED  # the run's own copy, once it has a folder (arena.worker.TrainJob)
+        domains = upload_domains(values.get("arch", config.arch))
+        if any(uploaded_images(domain) is None for domain in domains):
+            raise ConfigError(NEED_UPLOAD + (" (both domains, A and B, for the CycleGAN)" if len(domains) > 1 else ""))
+        # The run's own copies, once it has a folder (arena.worker.TrainJob)
+        values.update(image_folder=UPLOADED, image_folder_b=UPLOADED if len(domains) > 1 else "")
     else:
-        values["image_folder"] = ""
+        values.update(image_folder="", image_folder_b="")
     config = config.replace(**values).validate()
     server_limits().check_training(config)  # the server's limits (a LimitExceeded is a ConfigError)
     return config

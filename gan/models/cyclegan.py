@@ -1,5 +1,6 @@
 """CycleGAN's networks at digit scale (GANs in Action, ch. 9): a small U-Net generator and a PatchGAN
-discriminator. Their trainer is gan.train.cyclegan."""
+discriminator. Their trainer is gan.train.cyclegan. Any side divisible by 4 works (two halvings and two doublings);
+`channels` 3 for colour images."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ class UNetGenerator(nn.Module):
     InstanceNorm, then concatenation with the down block of the same size (the book's `deconv2d`).
     """
 
-    def __init__(self, width: int = 16):
+    def __init__(self, width: int = 16, channels: int = 1):
         super().__init__()
         w = width
-        self.down1 = nn.Sequential(nn.Conv2d(1, w, 4, 2, 1), nn.LeakyReLU(0.2),  # (B, 1, 28, 28) -> (B, w, 14, 14)
+        # (B, 1, 28, 28) -> (B, w, 14, 14) for a digit
+        self.down1 = nn.Sequential(nn.Conv2d(channels, w, 4, 2, 1), nn.LeakyReLU(0.2),
                                    nn.InstanceNorm2d(w, affine=True))
         self.down2 = nn.Sequential(nn.Conv2d(w, 2 * w, 4, 2, 1), nn.LeakyReLU(0.2),  # -> (B, 2w, 7, 7)
                                    nn.InstanceNorm2d(2 * w, affine=True))
@@ -27,7 +29,7 @@ class UNetGenerator(nn.Module):
                                  nn.InstanceNorm2d(w, affine=True))
         self.up2 = nn.Sequential(nn.ConvTranspose2d(2 * w, w, 4, 2, 1), nn.ReLU(),  # (B, 2w, 14, 14) -> (B, w, 28, 28)
                                  nn.InstanceNorm2d(w, affine=True))
-        self.to_image = nn.Sequential(nn.Conv2d(w, 1, 3, 1, 1), nn.Tanh())  # -> (B, 1, 28, 28) in [-1, 1]
+        self.to_image = nn.Sequential(nn.Conv2d(w, channels, 3, 1, 1), nn.Tanh())  # -> (B, 1, 28, 28) in [-1, 1]
         keras_init(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -44,11 +46,11 @@ class PatchDiscriminator(nn.Module):
     which is what tells thick digits from thin ones.
     """
 
-    def __init__(self, width: int = 16):
+    def __init__(self, width: int = 16, channels: int = 1):
         super().__init__()
         w = width
         self.net = nn.Sequential(
-            nn.Conv2d(1, w, 4, 2, 1), nn.LeakyReLU(0.2),  # (B, 1, 28, 28) -> (B, w, 14, 14); no norm, as the book
+            nn.Conv2d(channels, w, 4, 2, 1), nn.LeakyReLU(0.2),  # (B, 1, 28, 28) -> (B, w, 14, 14); no norm (the book)
             nn.Conv2d(w, 2 * w, 4, 2, 1), nn.LeakyReLU(0.2), nn.InstanceNorm2d(2 * w, affine=True),  # -> (B, 2w, 7, 7)
             nn.Conv2d(2 * w, 1, 3, 1, 1),  # -> (B, 1, 7, 7) patch scores; 1 = real, 0 = fake
         )

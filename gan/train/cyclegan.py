@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 from gan.checkpoint import load_weights
 from gan.config import Config
-from gan.data import IndexSampler, load_images, to_training_tensor
+from gan.data import OWN_IMAGES, IndexSampler, load_images, read_own_images, to_training_tensor
 from gan.device import PrecisionChoice, resolve_device
 from gan.losses import least_squares_discriminator_loss
 from gan.models.cyclegan import PatchDiscriminator, UNetGenerator
@@ -56,6 +56,22 @@ def make_domains(images: np.ndarray, seed: int, kind: str = "thick") -> tuple[np
     return domain_a, domain_b
 
 
+def digits_of(config: Config) -> np.ndarray:
+    images, _ = load_images(config.dataset, config.data_dir, download=config.download)
+    return images
+
+
+def own_domains(config: Config, images=None) -> tuple[np.ndarray, np.ndarray]:
+    """The two domains of a CycleGAN on the user's images: `images` as (A, B) where the caller has them (an upload),
+    else read from image_folder (A) and image_folder_b (B)."""
+    if images is not None:
+        domain_a, domain_b = images
+        return np.asarray(domain_a), np.asarray(domain_b)
+    rgb = config.channels == 3
+    return (read_own_images(config.image_folder, config.image_size, rgb),
+            read_own_images(config.image_folder_b, config.image_size, rgb))
+
+
 # ---------------------------------------------------------------------- the trainer
 class CycleGANTrainer(TrainingLoop):
     """Owns one CycleGAN run: four networks, two optimisers, both domains on the device, and the run's history.
@@ -85,19 +101,19 @@ class CycleGANTrainer(TrainingLoop):
         self.device = torch.device(device) if device is not None else resolve_device(config.device)
         # InstanceNorm's statistics of 16-px-wide nets are where bf16 rounding hurts; the nets are small anyway
         self.precision = PrecisionChoice("fp32", "fp32: the CycleGAN always trains in fp32")
-        if images is None:
-            images, _ = load_images(config.dataset, config.data_dir, download=config.download)
-        domain_a, domain_b = make_domains(images, config.seed, domain)
+        domain_a, domain_b = own_domains(config, images) if config.dataset in OWN_IMAGES \
+            else make_domains(images if images is not None else digits_of(config), config.seed, domain)
         self.real_a = to_training_tensor(domain_a, self.device)  # (N/2, 1, 28, 28) in [-1, 1]
         self.real_b = to_training_tensor(domain_b, self.device)
         if len(self.real_a) < config.batch_size:
             raise ValueError(f"batch_size {config.batch_size} is larger than each domain ({len(self.real_a)} images)")
 
         torch.manual_seed(config.seed)  # the weights' initialisation
-        self.G_AB = UNetGenerator(g_width).to(self.device)
-        self.G_BA = UNetGenerator(g_width).to(self.device)
-        self.D_A = PatchDiscriminator(d_width).to(self.device)
-        self.D_B = PatchDiscriminator(d_width).to(self.device)
+        channels = config.channels
+        self.G_AB = UNetGenerator(g_width, channels).to(self.device)
+        self.G_BA = UNetGenerator(g_width, channels).to(self.device)
+        self.D_A = PatchDiscriminator(d_width, channels).to(self.device)
+        self.D_B = PatchDiscriminator(d_width, channels).to(self.device)
         self.G, self.D = self.G_AB, self.D_B  # GANTrainer's names: the A -> B translation and its judge
         fused = self.device.type in ("cpu", "cuda")
         betas = (config.beta1, config.beta2)

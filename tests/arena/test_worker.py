@@ -195,3 +195,20 @@ def test_a_worker_takes_the_niceness_the_scheduler_gave_it(monkeypatch):
     WorkerCore(_NothingJob(), threads=torch.get_num_threads(), niceness=10)  # what worker_main does in the child
     WorkerCore(_NothingJob(), threads=torch.get_num_threads(), niceness=0)
     assert asked == [10]
+
+
+@pytest.mark.parametrize("cycle", [False, True])
+def test_a_run_on_uploaded_images_keeps_them_in_its_folder_when_reserved(tmp_path, cycle):
+    import numpy as np
+
+    a, b = np.zeros((70, 32, 32, 3), np.uint8), np.full((80, 32, 32, 3), 255, np.uint8)
+    config = tiny_config("cyclegan" if cycle else "mlp", dataset="images-rgb", image_size=32,
+                         image_folder="uploaded", image_folder_b="uploaded" if cycle else "")
+    job = TrainJob(config, str(tmp_path), "mine", images=(a, b) if cycle else a)
+    [folder] = job.reserve()
+    assert job.config.image_folder == str((folder / "images.npz").resolve())
+    assert job.config.image_folder_b == (str((folder / "images_b.npz").resolve()) if cycle else "")
+    with np.load(folder / "images.npz") as kept:
+        assert kept["images"].shape == a.shape
+    assert job.reserve() == [folder] and sorted(p.name for p in folder.iterdir() if p.suffix == ".npz") == \
+        (["images.npz", "images_b.npz"] if cycle else ["images.npz"])

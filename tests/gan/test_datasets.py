@@ -113,3 +113,36 @@ def test_a_folder_with_too_few_images_is_one_clear_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("error: your own images:") and "Traceback" not in err
     assert not (tmp_path / "run" / "images.npz").exists()
+
+
+def _folder(path, n: int, seed: int, rgb: bool = True):
+    path.mkdir()
+    for i, image in enumerate(draw_shapes(n, size=36, seed=seed, rgb=rgb)[0]):
+        Image.fromarray(image).save(path / f"{i}.png")
+    return path
+
+
+def test_the_cycle_gan_translates_between_two_folders_of_your_images_and_keeps_both(tmp_path):
+    a, b = _folder(tmp_path / "a", 70, seed=1), _folder(tmp_path / "b", 80, seed=2)
+    out = tmp_path / "run"
+    assert main(["train", "--arch", "cyclegan", "--dataset", "images-rgb", "--image-folder", str(a),
+                 "--image-folder-b", str(b), "--image-size", "32", "--iterations", "3", "--batch-size", "4",
+                 "--out", str(out), "--no-progress", "--device", "cpu"]) == 0
+    config = load_checkpoint(out / "checkpoint.pt")["config"]
+    assert (config.image_folder, config.image_folder_b) == (str((out / "images.npz").resolve()),
+                                                            str((out / "images_b.npz").resolve()))
+    assert load_dataset("images-rgb", 32, config.image_folder_b)[0].shape == (80, 32, 32, 3)
+    from gan.train.build import trainer_from_checkpoint
+
+    trainer = trainer_from_checkpoint(load_checkpoint(out / "checkpoint.pt"), device="cpu")
+    assert trainer.real_a.shape == (70, 3, 32, 32) and trainer.real_b.shape == (80, 3, 32, 32)
+    assert trainer.G_AB(trainer.real_a[:2]).shape == (2, 3, 32, 32)
+
+
+@pytest.mark.parametrize("changes, says", [
+    (dict(dataset="shapes"), "two domains"),
+    (dict(dataset="images", image_size=30), "multiple of 4"),
+])
+def test_a_cycle_gan_on_data_it_cannot_translate_is_refused(changes, says):
+    with pytest.raises(ConfigError, match=says):
+        preset("cyclegan", **changes).validate()
