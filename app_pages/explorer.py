@@ -37,8 +37,9 @@ def show_verdict(slot, label: str, confidence: str) -> None:
 
 
 st.title("Latent Explorer")
-st.caption("A generator turns a vector z of random numbers into a digit. Move through z-space and watch the digit "
-           "morph. No training needed: three pretrained generators come with the app.")
+st.caption("A generator turns a vector z of random numbers into an image: a digit, a shape, one of your pictures. "
+           "Move through z-space and watch it morph. No training needed: three pretrained digit generators come with "
+           "the app, and your saved runs open here too.")
 
 notice = st.empty()  # what the link asked for that the widgets did not take, once they have been drawn
 left, view = st.columns([2, 3], gap="large")

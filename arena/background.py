@@ -75,7 +75,10 @@ class BackgroundRun:
         except Exception as err:  # shown on the page instead of dying silently in a thread
             end = self._failed(err)
         finally:
-            end = {**end, **self._wind_up(end)}
+            try:
+                end = {**end, **self._wind_up(end)}
+            except Exception as err:  # a wind-up that fails must not keep the server's slot: the release comes next
+                end = {**end, "error": f"the run ended, but tidying up after it failed ({type(err).__name__}: {err})"}
             # A TrainingGate's release also takes a run that gave up waiting out of the line.
             if acquired or hasattr(self._gate, "position"):
                 self._gate.release()

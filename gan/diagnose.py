@@ -104,9 +104,11 @@ def _alerts(records: Sequence[dict[str, float]], quality: Sequence[dict] | None,
             alerts.append(g_stalls)
         elif d_wins:
             alerts.append(d_wins)
-    # A stalled G draws whatever D rejects: its class histogram says nothing about variety yet.
-    if records[-1]["iteration"] >= min_iterations and quality and not any(a.key == "g_stalls" for a in alerts):
-        collapse = _mode_collapse(quality)
+    # A stalled G draws whatever D rejects: its class histogram says nothing about variety yet. Mode collapse is
+    # judged on the digit classifier's points only (ten classes); other data's points carry other scores.
+    digit_points = [q for q in quality or () if "classes_covered" in q and "class_histogram" in q]
+    if records[-1]["iteration"] >= min_iterations and digit_points and not any(a.key == "g_stalls" for a in alerts):
+        collapse = _mode_collapse(digit_points)
         if collapse:
             alerts.append(collapse)
     return sorted(alerts, key=lambda a: SEVERITIES.index(a.severity))

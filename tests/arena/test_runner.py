@@ -175,3 +175,39 @@ def test_a_full_disk_is_named_in_plain_words_and_the_last_autosave_stays(digits,
     assert snap.status == "finished" and snap.error.startswith("The run could not be saved: disk full")
     assert "Errno" not in snap.error and "OSError" not in snap.error and "teacher" in snap.error
     assert snap.autosaved_to == str(path.parent) and path.exists()  # the last good checkpoint is kept
+
+
+def test_a_wind_up_that_fails_still_gives_the_slot_back():
+    """A run whose tidying up raises (a summary written from scores it did not expect) kept its slot for ever: after
+    ten such runs a class server queued every Start."""
+    import threading
+
+    from arena.background import BackgroundRun
+
+    class Tidies(BackgroundRun):
+        published: dict = {}
+
+        def _work(self):
+            return {"status": "finished"}
+
+        def _wind_up(self, end):
+            raise KeyError("classes_covered")
+
+        def _set(self, **changes):
+            self.published = changes
+
+    gate = threading.BoundedSemaphore(1)
+    run = Tidies(gate=gate).start()
+    run.join(30)
+    assert not run.alive and gate.acquire(blocking=False)  # the slot came back
+    assert run.published["status"] == "finished" and "tidying up after it failed" in run.published["error"]
+
+
+def test_a_run_on_shapes_is_diagnosed_without_digit_scores():
+    from gan.diagnose import diagnose
+
+    records = [{"iteration": i, "d_loss": 1.2, "g_loss": 0.8, "d_acc_real": 0.6, "d_acc_fake": 0.6, "d_real": 0.55,
+                "d_fake": 0.45} for i in range(1, 2001)]
+    shapes = [{"iteration": i, "fid": 90.0, "shape_histogram": [0.0, 0.0, 0.9], "shapes_covered": 1}
+              for i in range(100, 2001, 100)]
+    assert [a.key for a in diagnose(records, shapes)] == []
