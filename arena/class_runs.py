@@ -121,7 +121,9 @@ def ranked(rows: Iterable[ClassRun], challenge: str) -> list[ClassRun]:
 
 
 def _scores(quality: dict | None) -> tuple[float | None, float | None]:
-    if not quality:
+    """The classifier FID and KID of a digit run's quality point; none for other data (a shapes run's FID is the
+    factor network's: ranked among the digits', it would mislead)."""
+    if not quality or "shape_histogram" in quality:
         return None, None
     fid, kid = quality.get("fid"), quality.get("kid")
     return (float(fid) if fid is not None else None), (float(kid) if kid is not None else None)
