@@ -103,8 +103,9 @@ def live_view(projector: bool = False) -> None:
     """The race as it runs; `projector`: only the status, both grids and two curves, on one 1280x720 screen."""
     r = race_runner()
     if r is None:
-        st.info("Press **Start race**: both sides train on the same digits, in the same order, for the same budget, "
-                "and their samples of the same noise appear side by side.", icon=":material/info:")
+        st.info(f"Press **Start race**: both sides train on the same {race_words(None).plural}, in the same order, "
+                "for the same budget, and their samples of the same noise appear side by side.",
+                icon=":material/info:")
         return
     snap = r.snapshot()
     if not snap.active and st.session_state.get(Compare.SEEN_STATUS) != snap.status:  # just ended: redraw the page once
@@ -302,8 +303,9 @@ st.query_params.pop("view", None)
 st.title("Compare")
 unused_link_keys("compare")
 st.toggle("Projector view", key=Compare.PROJECTOR, help=PROJECTOR_HELP)
-st.caption("Two GANs, the same digits in the same order, the same seed and the same budget: which one draws "
-           "better digits, and at what cost?")
+_plural = race_words(race_runner()).plural
+st.caption(f"Two GANs, the same {_plural} in the same order, the same seed and the same budget: which one draws "
+           f"better {_plural}, and at what cost?")
 mode = st.segmented_control("What to compare", MODES, default=MODES[0], key=Compare.MODE) or MODES[0]
 if mode == MODES[0]:
     race_section()

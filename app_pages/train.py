@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from gan.config import Config, ConfigError
-from gan.data import OWN_IMAGES, SHAPES
+from gan.data import OWN_IMAGES, SHAPES, words_for
 from gan.shapes import SHAPES as SHAPE_KINDS
 from gan.image_scores import FEATURES_NAME
 from gan.diagnose import Alert, diagnose
@@ -34,6 +34,7 @@ from ui.session import start_training
 from ui.iteration_parts import render_game_section
 from ui.tour import autostart
 from ui.state import paced, session_slot
+from ui.uploads import NEED_UPLOAD
 from ui.train_form import (
     FORM_FIELDS,
     config_from_form,
@@ -87,7 +88,8 @@ def on_start() -> None:
     set_follow(True)
     forget_live_knobs(Train.RUNNER)
     st.session_state[Train.RUN_PRESET] = st.session_state.get(Train.PRESET)
-    start_training(Train.RUNNER, config, label=config.arch, preset=st.session_state.get(Train.PRESET),
+    label = config.arch if config.digits else f"{config.arch}-{config.dataset}"  # the run pickers tell them apart
+    start_training(Train.RUNNER, config, label=label, preset=st.session_state.get(Train.PRESET),
                    images=form_images(config))
 
 
@@ -125,8 +127,11 @@ def render_form() -> None:
         st.session_state[Train.ERROR] = None
     except ConfigError as err:
         st.session_state[Train.ERROR] = str(err)
-    if st.session_state.get(Train.ERROR):
-        st.error(f"Cannot start: {st.session_state[Train.ERROR]}", icon=":material/error:")
+    error = st.session_state.get(Train.ERROR)
+    if error and error.startswith(NEED_UPLOAD):  # the next step of a run on your own images, not a mistake
+        st.info(f"To start: {error[len('your own images: '):]}.", icon=":material/upload:")
+    elif error:
+        st.error(f"Cannot start: {error}", icon=":material/error:")
 
 
 def render_share(link: str) -> None:
@@ -321,9 +326,11 @@ OWN_IMAGES_CAPTION = ("No classifier knows what your images show, so these score
                       "edges and layout, not whether they make sense. Under the green line, samples sit closer to a "
                       "training image than those images sit to each other: G is copying them.")
 SHAPES_CAPTION = ("Every drawn shape's factors are known, so a small network trained on them (bundled, like the "
-                  "digit classifier) reads each sample: which shape, how big, where, what colour. Its FID compares "
-                  "only with itself. Mode collapse shows as a missing shape; a G that draws everything in one place "
-                  "shows as a low x or y coverage.")
+                  "digit classifier) reads each sample: which shape, how big, where{colour}. The dotted line is the "
+                  "real shapes' share, a third each; 'unclear' counts the samples it cannot read as any shape (blobs, "
+                  "early on). A missing shape is mode collapse; a G that draws everything in one place covers little "
+                  "of x or y. Its FID is on a scale of its own: compare it along this run, or with other runs on "
+                  "shapes, never with the digits' FID.")
 NO_SCORE_CAPTION = ("No quality score for {dataset}: the bundled classifier knows digits only, and a score on "
                     "features that mean nothing here would mislead. Judge the samples by eye.")
 
@@ -342,16 +349,19 @@ def render_data_scores(snap: RunnerSnapshot) -> None:
                                                 fid_name="factor-network FID"),
                           key=Train.chart("quality"), width="stretch")
         right.plotly_chart(charts.histogram_figure(latest["shape_histogram"] if latest else None, kinds=SHAPE_KINDS,
-                                                   kind="shape"), key=Train.chart("hist"), width="stretch")
+                                                   kind="shape", unclear=True), key=Train.chart("hist"),
+                           width="stretch")
         left, right = st.columns(2, gap="medium")
         left.plotly_chart(charts.coverage_figure(latest), key=Train.chart("coverage"), width="stretch")
-        right.caption(SHAPES_CAPTION)
+        right.caption(SHAPES_CAPTION.format(colour=", what colour" if config.channels == 3 else ""))
     else:
         st.caption(NO_SCORE_CAPTION.format(dataset=config.dataset))
     if any("d_acc_held_out" in p for p in snap.quality):
+        plural = words_for(config.dataset).plural
         left, _ = st.columns(2, gap="medium")
-        left.plotly_chart(charts.memorisation_figure(snap.quality), key=Train.chart("memo"), width="stretch")
-        left.caption(MEMORISATION_CAPTION)
+        left.plotly_chart(charts.memorisation_figure(snap.quality, plural=plural), key=Train.chart("memo"),
+                          width="stretch")
+        left.caption(MEMORISATION_CAPTION.replace("digits", plural))
 
 
 def render_status(snap: RunnerSnapshot) -> None:
@@ -559,8 +569,8 @@ if r is None:  # the set-up first: a preset, the knobs, then Start
     render_form()
     params = write_link(current_config(), shared_hidden())
     render_share(share_url(params))
-    st.info("Pick a preset, then press **Start**. The fixed-noise samples will turn from static into digits.",
-            icon=":material/info:")
+    st.info(f"Pick a preset, then press **Start**. The fixed-noise samples will turn from static into "
+            f"{words_for(current_config().dataset).plural}.", icon=":material/info:")
 else:  # a run: its buttons, status, message and grid first, on the first screen; the set-up under them
     polling = snapshot.active and st.session_state.get(Train.LIVE_UPDATES, True)
     live_view(snapshot, polling)

@@ -92,9 +92,9 @@ class Config:
                                "('color', 'translation', 'cutout', comma-separated) applied to every image D sees, "
                                "real and fake, so a D trained on few images cannot memorise them.",
                                choices=DIFFAUGMENT)
-    data_fraction: float = setting(1.0, "Train on this fraction of the dataset (the same share of each digit, chosen "
+    data_fraction: float = setting(1.0, "Train on this fraction of the dataset (the same share of each class, chosen "
                                    "by the seed); the rest is held out and shows whether D memorises its training "
-                                   "digits (its accuracy on held-out real digits).", low=0, high=1, low_open=True)
+                                   "images (its accuracy on held-out real ones).", low=0, high=1, low_open=True)
     g_ema: float = setting(0.0, "Decay of an exponential moving average of G's weights, which draws the samples "
                            "shown and is the generator saved (Yazıcı et al., ICLR 2019); 0 = off, as in the seeds. "
                            "0.999 suits long runs, 0.99 a run of minutes.", low=0, high=1, high_open=True)
@@ -208,8 +208,9 @@ def _data_fits_the_model(cfg: Config) -> None:
         raise ConfigError(f"dataset: the {cfg.arch} GAN is built for the labelled 28x28 digits (mnist-embedded, mnist "
                           f"or fashion-mnist); train the mlp or the dcgan on {cfg.dataset}")
     if cfg.arch in ("dcgan", "cgan", "sgan") and cfg.image_size not in CONV_SIZES:
-        raise ConfigError(f"image_size: the {cfg.arch} GAN's convolutions draw {', '.join(map(str, CONV_SIZES))}-pixel "
-                          f"images (got {cfg.image_size}); the mlp takes any size from 8 to 128")
+        sizes = ", ".join(map(str, CONV_SIZES))
+        raise ConfigError(f"image_size: the {cfg.arch.upper()}'s convolutions draw {sizes}-pixel images (got "
+                          f"{cfg.image_size}); the mlp takes any size from 8 to 128")
 
 
 MODERN_FIELDS = ("objective", "spectral_norm", "r1", "r2", "gp", "diffaugment", "data_fraction")

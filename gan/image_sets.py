@@ -54,6 +54,15 @@ class ImageSet:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     """(file name, why it was left out), in the order met."""
 
+    def left_out(self) -> str:
+        """'3 of 153 files left out: a.png: not an image; …' (the first reasons), '' when none was."""
+        if not self.skipped:
+            return ""
+        reasons = "; ".join(f"{name}: {why}" for name, why in self.skipped[:3])
+        more = f" and {len(self.skipped) - 3} more" if len(self.skipped) > 3 else ""
+        total = len(self.names) + len(self.skipped)
+        return f"{len(self.skipped)} of {total} files left out: {reasons}{more}"
+
     def summary(self) -> str:
         """One line: how many images were taken, and how many were left out and why (the first reasons)."""
         text = f"{len(self.names)} images"
@@ -140,8 +149,9 @@ def _zip_entries(name: str, data: bytes, limits: ImageLimits) -> Iterator[tuple[
         raise ImageSetRejected(f"{name} would expand to {_mib(expanded)}, more than {_mib(limits.max_total_bytes)}")
     budget = limits.max_total_bytes
     for member in members:
-        if PurePosixPath(member.filename).suffix.lower() not in IMAGE_SUFFIXES:
-            continue  # a README or __MACOSX entry: not an image, not worth a message
+        path = PurePosixPath(member.filename)
+        if path.suffix.lower() not in IMAGE_SUFFIXES or _resource_fork(path):
+            continue  # a README, or a Mac's __MACOSX/._picture.png: not an image, not worth a message
         if member.file_size > limits.max_file_bytes:
             yield member.filename, b""  # left out below, with its reason
             continue
@@ -151,6 +161,11 @@ def _zip_entries(name: str, data: bytes, limits: ImageLimits) -> Iterator[tuple[
             raise ImageSetRejected(f"{name} expands past what its entries declare: refused as a whole")
         budget -= len(content)
         yield member.filename, content
+
+
+def _resource_fork(path: PurePosixPath) -> bool:
+    """A Mac's zip keeps each file's metadata beside it as __MACOSX/.../._name: not the user's picture."""
+    return "__MACOSX" in path.parts or path.name.startswith("._")
 
 
 def _folder_files(root: Path, limits: ImageLimits) -> Iterator[tuple[str, bytes]]:

@@ -170,8 +170,9 @@ def event_labels(events: Sequence[dict]) -> dict[int, list[str]]:
 
 
 def log_axis(fig: go.Figure, **where) -> None:
-    """A log y axis labelled at the powers of ten only (Plotly's default also labels 2, 3 … 9 between them)."""
-    fig.update_yaxes(type="log", dtick=1, minor=dict(ticks="inside", showgrid=False), **where)
+    """A log y axis labelled at 1, 2 and 5 times the powers of ten (Plotly's default labels 2, 3 … 9 and crowds;
+    the powers alone left a curve between 100 and 1,000 with one number to read it by)."""
+    fig.update_yaxes(type="log", dtick="D2", minor=dict(ticks="inside", showgrid=False), **where)
 
 
 def _fmt(value) -> str:
@@ -288,12 +289,13 @@ def kid_figure(quality: Sequence[dict], revision: str = "live") -> go.Figure:
     return fig
 
 
-def memorisation_figure(quality: Sequence[dict], revision: str = "live") -> go.Figure:
-    """D's share of real digits called real: those it trains on against held-out ones. A gap means D memorises."""
+def memorisation_figure(quality: Sequence[dict], revision: str = "live", plural: str = "digits") -> go.Figure:
+    """D's share of real digits (or other `plural`) called real: those it trains on against held-out ones. A gap
+    means D memorises."""
     points = _points_with(quality, "d_acc_trained_on", "d_acc_held_out")
-    fig = series_figure(points, [("d_acc_trained_on", "its training digits", COLORS["D"]),
-                                 ("d_acc_held_out", "held-out digits it never saw", COLORS["real"])],
-                        title="Does D memorise? Real digits D calls real", yaxis="share called real",
+    fig = series_figure(points, [("d_acc_trained_on", f"its training {plural}", COLORS["D"]),
+                                 ("d_acc_held_out", f"held-out {plural} it never saw", COLORS["real"])],
+                        title=f"Does D memorise? Real {plural} D calls real", yaxis="share called real",
                         yrange=(-0.02, 1.02), revision=revision)
     return fig
 
@@ -316,8 +318,8 @@ def factor_effects_figure(effects: np.ndarray, factors: Sequence[str], direction
     of its range (for the shape, the share of samples whose shape changes). One bright cell in a row: untangled."""
     shares = np.asarray(effects, dtype=np.float64) * 100
     fig = go.Figure(go.Heatmap(z=shares.tolist(), x=list(factors), y=list(directions), zmin=0, zmax=100,
-                               colorscale="Purples", showscale=False, text=[[f"{v:.0f} %" for v in row] for row in shares],
-                               texttemplate="%{text}", hoverinfo="skip"))
+                               colorscale="Purples", showscale=False, texttemplate="%{text}", hoverinfo="skip",
+                               text=[[f"{v:.0f} %" for v in row] for row in shares]))
     fig = _layout(fig, "Which factors each direction moves", "direction", revision=revision)
     fig.update_layout(xaxis_title="factor (as the factor network reads it)", showlegend=False, hovermode=False)
     fig.update_yaxes(autorange="reversed", type="category")
@@ -339,7 +341,8 @@ def random_kid_figure(quality: Sequence[dict], revision: str = "live") -> go.Fig
     """KID x 1000 on random-feature embeddings (gan.image_scores), log axis: the look, not the meaning."""
     points = [{**p, "kid_random": max(p["kid_random"], 0.1)} for p in _points_with(quality, "kid_random")]
     fig = series_figure(points, [("kid_random", "KID × 1000", COLORS["quality"])],
-                        title="Looks like the training images? (KID on random features)", yaxis="KID × 1000",
+                        title="Looks like the training images? KID on random features (lower is better)",
+                        yaxis="KID × 1000",
                         revision=revision)
     log_axis(fig)
     return fig
@@ -381,16 +384,23 @@ def semi_supervised_figure(points: Sequence[dict], revision: str = "live") -> go
 
 
 def histogram_figure(histogram: Sequence[float] | None, revision: str = "live",
-                     kinds: Sequence[str] = tuple(str(d) for d in range(10)), kind: str = "digit") -> go.Figure:
-    """Which digits (or other `kinds` of image) the classifier sees in the samples: a healthy run fills every bar."""
+                     kinds: Sequence[str] = tuple(str(d) for d in range(10)), kind: str = "digit",
+                     unclear: bool = False) -> go.Figure:
+    """Which digits (or other `kinds` of image) the classifier sees in the samples: a healthy run fills every bar.
+    `unclear`: one more bar, grey, for the samples read as no kind at all (the bars then add up to 100 %)."""
     shares = np.zeros(len(kinds)) if histogram is None else np.asarray(histogram, dtype=np.float64)
-    fig = go.Figure(go.Bar(x=list(kinds), y=shares * 100, marker_color=COLORS["quality"],
+    even = 100 / len(kinds)  # the real data's share of each kind
+    labels, colours = list(kinds), [COLORS["quality"]] * len(kinds)
+    if unclear:
+        shares = np.append(shares, max(0.0, 1 - shares.sum()) if histogram is not None else 0.0)
+        labels, colours = labels + ["unclear"], colours + [EVENT_COLOR]
+    fig = go.Figure(go.Bar(x=labels, y=shares * 100, marker_color=colours,
                            text=[f"{s:.0%}" for s in shares], textposition="outside"))
-    fig.add_hline(y=100 / len(kinds), line=dict(color=EVENT_COLOR, dash="dot", width=1))  # the real data's share
+    fig.add_hline(y=even, line=dict(color=EVENT_COLOR, dash="dot", width=1))
     fig = _layout(fig, f"Which {kind}s G draws", "% of samples (recognisable)", revision=revision)
     # Categories: Plotly reads "0".."9" as numbers and labelled only 0 and 5.
     fig.update_layout(xaxis_title=kind, showlegend=False, hovermode=False, xaxis_type="category")
-    fig.update_yaxes(range=[0, max(40.0, float(shares.max()) * 110)])
+    fig.update_yaxes(range=[0, max(40.0, float(shares.max(initial=0)) * 110)])
     return fig
 
 

@@ -84,7 +84,7 @@ DIGITS = words_for("mnist-embedded")
 
 def fid_overlay(sides: Sequence[Side], x: str = "elapsed", words: DataWords = DIGITS) -> go.Figure:
     """Classifier FID on a log axis: it falls from ~1,000 (noise) by orders of magnitude."""
-    title = f"{words.scorer} FID (lower is better)".capitalize()
+    title = f"{words.scorer[0].upper()}{words.scorer[1:]} FID (lower is better)"
     return overlay_figure(sides, [("fid", "", "solid")], x=x, title=title, yaxis=f"{words.scorer} FID", log_y=True,
                           markers=True)
 
@@ -159,6 +159,12 @@ def headline(contenders: Sequence[Contender]) -> str | None:
     if a.quality.fid == b.quality.fid:
         return f"A draw: both reach a {words.scorer} FID of {a.quality.fid:.1f}."
     win, lose = (a, b) if a.quality.fid < b.quality.fid else (b, a)
+    if (win.quality.recognisable < lose.quality.recognisable
+            and win.quality.classes_covered < lose.quality.classes_covered):  # the measures disagree: say so
+        return (f"Mixed: **{win.label}** has the lower {words.scorer} FID ({win.quality.fid:.1f} against "
+                f"{lose.quality.fid:.1f}), but **{lose.label}** draws more recognisable {words.plural} "
+                f"({lose.quality.recognisable:.0%} against {win.quality.recognisable:.0%}) of more kinds "
+                f"({lose.quality.classes_covered} against {win.quality.classes_covered} of {len(words.kinds)}).")
     text = (f"**{win.label}** draws better {words.plural}: {words.scorer} FID **{win.quality.fid:.1f}** against "
             f"{lose.quality.fid:.1f}, {win.quality.recognisable:.0%} against {lose.quality.recognisable:.0%} "
             f"recognisable, {win.quality.classes_covered} against {lose.quality.classes_covered} of "

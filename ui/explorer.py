@@ -64,6 +64,8 @@ def describe(loaded: LoadedGenerator) -> str:
     cfg = loaded.state["config"]
     iterations = loaded.state.get("iteration", 0)
     text = f"**{loaded.label}**: {cfg.arch.upper()}, latent {cfg.latent_dim}, {iterations:,} iterations"
+    if not cfg.digits:  # the run pickers' names may not say which images it learnt
+        text += f", on {cfg.dataset} at {cfg.image_size}×{cfg.image_size}"
     quality = loaded.state.get("quality")
     if quality:
         text += (f"; classifier FID {quality['fid']:.1f}, {quality['recognisable']:.0%} recognisable, "
@@ -320,6 +322,18 @@ def factor_plot(key: str, G: nn.Module, found: LatentDirections, rgb: bool) -> N
     st.plotly_chart(charts.factor_effects_figure(effects["effects"], effects["factors"], rows),
                     key=Explorer.FACTORS, width="stretch")
     st.caption(FACTOR_NOTE)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def copy_spacing(dataset: str, image_size: int, image_folder: str) -> float:
+    """How far (per pixel) a run's training image sits from its nearest other: the yardstick of the nearest-image
+    distance, as the Train page's 'Does G copy?' chart draws it."""
+    from gan.image_scores import ImageReference
+    from gan.latent import training_images
+
+    images = training_images(dataset, image_size, image_folder).images
+    step = max(1, len(images) // 2000)  # the Train page's reference: up to 2,000 of the training images
+    return ImageReference(images[::step]).spacing
 
 
 def shape_reading(image: torch.Tensor) -> None:

@@ -82,6 +82,7 @@ TEACHING = {
                  "elsewhere; on a CPU without native bf16, forcing bf16 makes training many times slower.",
 }
 
+DOWNLOADABLE = ("mnist", "fashion-mnist")
 UPLOADED = "uploaded"  # a run on the images uploaded in this tab: its folder gets their copy when it starts
 _FLOAT_FORMATS = {"lr_g": "%.1e", "lr_d": "%.1e", "beta2": "%.4f", "g_ema": "%.3f", "data_fraction": "%.3f"}
 _STEPS = {"lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.05, "beta2": 0.001, "g_ema": 0.001, "label_smoothing": 0.05,
@@ -167,6 +168,9 @@ def _field_widget(name: str, value) -> None:
         st.selectbox(label, CHOICES[name], key=key, help=help_text(name))
         if name == "precision":
             _precision_note(st.session_state[key], st.session_state.get(Train.field("device"), "auto"))
+    elif name == "download":  # only full MNIST and Fashion-MNIST are ever downloaded
+        dataset = st.session_state.get(Train.field("dataset"), current_config().dataset)
+        st.toggle(label, key=key, help=help_text(name), disabled=dataset not in DOWNLOADABLE)
     elif kind is bool:
         st.toggle(label, key=key, help=help_text(name))
     elif kind in (int, int | None):

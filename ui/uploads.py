@@ -15,13 +15,14 @@ from gan.image_sets import IMAGE_SUFFIXES, ImageSet, ImageSetRejected, read_imag
 from gan.imaging import grid_array
 from ui.keys import Train
 from ui.state import server_limits
+from ui.text import plain
 
 PREVIEWED = 32  # images in the preview grid: two rows at the page's width
 UPLOAD_TYPES = [suffix.lstrip(".") for suffix in (*IMAGE_SUFFIXES, ".zip")]
 CYCLE_HELP = (" The CycleGAN learns to turn domain A's pictures into domain B's and back, from unpaired examples: "
               "say, summer and winter landscapes, or apples and oranges.")
-NEED_UPLOAD = ("your own images: upload them first (Data tab: several image files or one zip), or pick another "
-               "dataset")
+NEED_UPLOAD = ("your own images: upload them first (Hyperparameters, Data tab: several image files or one zip), or "
+               "pick another dataset")
 
 
 def render_image_upload(size: int, rgb: bool, domain: str = "") -> None:
@@ -37,8 +38,7 @@ def render_image_upload(size: int, rgb: bool, domain: str = "") -> None:
              + (CYCLE_HELP if domain else ""))
     image_set = _read(files or [], size, rgb, domain)
     if isinstance(image_set, str):
-        st.error("These images cannot be used:", icon=":material/error:")
-        st.text(image_set)  # it may quote a file's name: text, never Markdown
+        st.error(f"These images cannot be used: {plain(image_set, 400)}", icon=":material/error:")  # names: as text
         return
     if image_set is None:
         if domain != "B":
@@ -50,7 +50,7 @@ def render_image_upload(size: int, rgb: bool, domain: str = "") -> None:
     st.image(grid_array(_as_nchw(image_set.images[:PREVIEWED]), nrow=16, scale=2), output_format="PNG",
              caption=f"{len(image_set.names):,} images, {size}×{size} {colour} (the first {shown})")
     if image_set.skipped:
-        st.text(f"Left out: {image_set.summary()}")  # names from outside: text, never Markdown
+        st.text(image_set.left_out())  # names from outside: text, never Markdown
 
 
 def uploaded_images(domain: str = "") -> np.ndarray | None:

@@ -36,3 +36,14 @@ def test_digits_keep_the_classifier_and_fashion_gets_no_quality_rows():
     assert race_scorer(fashion) is None
     rows = [row.criterion for row in verdict(_contender("A", fashion, None), _contender("B", fashion, None))]
     assert rows[0] == "Speed (iterations/s)" and not any("FID" in row for row in rows)
+
+
+def test_a_race_whose_measures_disagree_is_called_mixed_not_won():
+    config = tiny_config("dcgan", dataset="shapes")
+    low_fid = QualityScore(fid=80.0, confidence=0.8, class_histogram=(0.0, 0.1, 0.46), classes_covered=2,
+                           recognisable=0.56)
+    varied = QualityScore(fid=95.0, confidence=0.8, class_histogram=(0.2, 0.2, 0.29), classes_covered=3,
+                          recognisable=0.69)
+    text = headline([_contender("DCGAN", config, low_fid), _contender("MLP", config, varied)])
+    assert text.startswith("Mixed: **DCGAN** has the lower factor network FID (80.0 against 95.0), but **MLP** "
+                           "draws more recognisable shapes (69% against 56%) of more kinds (3 against 2 of 3).")

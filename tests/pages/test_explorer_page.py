@@ -350,7 +350,8 @@ def test_a_shapes_generator_shows_the_factors_each_direction_moves_and_no_digit_
     assert not at.error and generated(at)
     assert [m.label for m in at.metric][:2] == ["Factor network reads", "Confidence"]
     assert at.metric[0].value in ("square", "ellipse", "heart")
-    assert any(image.captions[0].startswith("Nearest training image, L2 distance") for image in at.image)
+    assert any(image.captions[0].startswith("Nearest training image: ") and "per pixel away" in image.captions[0]
+               for image in at.image)
     [chart] = [c for c in at.get("plotly_chart") if keys.Explorer.FACTORS in c.proto.id]
     [heatmap] = json.loads(chart.proto.spec)["data"]
     assert heatmap["x"] == ["scale", "x", "y", "rotation", "shape"]

@@ -91,7 +91,7 @@ def test_axes_label_what_a_reader_expects():
                 "class_histogram": [0.1] * 10} for i in range(1, 11)]
     recognisable = charts.quality_figure(quality).layout.yaxis2
     assert (recognisable.tickmode, recognisable.tick0, recognisable.dtick) == ("linear", 0, 20)  # 0, 20 … 100 %
-    assert charts.kid_figure(quality).layout.yaxis.dtick == 1  # powers of ten only, no "2, 3 … 9" between
+    assert charts.kid_figure(quality).layout.yaxis.dtick == "D2"  # 1, 2 and 5 times the powers of ten, not 2, 3 … 9
     assert charts.histogram_figure([0.1] * 10).layout.xaxis.type == "category"  # every digit labelled
 
 
