@@ -63,7 +63,7 @@ if preview:
 
 # PyTorch and the core, once the preview is on screen: seconds on a tab's first visit to a fresh server
 from gan.imaging import grid_array  # noqa: E402
-from gan.data import SHAPES  # noqa: E402
+from gan.data import SHAPES, words_for  # noqa: E402
 from gan.latent import MODES, is_conditional, nearest_real, raw_offset, training_images_of  # noqa: E402
 from gan.quality import classify  # noqa: E402
 from ui.explorer import (DEFAULT_FRAMES, DEFAULT_MODE, DEFAULT_T, EDIT_MODES, IMAGE_SCALE, LINKED,  # noqa: E402
@@ -88,8 +88,9 @@ config = loaded.state["config"]
 with controls:
     st.markdown(describe(loaded))
     if conditional:
-        seed_a, seed_b, digits = conditional_endpoint_inputs()
-        st.caption(CONDITIONAL_NOTE)
+        words = words_for(config.dataset)
+        seed_a, seed_b, digits = conditional_endpoint_inputs(words.kinds, words.noun)
+        st.caption(CONDITIONAL_NOTE.replace("digit", words.noun))
     else:
         (seed_a, seed_b), digits = endpoint_inputs(first_walk(loaded.key, G) if config.digits else (1, 2)), None
     t = st.slider("t: from A (0) to B (1)", 0.0, 1.0, DEFAULT_T, 0.01, key=Explorer.T, bind=LINKED)

@@ -351,6 +351,9 @@ def render_data_scores(snap: RunnerSnapshot) -> None:
         right.plotly_chart(charts.histogram_figure(latest["shape_histogram"] if latest else None, kinds=SHAPE_KINDS,
                                                    kind="shape", unclear=True), key=Train.chart("hist"),
                            width="stretch")
+        if latest and "label_accuracy" in latest:
+            right.metric("Samples the factor network reads as the shape G was asked for",
+                         f"{latest['label_accuracy']:.0%}", help="Chance is a third.")
         left, right = st.columns(2, gap="medium")
         left.plotly_chart(charts.coverage_figure(latest), key=Train.chart("coverage"), width="stretch")
         right.caption(SHAPES_CAPTION.format(colour=", what colour" if config.channels == 3 else ""))

@@ -41,6 +41,10 @@ def live_scores(trainer) -> dict:
         from gan.factors import factor_scores
 
         scores = factor_scores(eval_samples(trainer.shown_generator, SCORE_SAMPLES), rgb=config.channels == 3)
+        if trainer.conditional:
+            from gan.factors import shape_accuracy
+
+            scores["label_accuracy"] = shape_accuracy(trainer.shown_generator)
     else:
         scores = {}
     scores.update(trainer.memorisation() or {})  # D's accuracy on its training images and on held-out ones

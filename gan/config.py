@@ -11,7 +11,7 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from gan.data import DATASETS, DIGIT_DATASETS, FIXED_28, OWN_IMAGES, channels_of
+from gan.data import DATASETS, DIGIT_DATASETS, FIXED_28, OWN_IMAGES, channels_of, n_classes_of
 from gan.losses import OBJECTIVES
 from gan.settings import ConfigError, setting, settings_help, validate_settings
 
@@ -190,7 +190,7 @@ def _bce_only_knobs(cfg: Config) -> None:
 
 
 CONV_SIZES = (28, 32, 64)  # the convolutional families' image sizes: the book's 28, and the DCGAN paper's 32 and 64
-DIGITS_ONLY = ("cgan", "sgan")  # told or taught the digit
+DIGITS_ONLY = ("sgan",)  # taught the digits from 100 labels
 
 
 def _data_fits_the_model(cfg: Config) -> None:
@@ -204,6 +204,9 @@ def _data_fits_the_model(cfg: Config) -> None:
     if cfg.arch == "cyclegan" and cfg.image_size % 4:
         raise ConfigError(f"image_size: the CycleGAN halves the image twice, so its side must be a multiple of 4 "
                           f"(got {cfg.image_size})")
+    if cfg.arch == "cgan" and not n_classes_of(cfg.dataset):
+        raise ConfigError(f"dataset: the conditional GAN is told each image's label (the digit, the shape); "
+                          f"{cfg.dataset} has none: train the mlp or the dcgan on it")
     if cfg.arch in DIGITS_ONLY and cfg.dataset not in FIXED_28:
         raise ConfigError(f"dataset: the {cfg.arch} GAN is built for the labelled 28x28 digits (mnist-embedded, mnist "
                           f"or fashion-mnist); train the mlp or the dcgan on {cfg.dataset}")

@@ -152,20 +152,24 @@ def endpoint_inputs(first: tuple[int, int] = DEFAULT_SEEDS) -> tuple[int, int]:
     return int(seed_a), int(seed_b)
 
 
-def conditional_endpoint_inputs() -> tuple[int, int, tuple[int, int]]:
-    """For a conditional G: the digit at A and at B, and the seeds (B's = A's unless "same z" is unticked)."""
-    _default(Explorer.DIGIT_A, DEFAULT_DIGITS[0])
-    _default(Explorer.DIGIT_B, DEFAULT_DIGITS[1])
+def conditional_endpoint_inputs(kinds: tuple[str, ...] = tuple(map(str, DIGITS)), noun: str = "digit"
+                                ) -> tuple[int, int, tuple[int, int]]:
+    """For a conditional G: the class (digit, shape) at A and at B, and the seeds (B's = A's unless "same z" is
+    unticked). `kinds`: the classes' names."""
+    classes = tuple(range(len(kinds)))
+    for key, default in zip((Explorer.DIGIT_A, Explorer.DIGIT_B), DEFAULT_DIGITS if len(kinds) == 10 else (0, 1)):
+        if st.session_state.get(key) not in classes:  # a G of another kind of data had these picked
+            st.session_state[key] = default
     _default(Explorer.SAME_Z, True)
     _default(Explorer.SEED_A, DEFAULT_SEEDS[0])
     _default(Explorer.SEED_B, DEFAULT_SEEDS[1])
     left, right = st.columns(2)
-    digit_a = left.selectbox("A: digit", DIGITS, key=Explorer.DIGIT_A, bind=LINKED)
-    digit_b = right.selectbox("B: digit", DIGITS, key=Explorer.DIGIT_B, bind=LINKED)
+    name = kinds.__getitem__
+    digit_a = left.selectbox(f"A: {noun}", classes, key=Explorer.DIGIT_A, bind=LINKED, format_func=name)
+    digit_b = right.selectbox(f"B: {noun}", classes, key=Explorer.DIGIT_B, bind=LINKED, format_func=name)
     same_z = st.checkbox("Same z at A and B", key=Explorer.SAME_Z, bind=LINKED,
-                         help="Morph between the two digits with the same z: t then moves only the label embedding, "
-                              "from A's digit to B's. Untick to walk z "
-                              "from A's seed to B's as well.")
+                         help=f"Morph between the two {noun}s with the same z: t then moves only the label "
+                              f"embedding, from A's {noun} to B's. Untick to walk z from A's seed to B's as well.")
     seed_a = left.number_input("A: seed", 0, 2**31 - 1, step=1, key=Explorer.SEED_A, bind=LINKED)
     seed_b = right.number_input("B: seed", 0, 2**31 - 1, step=1, key=Explorer.SEED_B, disabled=same_z, bind=LINKED)
     return int(seed_a), int(seed_a if same_z else seed_b), (int(digit_a), int(digit_b))

@@ -7,6 +7,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from gan.config import Config
+from gan.data import n_classes_of
 from gan.models.cgan import CGANDiscriminator, CGANGenerator
 from gan.models.common import IMAGE_SHAPE, NoiseGenerator, count_parameters
 from gan.models.dcgan import DCGANDiscriminator, DCGANGenerator
@@ -20,7 +21,8 @@ def build_generator(cfg: Config) -> NoiseGenerator:
     if cfg.arch in ("dcgan", "sgan"):  # the semi-supervised GAN keeps the ch. 4 generator
         return DCGANGenerator(cfg.latent_dim, cfg.g_width, cfg.leaky_slope, cfg.bn_momentum, cfg.image_shape)
     if cfg.arch == "cgan":
-        return CGANGenerator(cfg.latent_dim, cfg.g_width, cfg.leaky_slope, cfg.bn_momentum)
+        return CGANGenerator(cfg.latent_dim, cfg.g_width, cfg.leaky_slope, cfg.bn_momentum, n_classes_of(cfg.dataset),
+                             cfg.image_shape)
     raise ValueError(f"unknown arch {cfg.arch!r}")
 
 
@@ -35,7 +37,8 @@ def _discriminator(cfg: Config) -> nn.Module:
     if cfg.arch == "dcgan":
         return DCGANDiscriminator(cfg.d_width, cfg.leaky_slope, cfg.bn_momentum, cfg.image_shape)
     if cfg.arch == "cgan":
-        return CGANDiscriminator(cfg.d_width, cfg.leaky_slope, cfg.bn_momentum)
+        return CGANDiscriminator(cfg.d_width, cfg.leaky_slope, cfg.bn_momentum, n_classes_of(cfg.dataset),
+                                 cfg.image_shape)
     if cfg.arch == "sgan":
         return SGANDiscriminator(cfg.d_width, cfg.leaky_slope, cfg.bn_momentum)
     raise ValueError(f"unknown arch {cfg.arch!r}")

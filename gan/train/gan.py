@@ -378,9 +378,10 @@ class GANTrainer(TrainingLoop):
         return (self.real_labels[index],) if self.real_labels is not None else ()
 
     def _fixed_inputs(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, ...]:
-        """The fixed noise batch; a conditional G gets one row per digit, so the live grid reads 0 to 9."""
+        """The fixed noise batch; a conditional G gets one row per class, so the live grid reads 0 to 9 (or the
+        shapes in order)."""
         if isinstance(self.G, CGANGenerator):
-            return self.G.grid_inputs(max(1, n // 10), generator)
+            return self.G.grid_inputs(max(1, n // self.G.n_classes), generator)
         return self.G.sample_inputs(n, generator)
 
     def _accumulate_d(self, loss: torch.Tensor, d_real: torch.Tensor, d_fake: torch.Tensor) -> None:

@@ -37,7 +37,8 @@ def test_the_digits_dcgan_keeps_the_books_layers():
 
 @pytest.mark.parametrize("changes, says", [
     (dict(dataset="mnist-embedded", image_size=32), "28x28"),
-    (dict(arch="cgan", dataset="shapes"), "labelled 28x28 digits"),
+    (dict(arch="sgan", dataset="shapes"), "labelled 28x28 digits"),
+    (dict(arch="cgan", dataset="images"), "has none"),
     (dict(arch="dcgan", dataset="shapes", image_size=48), "28, 32, 64"),
     (dict(dataset="shapes", image_size=200), "image_size"),
 ])
@@ -146,3 +147,21 @@ def test_the_cycle_gan_translates_between_two_folders_of_your_images_and_keeps_b
 def test_a_cycle_gan_on_data_it_cannot_translate_is_refused(changes, says):
     with pytest.raises(ConfigError, match=says):
         preset("cyclegan", **changes).validate()
+
+
+@pytest.mark.parametrize("dataset, size", [("shapes", 32), ("shapes-rgb", 64)])
+def test_the_conditional_gan_draws_the_shape_it_is_told(dataset, size):
+    """The shapes are labelled: the conditional GAN is told which of the three to draw, one grid row per shape."""
+    cfg = preset("cgan", dataset=dataset, image_size=size, **SMALL).validate()
+    G, D = build_generator(cfg), build_discriminator(cfg)
+    z, labels = G.sample_inputs(6, torch.Generator().manual_seed(0))
+    assert set(labels.tolist()) <= {0, 1, 2} and G.n_classes == 3
+    fake = G(z, labels)
+    assert fake.shape == (6, *cfg.image_shape) and D(fake, labels).shape == (6,)
+    grid_z, grid_labels = G.grid_inputs(2)
+    assert grid_labels.tolist() == [0, 0, 1, 1, 2, 2]
+
+
+def test_the_bundled_conditional_gan_keeps_its_digits():
+    G = build_generator(preset("cgan"))
+    assert G.n_classes == 10 and G.embed.weight.shape == (10, 100)

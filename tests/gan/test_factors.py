@@ -196,3 +196,33 @@ def test_a_missing_file_says_how_to_rebuild_it(tmp_path, monkeypatch):
     monkeypatch.setattr(factors, "FACTOR_NET_PATH", tmp_path / "gone.pt")
     with pytest.raises(FileNotFoundError, match="python -m gan.factors --retrain"):
         load_factor_net("cpu")
+
+
+class ConditionalDrawing(nn.Module):
+    """A stand-in conditional G that draws the shape it is told (`obey`) or a shape of its own (the next one)."""
+
+    latent_dim = 4
+
+    def __init__(self, obey: bool):
+        super().__init__()
+        self.obey = obey
+        self.anchor = nn.Parameter(torch.zeros(1))  # a device to be on
+
+    def sample_inputs(self, n, generator=None, device="cpu"):
+        return (torch.randn(n, self.latent_dim, generator=generator).to(device),
+                torch.randint(0, 3, (n,), generator=generator).to(device))
+
+    def forward(self, z, labels):
+        u = torch.sigmoid(z.double()).numpy()
+        low, high = POSITION_RANGE
+        shape = labels if self.obey else (labels + 1) % 3
+        drawn = _draw(shape.numpy(), 0.5 + 0.5 * u[:, 2], u[:, 3], low + (high - low) * u[:, 0],
+                      low + (high - low) * u[:, 1], 32)
+        return to_training_tensor(drawn, "cpu")
+
+
+def test_a_conditional_gans_shapes_are_read_against_the_shape_asked_for():
+    from gan.factors import shape_accuracy
+
+    assert shape_accuracy(ConditionalDrawing(obey=True), n=120) > 0.9
+    assert shape_accuracy(ConditionalDrawing(obey=False), n=120) < 0.1

@@ -360,3 +360,19 @@ def test_a_shapes_generator_shows_the_factors_each_direction_moves_and_no_digit_
     found = principal_directions(G, k=min(N_DIRECTIONS, 8), n=5000)
     expected = direction_effects(G, found.directions * found.steps[:, None], n=64, span=FACTOR_SPAN, rgb=False)
     assert np.allclose(heatmap["z"], expected["effects"] * 100, atol=1e-6)
+
+
+def test_a_conditional_gan_of_shapes_morphs_between_shapes_by_name(tmp_path, tiny):
+    trainer = GANTrainer(tiny("cgan", dataset="shapes", iterations=2), device="cpu")
+    for _ in trainer.run():
+        pass
+    save_checkpoint(trainer.state_dict(), tmp_path / "runs" / "tiny-cgan-shapes" / "checkpoint.pt")
+    at = open_explorer(**{keys.Picker.source(keys.Explorer.PICKER): "Saved run",
+                          keys.Explorer.DIGIT_A: 7})  # a digit picked for another generator: out of this G's range
+    assert not at.error and not at.exception and generated(at)
+    a, b = at.selectbox(key=keys.Explorer.DIGIT_A), at.selectbox(key=keys.Explorer.DIGIT_B)
+    assert (a.label, b.label) == ("A: shape", "B: shape")
+    assert a.options == ["square", "ellipse", "heart"] and (a.value, b.value) == (0, 1)
+    before = generated(at)
+    b.set_value(2).run()  # halfway from a square to a heart now: another label embedding, another picture
+    assert not at.exception and generated(at) != before
