@@ -67,9 +67,9 @@ from gan.data import SHAPES, words_for  # noqa: E402
 from gan.latent import MODES, is_conditional, nearest_real, raw_offset, training_images_of  # noqa: E402
 from gan.quality import classify  # noqa: E402
 from ui.explorer import (DEFAULT_FRAMES, DEFAULT_MODE, DEFAULT_T, EDIT_MODES, IMAGE_SCALE, LINKED,  # noqa: E402
-                         conditional_endpoint_inputs, describe, direction_sliders, directions, endpoint_inputs,
-                         copy_spacing, factor_plot, first_walk, grid_picker, ignored_link_values, linked_values, raw_sliders,
-                         shape_reading, walk_gif, walk_picture)
+                         conditional_endpoint_inputs, copy_spacing, describe, direction_sliders, directions,
+                         endpoint_inputs, factor_plot, first_walk, grid_picker, ignored_link_values, linked_values,
+                         raw_sliders, shape_reading, walk_gif, walk_picture)
 from ui.generator_picker import generator_picker  # noqa: E402
 from ui.text import link_problems  # noqa: E402
 
@@ -130,9 +130,10 @@ if config.digits:
     show_verdict(verdict_slot, str(label.item()), f"{confidence.item():.0%}")
 else:  # no digit classifier: what the factor network reads in a shape; for your own images, no verdict at all
     per_pixel = distance.item() / reals.flat.shape[1] ** 0.5  # the Train page's copy chart's units
+    spacing = copy_spacing(config.dataset, config.image_size, config.image_folder)
     nearest_slot.image(grid_array(reals.images[index], scale=IMAGE_SCALE), output_format="PNG",
                        caption=f"Nearest training image: {per_pixel:.2f} per pixel away; training images sit "
-                               f"{copy_spacing(config.dataset, config.image_size, config.image_folder):.2f} from their nearest other (far closer: a copy)")
+                               f"{spacing:.2f} from their nearest other (far closer: a copy)")
     with verdict_slot.container():
         if config.dataset in SHAPES:
             shape_reading(picture.frame.image)

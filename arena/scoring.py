@@ -23,8 +23,8 @@ def live_scores(trainer) -> dict:
 
     Each dataset is scored on features that mean something for it: digits by the bundled digit classifier, the
     shapes by the bundled factor network (gan.factors), the user's own images by copies and random features
-    (gan.image_scores); Fashion-MNIST by none (no classifier here knows clothes); a CycleGAN translates images instead of
-    drawing from noise: its point is the cycle reconstruction error.
+    (gan.image_scores); Fashion-MNIST by none (no classifier here knows clothes); a CycleGAN translates images
+    instead of drawing from noise: its point is the cycle reconstruction error.
     """
     config = trainer.config
     if config.arch == "cyclegan":
