@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = (Config, ToyConfig, DiracConfig)
 # Fields with help but no choice or range, on purpose: a bool has nothing to range over, any folder name will do,
 # and ToyConfig.validate() checks the drawn points where they matter (the custom dataset).
-FREE = {"Config": {"data_dir", "download", "image_folder", "spectral_norm"}, "ToyConfig": {"points", "spectral_norm"},
+FREE = {"Config": {"data_dir", "download", "image_folder", "image_folder_b", "spectral_norm"}, "ToyConfig": {"points", "spectral_norm"},
         "DiracConfig": set()}
 
 SOURCELESS = """

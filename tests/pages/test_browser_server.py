@@ -231,7 +231,9 @@ def test_the_playgrounds_projector_view_fits_one_screen(browser, env):
         expect(iterations).to_have_value("10000000")
         page.get_by_text("Projector view", exact=True).click()
         expect(page).to_have_url(re.compile(r"view=projector"))
-        page.get_by_role("button", name="Start").click()
+        start = page.get_by_role("button", name="Start")
+        expect(start).to_have_count(1)  # the normal view's own Start gone: the projector view is drawn
+        start.click()
         status = page.get_by_test_id("stProgress").first
         expect(status).to_contain_text("Training", timeout=120_000)
         charts = page.get_by_test_id("stPlotlyChart")
