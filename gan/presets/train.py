@@ -27,6 +27,12 @@ LESSON_SECONDS = 240
 FAILURE_SECONDS = 180  # a failure shows within the first minute; the rest is for steering it live
 
 
+def _dcgan_at_32(dataset: str, **changes) -> Config:
+    """The lessons beyond the digits: the book's DCGAN on `dataset` at 32x32, with a lesson's budget."""
+    return preset("dcgan", dataset=dataset, image_size=32, iterations=SHAPES_ITERATIONS,
+                  sample_every=DCGAN_SAMPLE_EVERY, **changes).validate()
+
+
 @dataclass(frozen=True)
 class Lesson:
     """One entry of the Train page's preset picker."""
@@ -224,16 +230,14 @@ LESSONS: dict[str, Lesson] = {
         summary=("Squares, ellipses and hearts of known size and place, read back from G's samples by a small "
                  "network. Does G learn where and how big first, or the outline? Compare the two bar charts (a "
                  "missing shape is mode collapse), then see the run's factor plot in the Latent Explorer."),
-        config=preset("dcgan", dataset="shapes", image_size=32, iterations=SHAPES_ITERATIONS,
-                      sample_every=DCGAN_SAMPLE_EVERY).validate(),
+        config=_dcgan_at_32("shapes"),
         focus=("dataset", "image_size"),
     ),
     "colour-dcgan": Lesson(
         name="Colour shapes (DCGAN)",
         summary=("The same DCGAN with three channels in and out: shapes in every hue. Colour is one more factor for "
                  "G to get right, and one more bar in 'How much of each factor G covers'."),
-        config=preset("dcgan", dataset="shapes-rgb", image_size=32, iterations=SHAPES_ITERATIONS,
-                      sample_every=DCGAN_SAMPLE_EVERY).validate(),
+        config=_dcgan_at_32("shapes-rgb"),
         focus=("dataset", "image_size"),
     ),
     # A tenth held out: D's verdicts on pictures it never trained on show whether it learns the set by heart.
@@ -243,8 +247,7 @@ LESSONS: dict[str, Lesson] = {
                  "hundred is little for a GAN: D soon learns them by heart, and 'Does D memorise?' shows it. The "
                  "cure is the [DiffAugment lesson](/train?preset=diffaugment)'s: turn diffaugment on under "
                  "Stabilisers."),
-        config=preset("dcgan", dataset="images-rgb", image_size=32, iterations=SHAPES_ITERATIONS, batch_size=64,
-                      data_fraction=0.9, sample_every=DCGAN_SAMPLE_EVERY).validate(),
+        config=_dcgan_at_32("images-rgb", batch_size=64, data_fraction=0.9),
         focus=("dataset", "image_size", "diffaugment"),
     ),
 }
