@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import streamlit as st
+import torch  # the Train page has it already (gan.imaging): app.py never imports this module
 
 from gan.image_sets import IMAGE_SUFFIXES, ImageSet, ImageSetRejected, read_image_set
 from gan.imaging import grid_array
@@ -78,8 +79,7 @@ def _read(files: list, size: int, rgb: bool, domain: str) -> ImageSet | str | No
     return read[1]
 
 
-def _as_nchw(images: np.ndarray):
-    import torch  # here: the page imports this module before any run needs PyTorch
-
+def _as_nchw(images: np.ndarray) -> torch.Tensor:
+    """uint8 (N, S, S) or (N, S, S, 3) -> (N, C, S, S), as the grid draws them."""
     x = torch.from_numpy(images)
     return x.unsqueeze(1) if x.ndim == 3 else x.permute(0, 3, 1, 2)
