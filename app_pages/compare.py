@@ -261,7 +261,13 @@ def checkpoints_section() -> None:
     if loaded[0].G.latent_dim != loaded[1].G.latent_dim:
         st.caption("The two latent sizes differ, so the grids cannot show the same z; both come from the same seed.")
     labels = figures.unique_labels([x.label for x in loaded])
-    contenders = [contender_from_checkpoint(label, x.state, quality(x.key, x.G)) for label, x in zip(labels, loaded)]
+    configs = [x.state["config"] for x in loaded]
+    same_data = configs[0].dataset == configs[1].dataset
+    if not same_data:
+        st.warning(f"These two generators learnt different images ({configs[0].dataset} and {configs[1].dataset}): "
+                   "their quality scores do not compare, so the verdict leaves them out.", icon=":material/warning:")
+    contenders = [contender_from_checkpoint(label, x.state, quality(x.key, x.G, x.state["config"]) if same_data
+                                            else None) for label, x in zip(labels, loaded)]
     for column, x, c in zip(st.columns(2, gap="large"), loaded, contenders):
         with column:
             st.subheader(c.label)

@@ -250,7 +250,8 @@ class VerdictRow:
 
 def verdict(a: Contender, b: Contender) -> list[VerdictRow]:
     """The comparison table: quality first (classifier FID, confidence, coverage; on shapes the factor network's),
-    then speed and size. Where no network scores the data, the quality rows are left out."""
+    then speed and size. Where no network scores the data, or the two learnt different data, the quality rows are
+    left out."""
     qa, qb = a.quality, b.quality
     words = words_for(a.config.dataset)
 
@@ -264,7 +265,7 @@ def verdict(a: Contender, b: Contender) -> list[VerdictRow]:
         VerdictRow("Recognisable samples (confidence ≥ 90 %)", q("recognisable"), "higher", "{:.0%}"),
         VerdictRow(f"{words.noun.capitalize()} classes covered, of {len(words.kinds)} (few: mode collapse)",
                    q("classes_covered"), "higher", "{:.0f}"),
-    ] if words.scorer else []
+    ] if words.scorer and a.config.dataset == b.config.dataset else []  # scores of different data do not compare
     return [
         *quality,
         VerdictRow("Speed (iterations/s)", (a.its_per_sec, b.its_per_sec), "higher", "{:,.1f}"),

@@ -17,7 +17,8 @@ from gan.data import FIXED_28, SHAPES
 from gan.config import (DIFFAUGMENT, G_LOSSES, NOISE_ARCHS, OBJECTIVES, PRECISIONS, Config, ConfigError,
                         field_help)
 from gan.presets.races import RACES, base_config
-from gan.quality import QualityScore, score_generator
+from arena.scoring import race_scorer
+from gan.quality import QualityScore
 from gan.race import BUDGET_UNITS, RaceBudget
 from ui.controls import lr_input
 from ui.generator_picker import LoadedGenerator, generator_picker
@@ -184,11 +185,15 @@ def race_runner() -> WorkerRunner | None:
 
 
 # ------------------------------------------------------------------------------------------ checkpoints
-@st.cache_resource(show_spinner="Scoring the samples with the digit classifier…", max_entries=16)
-def quality(key: str, _G: nn.Module) -> QualityScore:
-    """The generator's quality (cached per weights: `key` names them)."""
+@st.cache_resource(show_spinner="Scoring the samples…", max_entries=16)
+def quality(key: str, _G: nn.Module, _config: Config) -> QualityScore | None:
+    """The generator's quality on its own data's scorer (the digit classifier, the shapes' factor network), None
+    where none means anything (cached per weights: `key` names them)."""
+    scorer = race_scorer(_config)
+    if scorer is None:
+        return None
     with torch.inference_mode():
-        return score_generator(_G)
+        return scorer(_G)
 
 
 def checkpoint_picker(side: str) -> LoadedGenerator | None:

@@ -66,7 +66,7 @@ def test_a_run_keeps_training_while_live_updates_are_off(browser, env):
         progress = page.get_by_test_id("stProgress").first
         expect(progress).to_contain_text("Training", timeout=120_000)
         page.get_by_text("Live updates").click()  # the page stops redrawing the run
-        time.sleep(4 * idle)  # what must not happen is a stop within this time: nothing else to wait on
+        time.sleep(3 * idle)  # what must not happen is a stop within this time: nothing else to wait on
         page.get_by_text("Live updates").click()
         expect(progress).to_contain_text("Training", timeout=30_000)
         expect(page.get_by_text(re.compile("Stopped|stopped"))).to_have_count(0)

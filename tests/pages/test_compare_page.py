@@ -214,3 +214,20 @@ def test_a_link_opens_the_races_projector_view():
     assert [b.label for b in at.main.button] == ["Start race", "Stop"]
     at.toggle(key=keys.Compare.PROJECTOR).set_value(False).run()
     assert at.title and "view" not in at.query_params
+
+
+def test_two_generators_of_different_images_are_compared_without_scores_that_do_not_compare(tmp_path, tiny):
+    """A digit generator against one of shapes: the page says their scores do not compare, and the verdict leaves
+    the quality rows out (the digit classifier scored the shapes before)."""
+    from gan.checkpoint import save_checkpoint
+
+    trainer = GANTrainer(tiny("dcgan", dataset="shapes", iterations=2), device="cpu")
+    for _ in trainer.run():
+        pass
+    save_checkpoint(trainer.state_dict(), tmp_path / "runs" / "tiny-shapes" / "checkpoint.pt")
+    at = open_compare(**{keys.Compare.MODE: "Two saved generators",
+                         keys.Picker.source(keys.Compare.picker("b")): "Saved run"})
+    assert not at.error and len(at.image) == 2
+    assert [w.value for w in at.warning if "learnt different images" in w.value]
+    criteria = list(at.table[0].value.iloc[:, 0])
+    assert criteria[0] == "Speed (iterations/s)" and not any("FID" in c for c in criteria)
