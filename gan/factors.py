@@ -41,7 +41,7 @@ from torch import nn
 
 from gan.data import to_training_tensor
 from gan.fileio import write_bytes_atomic
-from gan.models.common import NoiseGenerator, draw_in_batches
+from gan.models.common import NoiseGenerator, fixed_samples
 from gan.quality import SCORE_SAMPLES, QualityScore, frechet_distance, kernel_distance
 from gan.shapes import SCALES, SHAPES, draw_shapes
 
@@ -315,15 +315,8 @@ def score_shapes(G: NoiseGenerator, rgb: bool, n: int = SCORE_SAMPLES, seed: int
 def shape_accuracy(G: NoiseGenerator, n: int = SCORE_SAMPLES, seed: int = 0) -> float:
     """For a conditional G of shapes: the share of `n` eval-mode samples the factor network reads as the shape G was
     asked for (chance: a third)."""
-    device = next(G.parameters()).device
-    z, labels = (t.to(device) for t in G.sample_inputs(n, torch.Generator().manual_seed(seed)))
-    was_training = G.training
-    G.eval()
-    try:
-        read = predict_factors(draw_in_batches(G, (z, labels)))
-    finally:
-        G.train(was_training)
-    return (read["shape"] == labels.cpu()).double().mean().item()
+    (_, labels), images = fixed_samples(G, n, seed)
+    return (predict_factors(images)["shape"] == labels.cpu()).double().mean().item()
 
 
 # ---------------------------------------------------------------------------------------------

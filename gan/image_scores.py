@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gan.models.common import NoiseGenerator, draw_in_batches
+from gan.models.common import NoiseGenerator, fixed_samples
 from gan.quality import kernel_distance
 
 FEATURES_NAME = "a fixed random convolutional network (seeded, no download): colour, edges, texture, layout"
@@ -92,14 +92,7 @@ def pixel_distances(images: torch.Tensor, flat_reference: torch.Tensor) -> torch
 @torch.inference_mode()
 def eval_samples(G: NoiseGenerator, n: int, seed: int = 0) -> torch.Tensor:
     """n samples of G in eval mode from a fixed noise batch (the same `seed`: comparable points), float32 on the CPU."""
-    device = next(G.parameters()).device
-    inputs = [t.to(device) for t in G.sample_inputs(n, torch.Generator().manual_seed(seed))]
-    was_training = G.training
-    G.eval()
-    try:
-        return draw_in_batches(G, inputs).cpu()
-    finally:
-        G.train(was_training)
+    return fixed_samples(G, n, seed)[1].cpu()
 
 
 def score_own_images(G: NoiseGenerator, reference: ImageReference, n: int = SCORED, seed: int = 0) -> dict:

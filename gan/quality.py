@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gan.data import load_images, to_training_tensor
-from gan.models.common import NoiseGenerator, draw_in_batches
+from gan.models.common import NoiseGenerator, fixed_samples
 
 CLASSIFIER_PATH = Path(__file__).resolve().parent.parent / "assets" / "digit_classifier.pt"
 NUM_CLASSES = 10
@@ -255,27 +255,14 @@ SCORE_SAMPLES = 500  # samples scored per live quality point: enough for a stabl
 @torch.inference_mode()
 def score_generator(G: NoiseGenerator, n: int = SCORE_SAMPLES, seed: int = 0) -> QualityScore:
     """Score `n` eval-mode samples of G from a fixed noise batch (the same `seed` gives comparable points)."""
-    device = next(G.parameters()).device
-    inputs = [t.to(device) for t in G.sample_inputs(n, torch.Generator().manual_seed(seed))]
-    was_training = G.training
-    G.eval()
-    try:
-        return score_samples(draw_in_batches(G, inputs))
-    finally:
-        G.train(was_training)
+    return score_samples(fixed_samples(G, n, seed)[1])
 
 
 @torch.inference_mode()
 def conditional_accuracy(G: NoiseGenerator, n: int = SCORE_SAMPLES, seed: int = 0) -> float:
     """For a conditional G: the fraction of `n` samples the classifier reads as the digit G was asked for."""
-    device = next(G.parameters()).device
-    z, labels = (t.to(device) for t in G.sample_inputs(n, torch.Generator().manual_seed(seed)))
-    was_training = G.training
-    G.eval()
-    try:
-        predicted, _ = classify(draw_in_batches(G, (z, labels)))
-    finally:
-        G.train(was_training)
+    (_, labels), images = fixed_samples(G, n, seed)
+    predicted, _ = classify(images)
     return (predicted == labels.cpu()).double().mean().item()
 
 

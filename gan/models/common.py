@@ -30,6 +30,20 @@ def draw_in_batches(G: nn.Module, inputs: tuple[torch.Tensor, ...] | list[torch.
     return torch.cat([G(*(t[i:i + batch] for t in inputs)).float() for i in range(0, n, batch)])
 
 
+@torch.inference_mode()
+def fixed_samples(G: NoiseGenerator, n: int, seed: int = 0) -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:
+    """(G's inputs, its float32 images) for a fixed noise batch of `n` (the same `seed`: comparable scores), drawn in
+    eval mode SAMPLE_BATCH at a time, on G's device; G's mode is restored after."""
+    device = next(G.parameters()).device
+    inputs = tuple(t.to(device) for t in G.sample_inputs(n, torch.Generator().manual_seed(seed)))
+    was_training = G.training
+    G.eval()
+    try:
+        return inputs, draw_in_batches(G, inputs)
+    finally:
+        G.train(was_training)
+
+
 def keras_init(module: nn.Module) -> None:
     """Glorot-uniform weights and zero biases, as Keras' Dense and Conv layers start (the seeds are Keras code)."""
     for m in module.modules():
